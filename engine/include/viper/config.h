@@ -1,0 +1,59 @@
+// Compile-time limits and defaults of the engine, in one place.
+//
+// Every value is an `#ifndef` default: override with `-D` on the host or Kconfig on the device.
+// The `esp32` CMake profile sets the device's values (see CMakePresets.json).  Runtime options
+// (SPEC §5) are checked against the hard caps here when the server starts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+// Hard cap on headers per request: the size of the parser's fixed header array.
+#ifndef VIPER_MAX_HEADERS_CAP
+#define VIPER_MAX_HEADERS_CAP 64
+#endif
+
+// Hard cap on path parameters per route (size of the router's fixed capture array).
+#ifndef VIPER_MAX_PATH_PARAMS
+#define VIPER_MAX_PATH_PARAMS 8
+#endif
+
+// Size of one lent I/O buffer.  A request head must fit in one buffer, so the runtime option
+// max_header_bytes may not exceed it.
+#ifndef VIPER_IO_BUFFER_BYTES
+#define VIPER_IO_BUFFER_BYTES 8192
+#endif
+
+// Hard cap on connection slots.
+#ifndef VIPER_MAX_CONNECTIONS_CAP
+#define VIPER_MAX_CONNECTIONS_CAP 4096
+#endif
+
+// Default runtime options (SPEC §5).  The host build uses larger pools than the device; the
+// values below are the device defaults, and the host demo passes its own.
+#ifndef VIPER_DEFAULT_MAX_CONNECTIONS
+#define VIPER_DEFAULT_MAX_CONNECTIONS 8
+#endif
+#ifndef VIPER_DEFAULT_MAX_HEADER_BYTES
+#define VIPER_DEFAULT_MAX_HEADER_BYTES 4096
+#endif
+#ifndef VIPER_DEFAULT_MAX_HEADERS
+#define VIPER_DEFAULT_MAX_HEADERS 24
+#endif
+#ifndef VIPER_DEFAULT_MAX_URI_BYTES
+#define VIPER_DEFAULT_MAX_URI_BYTES 512
+#endif
+#ifndef VIPER_DEFAULT_MAX_BODY_BYTES
+#define VIPER_DEFAULT_MAX_BODY_BYTES 65536
+#endif
+
+// Memory budget of the counting allocator (0 = unlimited).  The esp32 profile sets the
+// device's budget so that over-sized pools fail at start-up, as they would on the board.
+#ifndef VIPER_MEMORY_BUDGET_BYTES
+#define VIPER_MEMORY_BUDGET_BYTES 0
+#endif
+
+// Server header value.
+#ifndef VIPER_SERVER_NAME
+#define VIPER_SERVER_NAME "viperhttp"
+#endif

@@ -1,0 +1,101 @@
+// Path router: a trie of path segments with typed captures (SPEC §3.1).
+//
+// Patterns are split at '/'.  A segment is either static text or one capture:
+//   {name} / {name:str}  one non-empty segment
+//   {name:int}           optional '-' then decimal digits, fits int64 (overflow: no match)
+//   {name:float}         optional '-', digits, optional '.' digits (no exponent, inf or nan)
+//   {name:path}          the rest of the path, may contain '/', may be empty; last segment only
+// Lookup walks one trie level per path segment.  At each level it tries the static child first
+// (binary search over sorted children), then the capture children in order int, float, str,
+// path; if the rest of the path fails below a child, it backtracks to the next candidate.  So a
+// value that does not fit a converter means "this route does not match, try the others", as
+// in Starlette, and the cost of a lookup depends on the path, not on the number of routes.
+//
+// Routes are added at start-up (allocation allowed); `match` never allocates and returns
+// captures as views into the path it was given plus converted numbers.
+//
+// Precedence differs from Starlette's registration order in one respect, documented in
+// docs/routing.md: a static segment beats a capture at the same level whatever the order of
+// registration ("/users/me" wins over "/users/{id}").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "http/method.h"
+#include "viper/config.h"
+
+namespace viper {
+
+enum class ParamType : uint8_t { Str, Int, Float, Path };
+
+struct PathParam {
+  std::string_view name;   // borrowed from the router (lives as long as the router)
+  std::string_view value;  // borrowed from the path given to match()
+  ParamType type = ParamType::Str;
+  int64_t i = 0;    // valid when type == Int
+  double f = 0.0;   // valid when type == Float
+};
+
+// What a route leads to: opaque to the router.  The server stores a handler pointer and its
+// user data (C routes); the bridge later stores a Python route id.
+struct RouteTarget {
+  void* fn = nullptr;
+  void* user = nullptr;
+  uint32_t id = 0;
+};
+
+enum class MatchKind : uint8_t {
+  Found,             // route and method matched: `target` and `params` are valid
+  MethodNotAllowed,  // some route matches the path, none for this method: `allow` is valid
+  NotFound,          // no route matches the path
+};
+
+struct MatchResult {
+  MatchKind kind = MatchKind::NotFound;
+  RouteTarget target;
+  uint16_t allow = 0;  // method_bit() set of the path's methods (HEAD included with GET)
+  uint8_t num_params = 0;
+  PathParam params[VIPER_MAX_PATH_PARAMS];
+};
+
+enum class AddResult : uint8_t {
+  Ok,
+  BadPattern,      // not starting with '/', unbalanced braces, empty or bad capture name,
+                   // unknown converter, {x:path} not last, too many captures, duplicate name
+  Conflict,        // same pattern (up to capture names) and method already registered
+  OutOfMemory,
+};
+
+class Router {
+ public:
+  Router();
+  ~Router();
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  // Registers `target` for `method` on `pattern`.  Registering GET also answers HEAD unless a
+  // HEAD route is registered for the same pattern explicitly.
+  AddResult add(http::Method method, std::string_view pattern, RouteTarget target);
+
+  // Matches a percent-decoded path.  Never allocates.  For MethodNotAllowed, `allow` holds the
+  // methods of the first route (in lookup order) whose pattern matches the path.
+  void match(http::Method method, std::string_view path, MatchResult& out) const;
+
+  // True when some route's pattern matches `path` (any method): used for redirect_slashes.
+  bool path_exists(std::string_view path) const;
+
+  size_t route_count() const { return routes_; }
+
+ private:
+  struct Node;
+  Node* root_;
+  size_t routes_ = 0;
+};
+
+// Writes the Allow header value for a method set ("GET, HEAD, POST") into `out` (capacity
+// `cap`); returns the length.  Methods appear in the order of http::Method.
+size_t format_allow(uint16_t allow, char* out, size_t cap);
+
+}  // namespace viper
