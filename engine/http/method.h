@@ -7,12 +7,25 @@
 
 namespace viper::http {
 
-enum class Method : uint8_t { Get, Head, Post, Put, Patch, Delete, Options, Trace, Connect, Unknown };
+enum class Method : uint8_t {
+  Get,
+  Head,
+  Post,
+  Put,
+  Patch,
+  Delete,
+  Options,
+  Trace,
+  Connect,
+  Unknown
+};
 
 inline constexpr int kMethodCount = 9;  // known methods; Unknown is not counted
 
 // Bit for a method in a method set (used by the router's per-node method mask).
-constexpr uint16_t method_bit(Method m) { return uint16_t(1u << unsigned(m)); }
+constexpr uint16_t method_bit(Method m) {
+  return uint16_t(1u << unsigned(m));
+}
 
 // Case-sensitive, as RFC 9110 §9.1 requires ("get" is not GET).
 Method method_from(std::string_view token);

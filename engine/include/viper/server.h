@@ -1,0 +1,161 @@
+// The engine's public C++ API: options, counters, C routes and the server loop.
+//
+// A `Server` owns every resource it uses, allocated once in `create()` from the engine
+// allocator (connection slots, lent I/O buffers, body buffers, the poller).  `run()` serves on
+// the calling thread until `request_stop()` (callable from any thread or a signal handler).
+// Handlers registered with `add_route` run on the engine thread and answer through a
+// `Responder`; they must not block.  The bridge to Python (next layer) registers its routes the
+// same way.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "http/request_parser.h"
+#include "net/poller.h"
+#include "router/router.h"
+
+namespace viper {
+
+struct ServerOptions {
+  const char* host = "127.0.0.1";
+  uint16_t port = 8000;  // 0: any free port (see Server::port())
+  net::PollerKind poller = net::PollerKind::Epoll;
+  uint32_t max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
+  uint32_t keepalive_timeout_ms = 30000;
+  uint32_t keepalive_max_requests = 1000;
+  uint32_t header_timeout_ms = 10000;  // whole head; then body inactivity
+  uint32_t send_timeout_ms = 30000;    // no write progress for this long: close
+  http::ParseLimits limits;
+  // Buffers for requests whose head + body do not fit in one I/O buffer (each holds
+  // max_header_bytes + max_body_bytes).  0: max_connections / 4, at least 1.
+  uint32_t body_buffers = 0;
+  bool redirect_slashes = true;
+  uint32_t shutdown_grace_ms = 10000;  // in-flight work allowed to finish after request_stop()
+};
+
+// Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
+// the first invalid option (as spelt in SPEC §5, e.g. "max_header_bytes").
+const char* validate_options(const ServerOptions& o);
+
+// A counter written by the engine thread only and read by any thread: a relaxed load and store
+// instead of an atomic read-modify-write keeps the hot path free of locked instructions.
+class Counter {
+ public:
+  void inc(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void dec(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+  }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// Status codes counted one by one; others land in `status_other`.
+inline constexpr uint16_t kCountedStatuses[] = {100, 200, 201, 204, 206, 301, 302, 304, 307, 308,
+                                                400, 401, 403, 404, 405, 408, 413, 414, 416, 417,
+                                                422, 429, 431, 500, 501, 503, 504, 505};
+inline constexpr size_t kNumCountedStatuses =
+    sizeof(kCountedStatuses) / sizeof(kCountedStatuses[0]);
+
+struct Counters {
+  Counter connections_accepted, connections_closed, connections_active;
+  Counter requests, keepalive_reuses;  // reuses: requests after the first on a connection
+  Counter status[kNumCountedStatuses], status_other;
+  Counter parse_errors[8];  // indexed by http::ParseError
+  Counter timeouts_header, timeouts_body, timeouts_idle, timeouts_send;
+  Counter evicted_idle, evicted_head, evicted_linger, rejected_full;  // pool full (SPEC §4)
+  Counter body_buffers_exhausted, peer_resets, io_errors, bad_method, bad_path;
+  Counter io_buffers_in_use, body_buffers_in_use;
+  Counter loop_wakeups;
+};
+
+// Writes the counters as one JSON object into `out`; returns the length (0 if no room).
+size_t format_counters_json(const Counters& c, char* out, size_t cap);
+
+// What a C route handler sees.  Every view is valid only during the handler call.
+struct RouteRequest {
+  const http::Request* head;  // method, target, raw query, headers, version
+  std::string_view path;      // percent-decoded path
+  const PathParam* params;
+  uint8_t num_params;
+  std::string_view body;  // whole body (Content-Length or de-chunked)
+
+  const PathParam* param(std::string_view name) const;
+};
+
+// Produces the next piece of a streamed (chunked) body: writes at most `cap` bytes to `dst`
+// and returns how many; sets *done when this was the last piece.  `state` is per-response
+// scratch (zeroed at the start) for the producer's cursor.
+using ChunkFill = size_t (*)(void* user, uint64_t state[2], char* dst, size_t cap, bool* done);
+
+class Server;
+
+// How a handler answers.  Exactly one of the send functions should be called; a handler that
+// calls none gets a 500.  They return false if the response was not accepted (bad header value,
+// or a copied body too large for the output buffer), and then the engine answers 500.
+class Responder {
+ public:
+  // Copies `body` into the connection's output buffer: for bodies built on the stack.
+  // At most `copy_capacity()` bytes.
+  bool send(uint16_t status, std::string_view content_type, std::string_view body,
+            const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Sends `body` from where it is: it must outlive the response (static data).
+  bool send_static(uint16_t status, std::string_view content_type, std::string_view body,
+                   const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Streams a body produced by `fill` with chunked framing (HTTP/1.0: until close).
+  bool stream(uint16_t status, std::string_view content_type, ChunkFill fill, void* user,
+              const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Largest body `send` is guaranteed to accept.
+  size_t copy_capacity() const;
+  bool responded() const { return responded_; }
+
+  // Made by the engine for each handler call.
+  Responder(void* engine, void* conn) : engine_(engine), conn_(conn) {}
+
+ private:
+  bool finish(uint16_t status, std::string_view type, std::string_view body, const char* ext,
+              const http::Header* extra, uint16_t n_extra);
+  void* engine_;  // Server::Impl, borrowed
+  void* conn_;    // net::Conn, borrowed
+  bool responded_ = false;
+};
+
+using RouteFn = void (*)(const RouteRequest& req, Responder& res, void* user);
+
+class Server {
+ public:
+  // Allocates everything the server needs.  Returns nullptr and sets *error to a message
+  // naming the option or resource at fault.
+  static Server* create(const ServerOptions& options, const char** error);
+  static void destroy(Server* s);
+
+  AddResult add_route(http::Method method, std::string_view pattern, RouteFn fn, void* user);
+
+  // Binds and listens.  Returns false (errno set) on failure.
+  bool listen();
+  uint16_t port() const;
+
+  // Serves until request_stop(); returns after graceful shutdown.
+  void run();
+  // Thread-safe and async-signal-safe.
+  void request_stop();
+
+  const Counters& counters() const;
+  // Engine memory held by one idle keep-alive connection (its slot; no buffers are lent).
+  static size_t bytes_per_idle_connection();
+
+  struct Impl;
+
+ private:
+  friend class Responder;
+  explicit Server(Impl* impl) : impl_(impl) {}
+  Impl* impl_;
+};
+
+}  // namespace viper

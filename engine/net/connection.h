@@ -1,0 +1,110 @@
+// A connection slot and the intrusive lists that order slots by age.
+//
+// Every slot is in exactly one list at a time, chosen by its state.  Each list has one timeout,
+// and a slot moves to the tail whenever it makes progress, so the head of each list is both the
+// least recently active slot (the one to evict when the pool is full, SPEC §4) and the next to
+// time out.  Finding the next deadline is therefore O(number of lists), with no timer wheel.
+#pragma once
+
+#include <cstdint>
+
+#include "http/request_parser.h"
+#include "viper/server.h"
+
+namespace viper::net {
+
+enum class ConnState : uint8_t {
+  Free,    // slot unused
+  Idle,    // keep-alive, no bytes buffered, no buffers lent
+  Head,    // receiving a request head (also: accepted, nothing received yet)
+  Body,    // head complete, receiving the body
+  Send,    // response bytes waiting for the socket
+  Linger,  // error sent, write side shut; discarding input until EOF so the client reads it
+};
+
+enum ListId : uint8_t {
+  kListIdle,
+  kListHead,
+  kListBody,
+  kListSend,
+  kListLinger,
+  kNumLists,
+  kListNone
+};
+
+inline constexpr uint32_t kNil = 0xffffffffu;
+
+struct Conn {
+  int fd = -1;
+  ConnState state = ConnState::Free;
+  uint8_t list = kListNone;
+  uint8_t interest = 0;               // events registered with the poller
+  bool close_after = false;           // close once the output is flushed
+  bool big = false;                   // `in` is a body buffer, not an I/O buffer
+  bool head_ready = false;            // head parsed; `head_bytes`.. describe the body
+  bool streaming = false;             // a ChunkFill producer is active
+  bool stream_raw = false;            // stream without chunk framing (HTTP/1.0: ends at close)
+  bool linger = false;                // an error was answered mid-request: drain input before close
+  bool is_head = false;               // the current request is HEAD: no body is sent
+  bool minor0 = false;                // the current request is HTTP/1.0
+  uint32_t prev = kNil, next = kNil;  // list links (slot indices)
+  uint64_t touched_ms = 0;            // last progress; deadline = touched + list timeout
+
+  char* in = nullptr;  // borrowed from a pool while bytes are buffered
+  uint32_t in_cap = 0, in_len = 0;
+  char* out = nullptr;  // borrowed from the I/O pool while output is pending
+  uint32_t out_len = 0, out_sent = 0;
+  const char* extra_body = nullptr;  // borrowed static body sent after `out`
+  uint32_t extra_len = 0, extra_sent = 0;
+
+  http::RequestParser parser;
+  http::ChunkedDecoder chunked;
+  uint32_t head_bytes = 0;
+  uint32_t raw_start = 0;  // chunked: where undecoded bytes start (decoded body ends there)
+  uint32_t requests = 0;   // served on this connection
+
+  ChunkFill fill = nullptr;  // streaming producer and its state
+  void* fill_user = nullptr;
+  uint64_t fill_state[2] = {0, 0};
+};
+
+// Doubly linked lists of slots, by index.
+class ConnLists {
+ public:
+  void push_back(Conn* slots, uint32_t idx, uint8_t list) {
+    Conn& c = slots[idx];
+    c.list = list;
+    c.prev = tail_[list];
+    c.next = kNil;
+    if (tail_[list] != kNil)
+      slots[tail_[list]].next = idx;
+    else
+      head_[list] = idx;
+    tail_[list] = idx;
+    size_[list]++;
+  }
+  void unlink(Conn* slots, uint32_t idx) {
+    Conn& c = slots[idx];
+    if (c.list == kListNone) return;
+    if (c.prev != kNil)
+      slots[c.prev].next = c.next;
+    else
+      head_[c.list] = c.next;
+    if (c.next != kNil)
+      slots[c.next].prev = c.prev;
+    else
+      tail_[c.list] = c.prev;
+    size_[c.list]--;
+    c.list = kListNone;
+    c.prev = c.next = kNil;
+  }
+  uint32_t head(uint8_t list) const { return head_[list]; }
+  uint32_t size(uint8_t list) const { return size_[list]; }
+
+ private:
+  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil};
+  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil};
+  uint32_t size_[kNumLists] = {};
+};
+
+}  // namespace viper::net

@@ -1,0 +1,70 @@
+#include <cstdio>
+
+#include "http/response_writer.h"
+#include "viper/server.h"
+
+namespace viper {
+
+namespace {
+
+void field(http::Appender& a, const char* name, uint64_t v, bool* first) {
+  if (!*first) a.put(",");
+  *first = false;
+  a.put("\"");
+  a.put(name);
+  a.put("\":");
+  a.put_uint(v);
+}
+
+}  // namespace
+
+size_t format_counters_json(const Counters& c, char* out, size_t cap) {
+  static const char* kParseErrors[8] = {"none",
+                                        "bad_request",
+                                        "uri_too_long",
+                                        "headers_too_large",
+                                        "payload_too_large",
+                                        "not_implemented",
+                                        "version_not_supported",
+                                        "expectation_failed"};
+  http::Appender a(out, cap);
+  bool first = true;
+  a.put("{");
+  field(a, "connections_accepted", c.connections_accepted.get(), &first);
+  field(a, "connections_closed", c.connections_closed.get(), &first);
+  field(a, "connections_active", c.connections_active.get(), &first);
+  field(a, "requests", c.requests.get(), &first);
+  field(a, "keepalive_reuses", c.keepalive_reuses.get(), &first);
+  field(a, "timeouts_header", c.timeouts_header.get(), &first);
+  field(a, "timeouts_body", c.timeouts_body.get(), &first);
+  field(a, "timeouts_idle", c.timeouts_idle.get(), &first);
+  field(a, "timeouts_send", c.timeouts_send.get(), &first);
+  field(a, "evicted_idle", c.evicted_idle.get(), &first);
+  field(a, "evicted_head", c.evicted_head.get(), &first);
+  field(a, "evicted_linger", c.evicted_linger.get(), &first);
+  field(a, "rejected_full", c.rejected_full.get(), &first);
+  field(a, "body_buffers_exhausted", c.body_buffers_exhausted.get(), &first);
+  field(a, "peer_resets", c.peer_resets.get(), &first);
+  field(a, "io_errors", c.io_errors.get(), &first);
+  field(a, "bad_method", c.bad_method.get(), &first);
+  field(a, "bad_path", c.bad_path.get(), &first);
+  field(a, "io_buffers_in_use", c.io_buffers_in_use.get(), &first);
+  field(a, "body_buffers_in_use", c.body_buffers_in_use.get(), &first);
+  field(a, "loop_wakeups", c.loop_wakeups.get(), &first);
+  a.put(",\"status\":{");
+  first = true;
+  for (size_t i = 0; i < kNumCountedStatuses; i++) {
+    char name[8];
+    std::snprintf(name, sizeof name, "%u", unsigned(kCountedStatuses[i]));
+    field(a, name, c.status[i].get(), &first);
+  }
+  field(a, "other", c.status_other.get(), &first);
+  a.put("},\"parse_errors\":{");
+  first = true;
+  for (int i = 1; i < 8; i++)
+    field(a, kParseErrors[i], c.parse_errors[i].get(), &first);
+  a.put("}}");
+  return a.ok() ? a.size() : 0;
+}
+
+}  // namespace viper
