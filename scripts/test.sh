@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds every configuration and runs every test:
+#   1. GoogleTest suites (debug build, g++)
+#   2. end-to-end pytest through real sockets, on the epoll and the select poller
+#   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
+#   4. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh test
+PY=/usr/bin/python3
+jobs=$(nproc)
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "build: debug (g++)"
+cmake --preset debug >/dev/null
+cmake --build --preset debug -j "$jobs"
+
+step "engine unit tests (debug)"
+ctest --test-dir build/debug --output-on-failure -j "$jobs"
+
+for poller in epoll select; do
+  step "end-to-end tests ($poller poller, debug build)"
+  VIPER_DEMO=build/debug/examples/demo/viper_demo VIPER_POLLER=$poller \
+    $PY -m pytest -q -p no:cacheprovider tests/python
+done
+
+step "build: asan+ubsan (clang)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan -j "$jobs"
+
+step "engine unit tests (asan+ubsan)"
+ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+step "end-to-end tests (asan+ubsan, epoll)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  VIPER_DEMO=build/asan/examples/demo/viper_demo VIPER_POLLER=epoll VIPER_SANITIZED=1 \
+  $PY -m pytest -q -p no:cacheprovider tests/python
+
+if [[ -x tests/fuzz/run.sh ]]; then
+  step "fuzzers (${FUZZ_SECONDS:-20} s each)"
+  tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
+fi
+step "all tests passed"
