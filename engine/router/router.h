@@ -34,8 +34,8 @@ struct PathParam {
   std::string_view name;   // borrowed from the router (lives as long as the router)
   std::string_view value;  // borrowed from the path given to match()
   ParamType type = ParamType::Str;
-  int64_t i = 0;    // valid when type == Int
-  double f = 0.0;   // valid when type == Float
+  int64_t i = 0;   // valid when type == Int
+  double f = 0.0;  // valid when type == Float
 };
 
 // What a route leads to: opaque to the router.  The server stores a handler pointer and its
@@ -62,9 +62,9 @@ struct MatchResult {
 
 enum class AddResult : uint8_t {
   Ok,
-  BadPattern,      // not starting with '/', unbalanced braces, empty or bad capture name,
-                   // unknown converter, {x:path} not last, too many captures, duplicate name
-  Conflict,        // same pattern (up to capture names) and method already registered
+  BadPattern,  // not starting with '/', unbalanced braces, empty or bad capture name,
+               // unknown converter, {x:path} not last, too many captures, duplicate name
+  Conflict,    // same pattern (up to capture names) and method already registered
   OutOfMemory,
 };
 
@@ -89,9 +89,18 @@ class Router {
   size_t route_count() const { return routes_; }
 
  private:
-  struct Node;
-  Node* root_;
-  size_t routes_ = 0;
+  struct Node;    // trie node, defined in router.cpp
+  struct Lookup;  // state of one match() walk, defined in router.cpp
+  // tests/engine/test_router.cpp reads how many nodes a lookup visited through lookup().
+  friend struct RouterTestPeer;
+
+  // One walk for match() (any_method false) or path_exists() (any_method true: stop at the first
+  // route whose pattern matches).  Returns the number of trie nodes visited.
+  size_t lookup(http::Method method, std::string_view path, MatchResult& out,
+                bool any_method) const;
+
+  Node* root_ = nullptr;  // owns the trie; created by the first add()
+  size_t routes_ = 0;     // successful add() calls, i.e. (pattern, method) pairs
 };
 
 // Writes the Allow header value for a method set ("GET, HEAD, POST") into `out` (capacity
