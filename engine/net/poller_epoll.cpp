@@ -13,7 +13,7 @@ namespace {
 
 uint32_t to_epoll(uint32_t events) {
   return ((events & kReadable) ? uint32_t(EPOLLIN) : 0u) |
-         ((events & kWritable) ? uint32_t(EPOLLOUT) : 0u) | EPOLLRDHUP;
+         ((events & kWritable) ? uint32_t(EPOLLOUT) : 0u);
 }
 
 class EpollPoller final : public Poller {
@@ -42,7 +42,7 @@ class EpollPoller final : public Poller {
       uint32_t e = buf_[i].events, r = 0;
       if (e & EPOLLIN) r |= kReadable;
       if (e & EPOLLOUT) r |= kWritable;
-      if (e & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) r |= kHangup;
+      if (e & (EPOLLERR | EPOLLHUP)) r |= kHangup;
       out[i] = PollEvent{buf_[i].data.u32, r};
     }
     return n;

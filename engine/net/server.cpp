@@ -420,6 +420,11 @@ void Server::Impl::on_readable(Conn& c) {
     close_conn(c);
     return;
   }
+  if (c.in_len == c.in_cap) {  // cannot happen: the parser refuses a head before this
+    respond_error(c, 431, "Request head too large", true);
+    drive(c);
+    return;
+  }
   ssize_t n = recv(c.fd, c.in + c.in_len, c.in_cap - c.in_len, 0);
   if (n == 0) {
     close_conn(c);  // the client is gone (or half-closed after its last request)

@@ -206,7 +206,9 @@ void usage() {
 
 bool parse_args(int argc, char** argv, Args& a) {
   viper::ServerOptions& o = a.opt;
+#ifndef VIPER_PROFILE_ESP32
   o.max_connections = 256;  // the PC default; the device's is 8 (SPEC §5)
+#endif
   for (int i = 1; i < argc; i++) {
     std::string_view k = argv[i];
     if (k == "--quiet") {

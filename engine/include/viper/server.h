@@ -22,7 +22,11 @@ namespace viper {
 struct ServerOptions {
   const char* host = "127.0.0.1";
   uint16_t port = 8000;  // 0: any free port (see Server::port())
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
+  net::PollerKind poller = net::PollerKind::Select;  // lwIP has select() only
+#else
   net::PollerKind poller = net::PollerKind::Epoll;
+#endif
   uint32_t max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
   uint32_t keepalive_timeout_ms = 30000;
   uint32_t keepalive_max_requests = 1000;

@@ -1,0 +1,159 @@
+// Connection lists, buffer pool, pollers, the allocator and option validation.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mem/allocator.h"
+#include "net/buffer_pool.h"
+#include "net/connection.h"
+#include "net/poller.h"
+#include "port/port.h"
+#include "viper/server.h"
+
+using namespace viper;
+
+TEST(ConnLists, FifoOrderAndUnlink) {
+  net::Conn slots[4];
+  net::ConnLists l;
+  for (uint32_t i = 0; i < 4; i++)
+    l.push_back(slots, i, net::kListIdle);
+  EXPECT_EQ(l.head(net::kListIdle), 0u);
+  l.unlink(slots, 0);
+  EXPECT_EQ(l.head(net::kListIdle), 1u);
+  l.unlink(slots, 2);  // middle
+  EXPECT_EQ(l.size(net::kListIdle), 2u);
+  EXPECT_EQ(slots[1].next, 3u);
+  EXPECT_EQ(slots[3].prev, 1u);
+  l.unlink(slots, 1);
+  l.unlink(slots, 3);
+  EXPECT_EQ(l.head(net::kListIdle), net::kNil);
+  EXPECT_EQ(l.size(net::kListIdle), 0u);
+  l.push_back(slots, 3, net::kListHead);
+  EXPECT_EQ(l.head(net::kListHead), 3u);
+  EXPECT_EQ(slots[3].list, net::kListHead);
+}
+
+TEST(BufferPool, LendsEachBufferOnce) {
+  net::BufferPool p;
+  ASSERT_TRUE(p.init(3, 64));
+  char* a = p.take();
+  char* b = p.take();
+  char* c = p.take();
+  EXPECT_EQ(p.take(), nullptr);
+  EXPECT_NE(a, b);
+  EXPECT_NE(b, c);
+  EXPECT_EQ(p.in_use(), 3u);
+  p.give(b);
+  EXPECT_EQ(p.take(), b);
+  p.give(a);
+  p.give(b);
+  p.give(c);
+  EXPECT_EQ(p.in_use(), 0u);
+  p.destroy();
+}
+
+TEST(Allocator, BudgetRefusesAndCounts) {
+  mem::Stats before = mem::stats();
+  mem::set_budget(before.bytes_in_use + 1000);
+  void* a = mem::alloc(600);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(mem::alloc(600), nullptr);
+  EXPECT_EQ(mem::stats().refused, before.refused + 1);
+  mem::release(a);
+  EXPECT_EQ(mem::stats().bytes_in_use, before.bytes_in_use);
+  mem::set_budget(before.budget);
+}
+
+TEST(Allocator, ServerCreationFailsCleanlyOverBudget) {
+  mem::Stats before = mem::stats();
+  mem::set_budget(before.bytes_in_use + 64 * 1024);
+  ServerOptions o;
+  o.max_connections = 64;
+  const char* error = nullptr;
+  EXPECT_EQ(Server::create(o, &error), nullptr);
+  ASSERT_NE(error, nullptr);
+  EXPECT_NE(std::string(error).find("memory"), std::string::npos);
+  EXPECT_EQ(mem::stats().bytes_in_use, before.bytes_in_use);  // nothing leaked
+  mem::set_budget(before.budget);
+}
+
+TEST(Options, EachInvalidValueIsNamed) {
+  ServerOptions ok;
+  EXPECT_EQ(validate_options(ok), nullptr);
+  struct Case {
+    const char* name;
+    void (*bad)(ServerOptions&);
+  } cases[] = {
+      {"max_connections", [](ServerOptions& o) { o.max_connections = 0; }},
+      {"max_connections",
+       [](ServerOptions& o) { o.max_connections = VIPER_MAX_CONNECTIONS_CAP + 1; }},
+      {"keepalive_timeout_s", [](ServerOptions& o) { o.keepalive_timeout_ms = 0; }},
+      {"keepalive_max_requests", [](ServerOptions& o) { o.keepalive_max_requests = 0; }},
+      {"header_timeout_s", [](ServerOptions& o) { o.header_timeout_ms = 0; }},
+      {"max_header_bytes",
+       [](ServerOptions& o) { o.limits.max_header_bytes = VIPER_IO_BUFFER_BYTES + 1; }},
+      {"max_headers", [](ServerOptions& o) { o.limits.max_headers = VIPER_MAX_HEADERS_CAP + 1; }},
+      {"max_headers", [](ServerOptions& o) { o.limits.max_headers = 0; }},
+      {"max_uri_bytes",
+       [](ServerOptions& o) { o.limits.max_uri_bytes = o.limits.max_header_bytes; }},
+      {"max_body_bytes", [](ServerOptions& o) { o.limits.max_body_bytes = (64u << 20) + 1; }},
+      {"host", [](ServerOptions& o) { o.host = ""; }},
+  };
+  for (auto& c : cases) {
+    ServerOptions o;
+    c.bad(o);
+    const char* got = validate_options(o);
+    ASSERT_NE(got, nullptr) << c.name;
+    EXPECT_STREQ(got, c.name);
+  }
+  // At the limits: valid.
+  ServerOptions edge;
+  edge.max_connections = VIPER_MAX_CONNECTIONS_CAP;
+  edge.limits.max_header_bytes = VIPER_IO_BUFFER_BYTES;
+  edge.limits.max_headers = VIPER_MAX_HEADERS_CAP;
+  edge.limits.max_body_bytes = 64u << 20;
+  EXPECT_EQ(validate_options(edge), nullptr);
+}
+
+class PollerTest : public ::testing::TestWithParam<net::PollerKind> {};
+
+TEST_P(PollerTest, ReportsReadableWritableAndWake) {
+  net::Poller* p = net::make_poller(GetParam(), 8);
+  ASSERT_NE(p, nullptr);
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  int wake = port::wake_open();
+  ASSERT_GE(wake, 0);
+  ASSERT_TRUE(p->add(sv[0], net::kReadable, 7));
+  ASSERT_TRUE(p->add(wake, net::kReadable, 9));
+  net::PollEvent ev[4];
+  EXPECT_EQ(p->wait(ev, 4, 0), 0);  // nothing ready
+  ASSERT_EQ(write(sv[1], "x", 1), 1);
+  ASSERT_EQ(p->wait(ev, 4, 1000), 1);
+  EXPECT_EQ(ev[0].tag, 7u);
+  EXPECT_TRUE(ev[0].events & net::kReadable);
+  char c;
+  ASSERT_EQ(read(sv[0], &c, 1), 1);
+  port::wake_signal(wake);
+  ASSERT_EQ(p->wait(ev, 4, 1000), 1);
+  EXPECT_EQ(ev[0].tag, 9u);
+  port::wake_drain(wake);
+  EXPECT_EQ(p->wait(ev, 4, 0), 0);
+  ASSERT_TRUE(p->modify(sv[0], net::kWritable, 8));
+  ASSERT_EQ(p->wait(ev, 4, 1000), 1);
+  EXPECT_EQ(ev[0].tag, 8u);
+  EXPECT_TRUE(ev[0].events & net::kWritable);
+  p->remove(sv[0]);
+  EXPECT_EQ(p->wait(ev, 4, 0), 0);
+  net::destroy_poller(p);
+  close(sv[0]);
+  close(sv[1]);
+  port::wake_close(wake);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PollerTest,
+                         ::testing::Values(net::PollerKind::Epoll, net::PollerKind::Select));
+
+TEST(ServerSize, IdleConnectionCostsAtMost2KB) {
+  EXPECT_LE(Server::bytes_per_idle_connection(), 2048u);
+}
