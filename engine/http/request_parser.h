@@ -146,7 +146,19 @@ class ChunkedDecoder {
   uint64_t total() const { return total_; }
 
  private:
-  enum class State : uint8_t { Size, Ext, SizeLf, Data, DataCr, DataLf, Trailer, TrailerLf, Done };
+  enum class State : uint8_t {
+    Size,
+    Ext,
+    SizeLf,
+    Data,
+    DataCr,
+    DataLf,
+    Trailer,
+    TrailerLf,
+    Done,
+    Error
+  };
+  bool step(char ch, uint64_t max_body);  // one framing byte; false: malformed or too large
   State state_ = State::Size;
   bool too_large_ = false;
   uint8_t size_digits_ = 0;
