@@ -3,7 +3,8 @@
 #   1. GoogleTest suites (debug build, g++)
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
-#   4. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
+#   4. the server loop under TSan (engine thread stopped from another thread)
+#   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
@@ -36,6 +37,11 @@ step "end-to-end tests (asan+ubsan, epoll)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   VIPER_DEMO=build/asan/examples/demo/viper_demo VIPER_POLLER=epoll VIPER_SANITIZED=1 \
   $PY -m pytest -q -p no:cacheprovider tests/python
+
+step "engine thread vs. stopping thread (tsan)"
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan -j "$jobs" --target test_server_loop
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/engine/test_server_loop
 
 if [[ -x tests/fuzz/run.sh ]]; then
   step "fuzzers (${FUZZ_SECONDS:-20} s each)"
