@@ -125,6 +125,17 @@ const char* skip_value(const char* p, const char* end) {
   return p;
 }
 
+// Stops at the first byte that is not a tchar.  Only used inside a complete head: the line's
+// CR is followed by at least LF CR LF, so reading up to 3 bytes ahead stays inside the head.
+const char* skip_token(const char* p) {
+  const uint8_t* t = kClass.v;
+  while (t[uint8_t(p[0])] & t[uint8_t(p[1])] & t[uint8_t(p[2])] & t[uint8_t(p[3])] & kTok)
+    p += 4;
+  while (is(*p, kTok))
+    ++p;
+  return p;
+}
+
 // ---- request line -----------------------------------------------------------------------------
 
 struct Ctx {
@@ -333,8 +344,7 @@ bool apply_header(const Header& h, Seen& s, Request& out) {
 const char* parse_header(const char* p, const char* end, Ctx& c, Seen& s) {
   if (is_ows(*p)) return fail(c, ParseError::BadRequest);  // obs-fold
   const char* name = p;
-  while (is(*p, kTok))
-    ++p;
+  p = skip_token(p);
   if (*p != ':' || p == name) return fail(c, ParseError::BadRequest);
   const size_t max_headers = std::min<size_t>(c.limits.max_headers, VIPER_MAX_HEADERS_CAP);
   if (c.out.num_headers >= max_headers) return fail(c, ParseError::HeadersTooLarge);
