@@ -1,0 +1,28 @@
+#!/bin/sh
+# Builds the libFuzzer targets (the 'fuzz' preset, into build/fuzz) and runs each one for
+# N seconds (first argument, default 20) on the seed corpus tests/engine/corpus/valid.
+# New inputs go to build/fuzz/corpus/<fuzzer>/, crashes to build/fuzz/artifacts/; the script
+# fails on the first fuzzer that finds one.  Replay a crash: <fuzzer> <crash file>.
+set -eu
+cd "$(dirname "$0")/../.."
+
+SECONDS_EACH=${1:-20}
+SEEDS=tests/engine/corpus/valid
+
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j 2
+
+mkdir -p build/fuzz/artifacts
+for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
+  [ -x "$fuzzer" ] || continue
+  name=$(basename "$fuzzer")
+  case $name in
+    fuzz_request_parser) dict=tests/fuzz/http.dict ;;
+    *) dict=tests/fuzz/${name#fuzz_}.dict ;;
+  esac
+  set -- -max_total_time="$SECONDS_EACH" -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/
+  [ -f "$dict" ] && set -- "$@" -dict="$dict"
+  mkdir -p "build/fuzz/corpus/$name"
+  echo "== $name: $SECONDS_EACH s"
+  "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS"
+done
