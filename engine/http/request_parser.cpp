@@ -395,8 +395,10 @@ ParseError parse_head(const char* buf, size_t start, size_t head_end, Ctx& c) {
   const char* end = buf + head_end;
   const char* p = parse_request_line(buf + start, end, c);
   if (!p) return c.err != ParseError::None ? c.err : ParseError::BadRequest;
+  // Every line ends with CRLF and the first empty one is the head's last, so the lines stop
+  // exactly there (a line merely starting with CR is not the end: it is a malformed field).
   Seen seen;
-  while (*p != '\r') {
+  while (p != end - 2) {
     p = parse_header(p, end, c, seen);
     if (!p) return c.err;
   }
@@ -427,7 +429,10 @@ int RequestParser::parse(const char* buf, size_t len, const ParseLimits& limits,
   if (error_ != ParseError::None) return -1;
   const size_t max_head = std::min<size_t>(limits.max_header_bytes, INT_MAX);
   const size_t lim = std::min(len, max_head);
-  if (scanned_ > lim) scanned_ = 0;  // not the buffer of the previous call: start over
+  if (scanned_ == 0 || scanned_ > lim) {  // after reset(), or not the previous call's buffer
+    scanned_ = 0;
+    line_ok_ = false;
+  }
 
   // Up to two empty lines before the request line; a lone CR at the end may start one.
   size_t start = 0;
@@ -447,7 +452,14 @@ int RequestParser::parse(const char* buf, size_t len, const ParseLimits& limits,
     error_ = parse_head(buf, start, size_t(s.lf + 1 - buf), c);
     return error_ == ParseError::None ? int(out.head_bytes) : -1;
   }
-  if (!partial_crlf && !parse_request_line(buf + start, buf + lim, c)) error_ = c.err;
+  // The request line is checked until it is complete (then it cannot change), so feeding a
+  // head byte by byte costs O(n) plus one full parse.
+  if (!partial_crlf && !line_ok_) {
+    if (parse_request_line(buf + start, buf + lim, c))
+      line_ok_ = true;
+    else
+      error_ = c.err;
+  }
   if (error_ == ParseError::None && s.bare) error_ = ParseError::BadRequest;
   if (error_ == ParseError::None && len >= max_head) error_ = ParseError::HeadersTooLarge;
   if (error_ != ParseError::None) return -1;
@@ -552,12 +564,20 @@ bool ChunkedDecoder::step(char ch, uint64_t max_body) {
       if (size_digits_ == 0) return false;
       if (ch == '\r')
         state_ = State::SizeLf;
-      else if (ch == ';' || is_ows(ch))
+      else if (ch == ';')
         state_ = State::Ext;
+      else if (is_ows(ch))
+        state_ = State::ExtWs;
       else
         return false;
       line_bytes_ = 1;
       return true;
+    case State::ExtWs:  // chunk-ext = *( BWS ";" ... ): whitespace must lead to a ';'
+      if (ch == ';')
+        state_ = State::Ext;
+      else if (!is_ows(ch))
+        return false;
+      return ++line_bytes_ <= kMaxChunkExt;
     case State::Ext:
       if (ch == '\r')
         state_ = State::SizeLf;

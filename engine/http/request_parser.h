@@ -98,6 +98,7 @@ class RequestParser {
  private:
   uint32_t scanned_ = 0;  // bytes known to hold no complete head terminator
   ParseError error_ = ParseError::None;
+  bool line_ok_ = false;  // request line complete and valid; only trusted while scanned_ > 0
 };
 
 // Rules the parser applies (each has a test):
@@ -148,6 +149,7 @@ class ChunkedDecoder {
  private:
   enum class State : uint8_t {
     Size,
+    ExtWs,
     Ext,
     SizeLf,
     Data,

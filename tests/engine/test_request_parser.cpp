@@ -252,6 +252,10 @@ TEST(RequestParser, BareCrIs400) {
   EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\rX\r\n\r\n"), 400);
   EXPECT_EQ(status("GET / HTTP/1.1\r\r\nHost: h\r\n\r\n"), 400);
   EXPECT_EQ(status("GET /a\rb HTTP/1.1\r\nHost: h\r\n\r\n"), 400);
+  // A line starting with CR is not the end of the head.
+  EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\r\n\rX: y\r\n\r\n"), 400);
+  EXPECT_EQ(status("GET / HTTP/1.1\r\n\rHost: h\r\n\r\n"), 400);
+  EXPECT_EQ(status("GET / HTTP/1.1\r\nHost: h\r\n\r\r\n\r\n"), 400);
 }
 
 TEST(RequestParser, OriginFormSplitsPathAndQuery) {
@@ -703,6 +707,21 @@ TEST(RequestParser, ErrorsAreSticky) {
   EXPECT_EQ(p.parse(good.data(), good.size(), {}, r), int(good.size()));
 }
 
+TEST(RequestParser, ResetForgetsTheRequestLine) {
+  const std::string good = "GET / HTTP/1.1\r\nHo";
+  const std::string bad = "G@T / HTTP/1.1\r\nHo";
+  RequestParser p;
+  Request r;
+  EXPECT_EQ(p.parse(good.data(), good.size(), {}, r), 0);
+  p.reset();
+  EXPECT_EQ(p.parse(bad.data(), bad.size(), {}, r), -1);
+  EXPECT_EQ(p.error(), ParseError::BadRequest);
+  // Without reset, a shorter buffer also means "start over".
+  RequestParser q;
+  EXPECT_EQ(q.parse(good.data(), good.size(), {}, r), 0);
+  EXPECT_EQ(q.parse(bad.data(), 10, {}, r), -1);
+}
+
 TEST(RequestParser, CompleteHeadCanBeParsedAgain) {
   const std::string s = get_with({"Host: h", "Content-Length: 3"}) + "abc";
   RequestParser p;
@@ -742,6 +761,7 @@ const std::vector<std::string>& samples() {
       "GET / HTTP/1.1\nHost: h\r\n\r\n",
       "\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
       "\r\r\n",
+      "GET / HTTP/1.1\r\nHost: h\r\n\rX: y\r\n\r\n",
       get_with({"Host: h", "X : y"}),
       get_with({"Host: h", " folded"}),
       get_with({"Host: a", "Host: b"}),
@@ -908,9 +928,10 @@ TEST(ChunkedDecoder, DecodesInPlace) {
 TEST(ChunkedDecoder, HexSizesExtensionsAndTrailers) {
   const std::string big(0x1A, 'z');
   const Decoded d = decode("1a\r\n" + big + "\r\n1A;name=value;x=\"q;\\\"\"\r\n" + big +
-                           "\r\n3 ; ext\r\nabc\r\n0;last\r\nX-Trailer: 1\r\nY: two\r\n\r\n");
+                           "\r\n3 ; ext\r\nabc\r\n1\t;a\r\nd\r\n0;last\r\nX-Trailer: 1\r\nY: "
+                           "two\r\n\r\n");
   EXPECT_EQ(d.rc, 0);
-  EXPECT_EQ(d.body, big + big + "abc");
+  EXPECT_EQ(d.body, big + big + "abcd");
 }
 
 TEST(ChunkedDecoder, ReturnsThePipelinedRemainder) {
@@ -963,7 +984,8 @@ TEST(ChunkedDecoder, MalformedFramingIsAnError) {
   for (const std::string& bad :
        {"g\r\n"s, "\r\n"s, ";x\r\n"s, "5\r\nhelloX\r\n0\r\n\r\n"s, "5\r\nhello\rX"s,
         "5\nhello\r\n"s, "5\r\rhello"s, "-5\r\n"s, "0x5\r\n"s, "5 x\x01\r\n"s,
-        "0\r\nX: y\nZ: w\r\n\r\n"s, "0\r\nX: \x01\r\n\r\n"s, "0\r\n\r\r"s, "0\r\n\n"s}) {
+        "0\r\nX: y\nZ: w\r\n\r\n"s, "0\r\nX: \x01\r\n\r\n"s, "0\r\n\r\r"s, "0\r\n\n"s,
+        "5 5\r\nhello\r\n"s, "5 \r\nhello\r\n"s, "5\t\r\n"s}) {
     const Decoded d = decode(bad);
     EXPECT_EQ(d.rc, -1) << bad;
     EXPECT_FALSE(d.too_large) << bad;
@@ -972,7 +994,7 @@ TEST(ChunkedDecoder, MalformedFramingIsAnError) {
 
 TEST(ChunkedDecoder, IncompleteBodyAsksForMore) {
   for (const std::string& part : {"5\r\nhel"s, "5"s, "5\r"s, "5\r\nhello"s, "5\r\nhello\r\n"s,
-                                 "0\r\n"s, "0\r\nX: y\r\n"s, "0\r\n\r"s, "5;ext"s}) {
+                                  "0\r\n"s, "0\r\nX: y\r\n"s, "0\r\n\r"s, "5;ext"s}) {
     EXPECT_EQ(decode(part).rc, -2) << part;
   }
 }

@@ -65,6 +65,45 @@ bool same(const Outcome& a, const char* abase, const Outcome& b, const char* bba
   return ok;
 }
 
+// A successful head is exactly: up to two CRLFs, the request line, one line per header, and
+// the empty line; each view sits where it belongs and holds only the bytes the rules allow.
+void check_structure(const Request& r, const char* buf) {
+  const char* end = buf + r.head_bytes;
+  const char* p = r.method_token.data();
+  const size_t skipped = size_t(p - buf);
+  CHECK(skipped <= 4 && skipped % 2 == 0);
+  for (size_t i = 0; i < skipped; i += 2)
+    CHECK(buf[i] == '\r' && buf[i + 1] == '\n');
+  auto line_end = [&](const char* from) {  // the CR of the line's CRLF; no other CR or LF
+    const char* q = from;
+    while (*q != '\r' && *q != '\n')
+      q++;
+    CHECK(q + 1 < end && q[0] == '\r' && q[1] == '\n');
+    return q;
+  };
+  const char* eol = line_end(p);
+  const std::string_view line(p, size_t(eol - p));
+  CHECK(line.substr(0, r.method_token.size() + 1) == std::string(r.method_token) + " ");
+  CHECK(r.target.data() == p + r.method_token.size() + 1);
+  const std::string_view version = line.substr(r.method_token.size() + 1 + r.target.size());
+  CHECK(version.size() == 9 && version.substr(0, 6) == " HTTP/" && version[6] == '1');
+  for (const char ch : r.target)
+    CHECK(ch > 0x20 && ch < 0x7f && ch != '#');
+  for (int i = 0; i < r.num_headers; i++) {
+    p = eol + 2;
+    eol = line_end(p);
+    const Header& h = r.headers[i];
+    CHECK(h.name.data() == p && p[h.name.size()] == ':');
+    CHECK(h.value.data() >= p + h.name.size() + 1 && h.value.data() + h.value.size() <= eol);
+    for (const char* q = p + h.name.size() + 1; q < eol; q++) {
+      const bool in_value = q >= h.value.data() && q < h.value.data() + h.value.size();
+      CHECK(in_value ? (*q == '\t' || uint8_t(*q) >= 0x20) && *q != 0x7f : *q == ' ' || *q == '\t');
+    }
+    if (!h.value.empty()) CHECK(h.value.front() != ' ' && h.value.back() != ' ');
+  }
+  CHECK(eol + 4 == end && eol[2] == '\r' && eol[3] == '\n');
+}
+
 void check_invariants(const Outcome& o, const char* buf, size_t len, const ParseLimits& limits) {
   if (o.rc < 0) {
     CHECK(o.err != ParseError::None);
@@ -94,6 +133,7 @@ void check_invariants(const Outcome& o, const char* buf, size_t len, const Parse
     CHECK(inside(r.headers[i].value) && r.headers[i].value.data());
     CHECK(r.header(r.headers[i].name).data());
   }
+  check_structure(r, buf);
   // percent_decode never writes more than it reads.
   std::unique_ptr<char[]> out(new char[r.target.size()]);
   const int n = percent_decode(r.target, out.get(), r.target.size());
