@@ -2,8 +2,10 @@
 //
 // `parse` works in two steps.  The incremental step only looks for the CRLF CRLF that ends the
 // head, resuming where the previous call stopped (each LF found is checked against the bytes
-// before it, so no state but `scanned_` is needed).  The second step parses the complete head
-// once, with tight loops (SIMD where available) over the caller's bytes.
+// before it, so only the scan position is kept, plus whether the request line was checked).
+// The second step parses the complete head once, with tight loops (SIMD where available) over
+// the caller's bytes.  Errors in header lines are therefore found when the head is complete;
+// a bare LF, the request line and the size limits are checked on a partial head too.
 //
 // The result must not depend on how the bytes were split, so every outcome is decided by the
 // bytes alone, looking only at the first max_header_bytes of them, in this order:
@@ -633,16 +635,12 @@ int ChunkedDecoder::decode(char* buf, size_t* len, uint64_t max_body) {
       total_ += take;
       if (remaining_ == 0) state_ = State::DataCr;
     } else if (!step(buf[src++], max_body)) {
-      state_ = State::Error;
-      *len = dst;
-      return -1;
+      state_ = State::Error;  // sticky: step() refuses every byte in this state
+      break;
     }
   }
-  if (state_ == State::Error) {
-    *len = dst;
-    return -1;
-  }
   *len = dst;
+  if (state_ == State::Error) return -1;
   if (state_ != State::Done) return -2;
   const size_t rest = n - src;
   if (rest && dst != src) std::memmove(buf + dst, buf + src, rest);

@@ -15,6 +15,7 @@
 //
 // Seeds: tests/engine/corpus/valid; dictionary: tests/fuzz/http.dict; see tests/fuzz/run.sh.
 // With -DVIPER_FUZZ_MAIN and no -fsanitize=fuzzer it builds a replayer: pass crash files.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -65,6 +66,45 @@ bool same(const Outcome& a, const char* abase, const Outcome& b, const char* bba
   return ok;
 }
 
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (std::tolower(uint8_t(a[i])) != std::tolower(uint8_t(b[i]))) return false;
+  }
+  return true;
+}
+
+// The header rules, checked the slow and obvious way on an accepted head.
+void check_semantics(const Request& r) {
+  int host = 0, length = 0, te = 0;
+  for (int i = 0; i < r.num_headers; i++) {
+    const Header& h = r.headers[i];
+    if (iequals(h.name, "host")) host++;
+    if (iequals(h.name, "content-length")) {
+      length++;
+      CHECK(!h.value.empty() && h.value.size() <= 19);
+      for (const char ch : h.value)
+        CHECK(ch >= '0' && ch <= '9');
+    }
+    if (iequals(h.name, "transfer-encoding")) {
+      te++;
+      CHECK(iequals(h.value, "chunked"));
+    }
+    if (iequals(h.name, "expect")) CHECK(iequals(h.value, "100-continue"));
+  }
+  CHECK(host <= 1 && (r.http_minor == 0 || host == 1));
+  CHECK(length <= 1 && te <= 1 && !(length && te) && !(te && r.http_minor == 0));
+  CHECK(r.body == (te ? BodyKind::Chunked : length ? BodyKind::Length : BodyKind::None));
+  const std::string_view t = r.target;
+  if (r.method == Method::Connect) {
+    CHECK(t.find(':') != std::string_view::npos && t[0] != '/');
+  } else if (t == "*") {
+    CHECK(r.method == Method::Options);
+  } else if (t[0] != '/') {
+    CHECK(t.find("://") != std::string_view::npos && r.path[0] == '/');
+  }
+}
+
 // A successful head is exactly: up to two CRLFs, the request line, one line per header, and
 // the empty line; each view sits where it belongs and holds only the bytes the rules allow.
 void check_structure(const Request& r, const char* buf) {
@@ -102,6 +142,7 @@ void check_structure(const Request& r, const char* buf) {
     if (!h.value.empty()) CHECK(h.value.front() != ' ' && h.value.back() != ' ');
   }
   CHECK(eol + 4 == end && eol[2] == '\r' && eol[3] == '\n');
+  check_semantics(r);
 }
 
 void check_invariants(const Outcome& o, const char* buf, size_t len, const ParseLimits& limits) {
