@@ -1,0 +1,97 @@
+"""Graceful shutdown on SIGTERM/SIGINT: finish in-flight requests, close idle connections at once,
+refuse new connections, exit 0 (SPEC §4)."""
+
+import signal
+import socket
+
+import pytest
+
+import rawhttp
+
+
+def connect_refused(port):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(("127.0.0.1", port))
+    except ConnectionRefusedError:
+        return True
+    finally:
+        s.close()
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_graceful_shutdown(make_server, sig):
+    srv = make_server()
+    idle = srv.conn()
+    assert idle.request("GET", "/hello").status == 200  # keep-alive, now idle
+    silent = srv.conn()  # accepted, nothing sent
+    # An upload in flight: the head is parsed (100 Continue seen), the body is pending.
+    busy = srv.conn()
+    busy.send(b"POST /digest HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n01234")
+    assert busy.read_response().status == 100
+    try:
+        srv.signal(sig)
+        # Idle and silent connections are closed at once (this also shows the drain began).
+        idle.expect_closed()
+        silent.expect_closed()
+        # New connections are refused.
+        assert connect_refused(srv.port)
+        # The in-flight request completes, and its response closes the connection.
+        busy.send(b"56789")
+        r = busy.read_response()
+        rawhttp.check_digest(r, b"0123456789")
+        assert r.header("Connection") == "close"
+        busy.expect_closed()
+        assert srv.wait() == 0
+        srv.check_exit()
+    finally:
+        for c in (idle, silent, busy):
+            c.close()
+
+
+def test_shutdown_idle_server_exits_zero(make_server):
+    srv = make_server()
+    with srv.conn() as c:
+        assert c.request("GET", "/hello", [("Connection", "close")]).status == 200
+        c.expect_closed()
+    srv.signal(signal.SIGTERM)
+    assert srv.wait() == 0
+    srv.check_exit()
+    assert "shutting down gracefully" in srv.stderr_text()
+
+
+def test_shutdown_with_many_idle_connections(make_server):
+    srv = make_server()
+    conns = [srv.conn() for _ in range(20)]
+    try:
+        for c in conns:
+            assert c.request("GET", "/hello").status == 200
+        srv.signal(signal.SIGTERM)
+        for c in conns:
+            c.expect_closed()
+        assert srv.wait() == 0
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_shutdown_while_streaming(make_server):
+    # A response being streamed is in flight: it is finished, then the connection closes.
+    srv = make_server()
+    n = 100000  # 2.3 MB: more than the socket buffers hold while the client is not reading
+    c = srv.conn(timeout=60)
+    try:
+        c.send(rawhttp.build("GET", f"/stream?n={n}"))
+        c.sock.settimeout(5)
+        c.buf = c.sock.recv(100)  # the stream has started
+        assert c.buf.startswith(b"HTTP/1.1 200 OK\r\n")
+        srv.signal(signal.SIGTERM)
+        r = c.read_response()
+        assert r.status == 200
+        assert r.body == "".join(f"chunk {i} of {n}\n" for i in range(1, n + 1)).encode()
+        c.expect_closed()
+        assert srv.wait() == 0
+    finally:
+        c.close()
