@@ -3,6 +3,7 @@ across many sends (SPEC §4)."""
 
 import os
 import random
+import threading
 
 import pytest
 import requests
@@ -237,6 +238,24 @@ def test_expect_100_continue_body_already_sent(server):
         assert r.status == 200 and r.body == b"abc"
 
 
+def test_expect_100_continue_ignored_in_http10(server):
+    # RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored: the first
+    # response the client reads is the final one.
+    head = b"POST /echo HTTP/1.0\r\nContent-Type: a/b\r\nContent-Length: 3\r\n"
+    with server.conn() as c:
+        c.send(head + b"Expect: 100-continue\r\n\r\n")
+        # A round trip through the server loop on another connection, so the head above has
+        # been read before the body is sent (a 100 would be on the wire by then).  Same framing
+        # on purpose: see test_body_completes_after_other_connection_request.
+        with server.conn() as other:
+            other.send(head + b"\r\nxyz")
+            assert other.read_response().body == b"xyz"
+        c.send(b"abc")
+        r = c.read_response()
+        assert r.status == 200 and r.body == b"abc"
+        c.expect_closed()
+
+
 def test_expect_100_continue_over_limit_is_413_without_100(make_server):
     srv = make_server("--max-body-bytes", "1000")
     with srv.conn() as c:
@@ -356,3 +375,56 @@ def test_chunked_large_in_pieces(server):
         c.send(b"POST /digest HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
         c.send_slowly(chunked(pieces), piece=333 if not SANITIZED else 1000)
         check_digest(c.read_response(), data)
+
+
+# --- body buffers and lingering close ---------------------------------------------------------
+
+
+def test_body_buffers_exhausted_gets_503(make_server):
+    srv = make_server("--body-buffers", "1")
+    body = random.Random(5).randbytes(30000)
+    head = f"POST /digest HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n".encode()
+    a = srv.conn()
+    try:
+        # A needs the only body buffer (head + body exceed an I/O buffer) and holds it.
+        a.send(head + b"Expect: 100-continue\r\n\r\n" + body[:1000])
+        assert a.read_response().status == 100
+        with srv.conn() as b:
+            b.send(head + b"\r\n" + body[:1000])
+            r = b.read_response()
+            assert r.status == 503 and r.header("Connection") == "close"
+            assert r.json() == {"detail": "Server has no free body buffer"}
+            b.expect_closed()
+        a.send(body[1000:])
+        check_digest(a.read_response(), body)
+        # The buffer went back to the pool: the next large body is served.
+        with srv.conn() as b:
+            check_digest(b.request("POST", "/digest", (), body), body)
+            b.close_and_wait()
+    finally:
+        a.close()
+    st = srv.stats()
+    assert st["body_buffers_exhausted"] == 1 and st["status"]["503"] == 1
+    assert st["body_buffers_in_use"] == 0
+
+
+def test_error_response_readable_while_client_keeps_sending(small_body_server):
+    """413 on the head while the client is still sending a large body: the server lingers
+    (discards input) instead of resetting the connection, so the client reads the response."""
+    body = b"z" * 300000
+    with small_body_server.conn(timeout=10) as c:
+        c.send(f"POST /digest HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n\r\n".encode())
+
+        def pump():
+            try:
+                c.sock.sendall(body)
+            except OSError:
+                pass  # the server may close once it has discarded enough
+
+        t = threading.Thread(target=pump)
+        t.start()
+        r = c.read_response()
+        assert r.status == 413 and r.header("Connection") == "close"
+        assert r.json() == {"detail": "request body too large"}
+        t.join(15)
+        assert not t.is_alive()

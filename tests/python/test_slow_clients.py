@@ -58,6 +58,20 @@ def test_trickle_past_header_timeout_gets_408(make_server):
     assert srv.stats()["timeouts_header"] == 1
 
 
+def test_stall_in_second_request_gets_408(make_server):
+    # After a keep-alive response, a new head that stalls is under the header timeout too (the
+    # idle timeout, much longer here, does not apply once bytes arrived).
+    srv = make_server("--header-timeout", "0.3", "--keepalive-timeout", "30")
+    with srv.conn() as c:
+        assert c.request("GET", "/hello").status == 200
+        c.send(b"GET /hello HTTP/1.1\r\n")
+        r = c.read_response(timeout=5)
+        assert r.status == 408 and r.header("Connection") == "close"
+        c.expect_closed()
+    st = srv.stats()
+    assert st["timeouts_header"] == 1 and st["timeouts_idle"] == 0
+
+
 def test_silent_connection_closed_after_header_timeout(make_server):
     srv = make_server("--header-timeout", "0.3")
     with srv.conn() as c:

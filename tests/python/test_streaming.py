@@ -1,6 +1,6 @@
 """Chunked (streamed) responses: GET /stream?n=K writes "chunk i of K\\n" lines (SPEC §4)."""
 
-import socket
+import time
 
 import pytest
 import requests
@@ -105,9 +105,9 @@ def test_head_stream_headers_only(server):
 
 def test_stalled_stream_reader_does_not_block_others(server):
     stalled = server.conn()
-    stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     try:
-        stalled.send(build("GET", "/stream?n=100000"))
+        # 4 x 2.3 MB: more than the kernel buffers hold, so the server's writes really block.
+        stalled.send(build("GET", "/stream?n=100000") * 4)
         # Read only the first bytes, then stop reading: the server's socket buffer fills up.
         stalled.sock.settimeout(5)
         first = stalled.sock.recv(100)
@@ -141,3 +141,28 @@ def test_close_mid_stream_does_not_crash(server):
     for _ in range(3):
         with server.conn() as c:
             assert c.request("GET", "/stream?n=3").body == expected_lines(3)
+
+
+def test_send_timeout_closes_stalled_reader(make_server):
+    srv = make_server("--send-timeout", "0.2")
+    c = srv.conn(timeout=30)
+    try:
+        # 4 x 2.3 MB pipelined: more than the kernel buffers on both sides can hold.
+        c.send(build("GET", "/stream?n=100000") * 4)
+        # The client never reads: the server's writes stop making progress and it gives up.
+        # Wait for the counter (the client cannot observe this without reading).
+        deadline = time.monotonic() + 15
+        while srv.stats()["timeouts_send"] == 0:
+            assert time.monotonic() < deadline, "send timeout never fired"
+            time.sleep(0.05)
+        st = srv.stats()
+        assert st["timeouts_send"] == 1 and st["connections_active"] == 1
+        # What was already in the socket buffers arrives, then EOF: the body is cut short.
+        c.sock.settimeout(30)
+        data = c.read_until_close()
+        assert data.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert data.count(b"HTTP/1.1 200 OK\r\n") < 4 or not data.endswith(b"\r\n0\r\n\r\n")
+    finally:
+        c.close()
+    with srv.conn() as c2:
+        assert c2.request("GET", "/stream?n=2").body == expected_lines(2)
