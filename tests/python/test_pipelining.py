@@ -141,6 +141,24 @@ def test_many_pipelined_requests(server):
         assert c.request("GET", "/hello").status == 200
 
 
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_pipelined_large_bodies(server, framing):
+    # Requests that need a body buffer, pipelined with small ones in one send.
+    data = bytes(range(256)) * 120  # 30720 bytes: more than an I/O buffer
+    if framing == "chunked":
+        big = build("POST", "/digest", [("Transfer-Encoding", "chunked")],
+                    rawhttp.chunked([data[i : i + 3000] for i in range(0, len(data), 3000)]))
+    else:
+        big = build("POST", "/digest", (), data)
+    with server.conn(timeout=20) as c:
+        c.send(big + build("GET", "/items/5") + big
+               + build("POST", "/echo", [("Content-Type", "a/b")], b"tail"))
+        rawhttp.check_digest(c.read_response(), data)
+        assert c.read_response().json() == {"item_id": 5, "q": None}
+        rawhttp.check_digest(c.read_response(), data)
+        assert c.read_response().body == b"tail"
+
+
 @pytest.mark.parametrize("n", [2, 50])
 def test_pipelined_then_close(server, n):
     """The last pipelined request asks to close: every response before it is delivered, then

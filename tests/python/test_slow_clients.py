@@ -106,7 +106,7 @@ def test_stall_mid_chunked_body_gets_408(make_server):
 def test_slow_body_progress_is_not_a_timeout(make_server):
     # The body timeout is an inactivity timeout: a body that keeps arriving (each piece well
     # within the timeout) completes even though the whole takes longer than the timeout.
-    srv = make_server("--header-timeout", "1")
+    srv = make_server("--header-timeout", "2")
     body = b"0123456789" * 3
     with srv.conn(timeout=10) as c:
         c.send(f"POST /digest HTTP/1.1\r\nHost: t\r\nContent-Length: {len(body)}\r\n\r\n".encode())

@@ -103,7 +103,8 @@ def test_head_stream_headers_only(server):
         assert c.buf == b""
 
 
-def test_stalled_stream_reader_does_not_block_others(server):
+def test_stalled_stream_reader_does_not_block_others(make_server):
+    server = make_server()
     stalled = server.conn()
     try:
         # 4 x 2.3 MB: more than the kernel buffers hold, so the server's writes really block.
