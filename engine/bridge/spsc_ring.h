@@ -46,6 +46,13 @@ class SpscRing {
     return true;
   }
 
+  // Producer side: true if the next push() will succeed (space only grows meanwhile).
+  bool can_push() {
+    uint32_t t = tail_.load(std::memory_order_relaxed);
+    if (t - head_cache_ > mask_) head_cache_ = head_.load(std::memory_order_acquire);
+    return t - head_cache_ <= mask_;
+  }
+
   // Consumer side.
   bool pop(T* out) {
     uint32_t h = head_.load(std::memory_order_relaxed);

@@ -198,6 +198,7 @@ size_t write_head(char* out, size_t cap, const ResponseHead& h, const DateCache&
     a.put(h.extra[i].value);
     a.put("\r\n");
   }
+  a.put(h.raw_headers);
   if (h.close) {
     a.put("Connection: close\r\n");
   } else if (h.keep_alive_10) {

@@ -47,6 +47,7 @@ struct ResponseHead {
   bool keep_alive_10 = false;     // add "Connection: keep-alive" (HTTP/1.0 client that asked)
   const Header* extra = nullptr;  // further headers, written as given (validated by the caller)
   uint16_t num_extra = 0;
+  std::string_view raw_headers;  // complete "Name: value\r\n" lines appended as they are
 };
 
 // Appends bytes to a fixed buffer; remembers overflow instead of writing past the end.

@@ -20,6 +20,7 @@ enum class ConnState : uint8_t {
   Body,    // head complete, receiving the body
   Send,    // response bytes waiting for the socket
   Linger,  // error sent, write side shut; discarding input until EOF so the client reads it
+  Busy,    // waiting for a deferred response (Responder::defer)
 };
 
 enum ListId : uint8_t {
@@ -28,6 +29,7 @@ enum ListId : uint8_t {
   kListBody,
   kListSend,
   kListLinger,
+  kListBusy,
   kNumLists,
   kListNone
 };
@@ -38,15 +40,20 @@ struct Conn {
   int fd = -1;
   ConnState state = ConnState::Free;
   uint8_t list = kListNone;
-  uint8_t interest = 0;               // events registered with the poller
-  bool close_after = false;           // close once the output is flushed
-  bool big = false;                   // `in` is a body buffer, not an I/O buffer
-  bool head_ready = false;            // head parsed; `head_bytes`.. describe the body
-  bool streaming = false;             // a ChunkFill producer is active
-  bool stream_raw = false;            // stream without chunk framing (HTTP/1.0: ends at close)
-  bool linger = false;                // an error was answered mid-request: drain input before close
-  bool is_head = false;               // the current request is HEAD: no body is sent
-  bool minor0 = false;                // the current request is HTTP/1.0
+  uint8_t interest = 0;      // events registered with the poller
+  bool close_after = false;  // close once the output is flushed
+  bool big = false;          // `in` is a body buffer, not an I/O buffer
+  bool head_ready = false;   // head parsed; `head_bytes`.. describe the body
+  bool streaming = false;    // a ChunkFill producer is active
+  bool stream_raw = false;   // stream without chunk framing (HTTP/1.0: ends at close)
+  bool linger = false;       // an error was answered mid-request: drain input before close
+  bool is_head = false;      // the current request is HEAD: no body is sent
+  bool minor0 = false;       // the current request is HTTP/1.0
+  bool awaiting = false;     // a deferred response is pending (state Busy)
+  bool out_big = false;      // `extra_body` is a lent body buffer, returned after sending
+  uint32_t pending_id = 0;   // request id of the deferred response
+  uint32_t peer_ip = 0;      // IPv4, host byte order
+  uint16_t peer_port = 0;
   uint32_t prev = kNil, next = kNil;  // list links (slot indices)
   uint64_t touched_ms = 0;            // last progress; deadline = touched + list timeout
 
@@ -102,8 +109,8 @@ class ConnLists {
   uint32_t size(uint8_t list) const { return size_[list]; }
 
  private:
-  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil};
-  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil};
+  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil};
   uint32_t size_[kNumLists] = {};
 };
 

@@ -134,7 +134,7 @@ void echo(const RouteRequest& req, Responder& res, void*) {
 
 // FNV-1a 64 of the body, so tests can check large bodies arrived intact.
 void digest(const RouteRequest& req, Responder& res, void*) {
-  uint64_t h = 1469598103934665603ull;
+  uint64_t h = 14695981039346656037ull;
   for (char c : req.body) {
     h ^= static_cast<unsigned char>(c);
     h *= 1099511628211ull;
@@ -204,7 +204,30 @@ void usage() {
       "Times are in seconds (fractions allowed).  --port 0 picks a free port.");
 }
 
-bool parse_args(int argc, char** argv, Args& a) {
+// Whole numbers only, within uint32_t (or uint64_t for sizes).
+bool parse_u64(const char* v, uint64_t max, uint64_t* out) {
+  if (*v == '\0') return false;
+  uint64_t n = 0;
+  for (const char* p = v; *p != '\0'; p++) {
+    if (*p < '0' || *p > '9' || n > (max - uint64_t(*p - '0')) / 10) return false;
+    n = n * 10 + uint64_t(*p - '0');
+  }
+  *out = n;
+  return true;
+}
+
+// Seconds with an optional fraction, as milliseconds, at most one hour... or a bit more, so
+// that the engine itself reports the option as out of range.
+bool parse_seconds(const char* v, uint32_t* ms) {
+  char* end = nullptr;
+  double d = std::strtod(v, &end);
+  if (end == v || *end != '\0' || !(d >= 0.0) || d > 4000000.0) return false;
+  *ms = uint32_t(d * 1000.0);
+  return true;
+}
+
+// Returns the option name at fault, or nullptr.
+const char* parse_args(int argc, char** argv, Args& a) {
   viper::ServerOptions& o = a.opt;
 #ifndef VIPER_PROFILE_ESP32
   o.max_connections = 256;  // the PC default; the device's is 8 (SPEC §5)
@@ -219,42 +242,48 @@ bool parse_args(int argc, char** argv, Args& a) {
       o.redirect_slashes = false;
       continue;
     }
-    if (k == "--help" || i + 1 >= argc) return false;
+    if (k == "--help" || i + 1 >= argc) return argv[i];
     const char* v = argv[++i];
-    double d = std::atof(v);
-    auto ms = uint32_t(d * 1000.0);
-    auto u = uint32_t(std::strtoul(v, nullptr, 10));
-    if (k == "--host")
+    uint64_t n = 0;
+    bool ok = true;
+    if (k == "--host") {
       o.host = v;
-    else if (k == "--port")
-      o.port = uint16_t(u);
-    else if (k == "--poller")
+    } else if (k == "--poller") {
+      ok = std::strcmp(v, "select") == 0 || std::strcmp(v, "epoll") == 0;
       o.poller = std::strcmp(v, "select") == 0 ? viper::net::PollerKind::Select
                                                : viper::net::PollerKind::Epoll;
-    else if (k == "--max-connections")
-      o.max_connections = u;
-    else if (k == "--keepalive-timeout")
-      o.keepalive_timeout_ms = ms;
-    else if (k == "--keepalive-max-requests")
-      o.keepalive_max_requests = u;
-    else if (k == "--header-timeout")
-      o.header_timeout_ms = ms;
-    else if (k == "--send-timeout")
-      o.send_timeout_ms = ms;
-    else if (k == "--max-header-bytes")
-      o.limits.max_header_bytes = u;
-    else if (k == "--max-headers")
-      o.limits.max_headers = u;
-    else if (k == "--max-uri-bytes")
-      o.limits.max_uri_bytes = u;
-    else if (k == "--max-body-bytes")
-      o.limits.max_body_bytes = std::strtoull(v, nullptr, 10);
-    else if (k == "--body-buffers")
-      o.body_buffers = u;
-    else
-      return false;
+    } else if (k == "--keepalive-timeout") {
+      ok = parse_seconds(v, &o.keepalive_timeout_ms);
+    } else if (k == "--header-timeout") {
+      ok = parse_seconds(v, &o.header_timeout_ms);
+    } else if (k == "--send-timeout") {
+      ok = parse_seconds(v, &o.send_timeout_ms);
+    } else if (k == "--max-body-bytes") {
+      ok = parse_u64(v, UINT64_MAX, &o.limits.max_body_bytes);
+    } else if (k == "--port") {
+      ok = parse_u64(v, 65535, &n);
+      o.port = uint16_t(n);
+    } else {
+      ok = parse_u64(v, UINT32_MAX, &n);
+      auto u = uint32_t(n);
+      if (k == "--max-connections")
+        o.max_connections = u;
+      else if (k == "--keepalive-max-requests")
+        o.keepalive_max_requests = u;
+      else if (k == "--max-header-bytes")
+        o.limits.max_header_bytes = u;
+      else if (k == "--max-headers")
+        o.limits.max_headers = u;
+      else if (k == "--max-uri-bytes")
+        o.limits.max_uri_bytes = u;
+      else if (k == "--body-buffers")
+        o.body_buffers = u;
+      else
+        return argv[i - 1];
+    }
+    if (!ok) return argv[i - 1];
   }
-  return true;
+  return nullptr;
 }
 
 void* engine_thread(void* server) {
@@ -266,7 +295,9 @@ void* engine_thread(void* server) {
 
 int main(int argc, char** argv) {
   Args args;
-  if (!parse_args(argc, argv, args)) {
+  if (const char* bad = parse_args(argc, argv, args)) {
+    if (std::strcmp(bad, "--help") != 0)
+      std::fprintf(stderr, "viper_demo: invalid option or value: %s\n", bad);
     usage();
     return 2;
   }

@@ -30,8 +30,9 @@ struct ServerOptions {
   uint32_t max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
   uint32_t keepalive_timeout_ms = 30000;
   uint32_t keepalive_max_requests = 1000;
-  uint32_t header_timeout_ms = 10000;  // whole head; then body inactivity
-  uint32_t send_timeout_ms = 30000;    // no write progress for this long: close
+  uint32_t header_timeout_ms = 10000;   // whole head; then body inactivity
+  uint32_t send_timeout_ms = 30000;     // no write progress for this long: close
+  uint32_t handler_timeout_ms = 30000;  // a deferred response not completed by then: 504
   http::ParseLimits limits;
   // Buffers for requests whose head + body do not fit in one I/O buffer (each holds
   // max_header_bytes + max_body_bytes).  0: max_connections / 4, at least 1.
@@ -76,6 +77,8 @@ struct Counters {
   Counter evicted_idle, evicted_head, evicted_linger, rejected_full;  // pool full (SPEC §4)
   Counter body_buffers_exhausted, peer_resets, io_errors, bad_method, bad_path;
   Counter io_buffers_in_use, body_buffers_in_use;
+  Counter deferred, deferred_in_flight, timeouts_handler, abandoned, late_completions,
+      responses_too_large;
   Counter loop_wakeups;
 };
 
@@ -89,6 +92,9 @@ struct RouteRequest {
   const PathParam* params;
   uint8_t num_params;
   std::string_view body;  // whole body (Content-Length or de-chunked)
+  uint32_t client_ip;     // IPv4 address of the peer, host byte order
+  uint16_t client_port;
+  uint32_t route_id;  // as given to add_route
 
   const PathParam* param(std::string_view name) const;
 };
@@ -115,6 +121,11 @@ class Responder {
   // Streams a body produced by `fill` with chunked framing (HTTP/1.0: until close).
   bool stream(uint16_t status, std::string_view content_type, ChunkFill fill, void* user,
               const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Promises the response for later: the handler returns at once, and whoever produces the
+  // response calls Server::complete(token, ...) on the engine thread (the bridge to Python
+  // does).  Until then the connection waits (Busy) and reads no further request; after
+  // handler_timeout_ms the engine answers 504 itself and reports the token as abandoned.
+  bool defer(uint64_t* token);
   // Largest body `send` is guaranteed to accept.
   size_t copy_capacity() const;
   bool responded() const { return responded_; }
@@ -139,7 +150,9 @@ class Server {
   static Server* create(const ServerOptions& options, const char** error);
   static void destroy(Server* s);
 
-  AddResult add_route(http::Method method, std::string_view pattern, RouteFn fn, void* user);
+  // `id` is passed through to the handler in RouteRequest::route_id.
+  AddResult add_route(http::Method method, std::string_view pattern, RouteFn fn, void* user,
+                      uint32_t id = 0);
 
   // Binds and listens.  Returns false (errno set) on failure.
   bool listen();
@@ -149,6 +162,27 @@ class Server {
   void run();
   // Thread-safe and async-signal-safe.
   void request_stop();
+
+  // Completes a deferred response (engine thread only).  `raw_headers` are complete header
+  // lines ("Name: value\r\n"...), already validated by the caller; the engine adds Date,
+  // Server, Content-Length and Connection.  The body is copied (into the output buffer, or a
+  // body buffer when larger).
+  enum class Completion : uint8_t { Sent, Gone, TooLarge };
+  Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
+                      std::string_view body);
+
+  // Hooks for a producer of deferred responses (the bridge), all called on the engine thread:
+  // `on_ready` when `fd` is readable; `on_abandon` with the token of a deferred request that
+  // will never be completed (client gone, handler timeout, shutdown); `on_loop_end` once per
+  // loop iteration after events were handled (to batch wake-ups).  One producer per server.
+  struct Hooks {
+    int fd = -1;
+    void (*on_ready)(void* user) = nullptr;
+    void (*on_abandon)(void* user, uint64_t token) = nullptr;
+    void (*on_loop_end)(void* user) = nullptr;
+    void* user = nullptr;
+  };
+  bool set_hooks(const Hooks& hooks);
 
   const Counters& counters() const;
   // Engine memory held by one idle keep-alive connection (its slot; no buffers are lent).

@@ -1,0 +1,266 @@
+#include "bridge/bridge.h"
+
+#include <cstring>
+#include <new>
+
+#include "mem/allocator.h"
+#include "port/port.h"
+
+namespace viper::bridge {
+
+namespace {
+
+constexpr std::string_view kBusyBody = R"({"detail":"Server busy: request queue full"})";
+
+size_t encoded_headers_size(const http::Request& r) {
+  size_t n = 0;
+  for (uint16_t i = 0; i < r.num_headers; i++)
+    n += r.headers[i].name.size() + r.headers[i].value.size() + 2;
+  return n;
+}
+
+size_t encoded_params_size(const RouteRequest& req) {
+  size_t n = 0;
+  for (uint8_t i = 0; i < req.num_params; i++) {
+    const PathParam& p = req.params[i];
+    n += 1 + (p.type == ParamType::Int || p.type == ParamType::Float ? 8 : 4 + p.value.size());
+  }
+  return n;
+}
+
+char* put(char* dst, std::string_view s) {
+  std::memcpy(dst, s.data(), s.size());
+  return dst + s.size();
+}
+
+char* put_headers(char* dst, const http::Request& r) {
+  for (uint16_t i = 0; i < r.num_headers; i++) {
+    for (char ch : r.headers[i].name)
+      *dst++ = (ch >= 'A' && ch <= 'Z') ? char(ch + 32) : ch;
+    *dst++ = '\0';
+    dst = put(dst, r.headers[i].value);
+    *dst++ = '\0';
+  }
+  return dst;
+}
+
+char* put_params(char* dst, const RouteRequest& req) {
+  static constexpr char kTags[] = {'s', 'i', 'f', 'p'};  // indexed by ParamType
+  for (uint8_t i = 0; i < req.num_params; i++) {
+    const PathParam& p = req.params[i];
+    *dst++ = kTags[unsigned(p.type) & 3];
+    if (p.type == ParamType::Int) {
+      std::memcpy(dst, &p.i, 8);
+      dst += 8;
+    } else if (p.type == ParamType::Float) {
+      std::memcpy(dst, &p.f, 8);
+      dst += 8;
+    } else {
+      uint32_t n = uint32_t(p.value.size());
+      std::memcpy(dst, &n, 4);
+      dst = put(dst + 4, p.value);
+    }
+  }
+  return dst;
+}
+
+}  // namespace
+
+Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
+  void* mem = mem::alloc(sizeof(Bridge));
+  if (mem == nullptr) {
+    *error = "out of memory (bridge)";
+    return nullptr;
+  }
+  Bridge* b = new (mem) Bridge();
+  b->server_ = server;
+  b->interp_fd_ = port::wake_open();
+  b->engine_fd_ = port::wake_open();
+  bool ok = b->requests_.init(o.request_records) && b->responses_.init(o.response_records) &&
+            b->cancels_.init(o.cancel_records) && b->req_payload_.init(o.request_bytes) &&
+            b->resp_payload_.init(o.response_bytes);
+  if (!ok || b->interp_fd_ < 0 || b->engine_fd_ < 0) {
+    *error = ok ? "cannot create wake descriptors" : "out of memory (bridge rings)";
+    destroy(b);
+    return nullptr;
+  }
+  Server::Hooks hooks;
+  hooks.fd = b->engine_fd_;
+  hooks.on_ready = on_ready;
+  hooks.on_abandon = on_abandon;
+  hooks.on_loop_end = on_loop_end;
+  hooks.user = b;
+  if (!server->set_hooks(hooks)) {
+    *error = "the server already has a bridge";
+    destroy(b);
+    return nullptr;
+  }
+  return b;
+}
+
+// The server must be destroyed first (it calls the hooks until its loop ends).
+void Bridge::destroy(Bridge* b) {
+  if (b == nullptr) return;
+  b->requests_.destroy();
+  b->responses_.destroy();
+  b->cancels_.destroy();
+  b->req_payload_.destroy();
+  b->resp_payload_.destroy();
+  if (b->interp_fd_ >= 0) port::wake_close(b->interp_fd_);
+  if (b->engine_fd_ >= 0) port::wake_close(b->engine_fd_);
+  b->~Bridge();
+  mem::release(b);
+}
+
+AddResult Bridge::add_route(http::Method method, std::string_view pattern, uint32_t route_id) {
+  return server_->add_route(method, pattern, on_request, this, route_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine side
+
+// A request for the interpreter: copy it into the payload ring and defer the response.
+void Bridge::on_request(const RouteRequest& req, Responder& res, void* self) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  const http::Request& head = *req.head;
+  RequestRecord r{};
+  r.path_len = uint32_t(req.path.size());
+  r.query_len = uint32_t(head.query.size());
+  r.headers_len = uint32_t(encoded_headers_size(head));
+  r.body_len = uint32_t(req.body.size());
+  r.params_len = uint32_t(encoded_params_size(req));
+  size_t total = size_t(r.path_len) + r.query_len + r.headers_len + r.body_len + r.params_len;
+  char* dst = nullptr;
+  if (total <= b.req_payload_.capacity() / 2) dst = b.req_payload_.reserve(uint32_t(total), &r.pos);
+  if (dst == nullptr || !b.requests_.can_push()) {
+    b.counters_.queue_full_503.inc();
+    http::Header retry{"Retry-After", "1"};
+    res.send(503, "application/json", kBusyBody, &retry, 1);
+    return;
+  }
+  res.defer(&r.token);
+  r.route_id = req.route_id;
+  r.client_ip = req.client_ip;
+  r.client_port = req.client_port;
+  r.method = uint8_t(head.method);
+  r.http_minor = head.http_minor;
+  r.num_params = req.num_params;
+  char* p = put(dst, req.path);
+  p = put(p, head.query);
+  p = put_headers(p, head);
+  p = put(p, req.body);
+  put_params(p, req);
+  b.requests_.push(r);  // publishes the payload (release store)
+  b.req_payload_.commit(r.pos, uint32_t(total));
+  b.counters_.requests_queued.inc();
+  b.pushed_ = true;
+}
+
+void Bridge::on_abandon(void* self, uint64_t token) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  if (b.cancels_.push(token)) {
+    b.counters_.cancels_queued.inc();
+    b.pushed_ = true;
+  } else {
+    b.counters_.cancels_dropped.inc();  // the late response will be dropped by its token
+  }
+}
+
+// Responses from the interpreter: apply them all, in order.
+void Bridge::on_ready(void* self) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  port::wake_drain(b.engine_fd_);
+  b.engine_signalled_.store(false);
+  b.counters_.engine_wakeups.inc();
+  ResponseRecord r;
+  while (b.responses_.pop(&r)) {
+    const char* p = b.resp_payload_.at(r.pos);
+    Server::Completion c =
+        b.server_->complete(r.token, r.status, std::string_view(p, r.headers_len),
+                            std::string_view(p + r.headers_len, r.body_len));
+    b.resp_payload_.release(r.pos, r.headers_len + r.body_len);
+    if (c == Server::Completion::Gone)
+      b.counters_.responses_gone.inc();
+    else
+      b.counters_.responses_applied.inc();
+  }
+  if (b.interp_wants_space_.exchange(false)) b.pushed_ = true;  // let it retry
+}
+
+void Bridge::on_loop_end(void* self) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  if (!b.pushed_) return;
+  b.pushed_ = false;
+  b.wake_interpreter_if_needed();
+}
+
+void Bridge::wake_interpreter_if_needed() {
+  if (!interp_signalled_.exchange(true)) port::wake_signal(interp_fd_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interpreter side
+
+void Bridge::begin_drain() {
+  port::wake_drain(interp_fd_);
+  interp_signalled_.store(false);
+  counters_.interpreter_wakeups.inc();
+}
+
+bool Bridge::pop_request(RequestItem* out) {
+  RequestRecord r;
+  if (!requests_.pop(&r)) return false;
+  const char* p = req_payload_.at(r.pos);
+  out->token = r.token;
+  out->route_id = r.route_id;
+  out->method = http::Method(r.method);
+  out->http_minor = r.http_minor;
+  out->num_params = r.num_params;
+  out->client_ip = r.client_ip;
+  out->client_port = r.client_port;
+  out->path = std::string_view(p, r.path_len);
+  p += r.path_len;
+  out->query = std::string_view(p, r.query_len);
+  p += r.query_len;
+  out->headers = std::string_view(p, r.headers_len);
+  p += r.headers_len;
+  out->body = std::string_view(p, r.body_len);
+  p += r.body_len;
+  out->params = std::string_view(p, r.params_len);
+  out->pos_ = r.pos;
+  out->len_ = r.path_len + r.query_len + r.headers_len + r.body_len + r.params_len;
+  counters_.requests_popped.inc();
+  return true;
+}
+
+void Bridge::release(const RequestItem& item) {
+  req_payload_.release(item.pos_, item.len_);
+}
+
+bool Bridge::pop_cancel(uint64_t* token) {
+  return cancels_.pop(token);
+}
+
+Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
+                     std::string_view body) {
+  size_t total = headers.size() + body.size();
+  if (total > max_response_bytes()) return Push::TooLarge;
+  ResponseRecord r{token, 0, uint32_t(headers.size()), uint32_t(body.size()), status};
+  char* dst = resp_payload_.reserve(uint32_t(total), &r.pos);
+  if (dst == nullptr || !responses_.can_push()) {
+    // Ask the engine to wake us once it has drained; then check again ourselves, in case it
+    // drained between our check and the request (it would have seen no request).
+    interp_wants_space_.store(true);
+    counters_.responses_full.inc();
+    return Push::Full;
+  }
+  std::memcpy(dst, headers.data(), headers.size());
+  std::memcpy(dst + headers.size(), body.data(), body.size());
+  responses_.push(r);
+  resp_payload_.commit(r.pos, uint32_t(total));
+  counters_.responses_queued.inc();
+  if (!engine_signalled_.exchange(true)) port::wake_signal(engine_fd_);
+  return Push::Ok;
+}
+
+}  // namespace viper::bridge

@@ -1,0 +1,138 @@
+// The bridge between the engine thread and the interpreter thread (SPEC §2.3).
+//
+//   engine thread                                         interpreter thread
+//   route handler ──record──▶ request ring  (+ payload ring) ──▶ pop_request / release
+//   abandon hook  ──token───▶ cancel ring                    ──▶ pop_cancel
+//   on_ready      ◀──record── response ring (+ payload ring) ◀── respond
+//
+// Every ring is single-producer single-consumer and strictly FIFO.  The interpreter copies a
+// request's payload into its own objects and releases it at once, so payload space is freed in
+// order even though handlers finish out of order.  Each side wakes the other through an
+// eventfd, at most once per batch: a side signals only if the other has not been signalled
+// since it last started draining (an atomic "signal pending" flag per direction), so a busy
+// server pays one wake-up per batch, not per request.  Nothing sleeps or polls.
+//
+// Back-pressure: a request that does not fit the request rings is answered 503 by the engine;
+// a response that does not fit the response rings makes respond() return Full, and the engine
+// wakes the interpreter again once it has drained space.
+//
+// This header is the native contract both bindings (CPython, MicroPython) are written against;
+// docs/native-api.md describes the Python-level API they expose on top of it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "bridge/payload_ring.h"
+#include "bridge/spsc_ring.h"
+#include "viper/server.h"
+
+namespace viper::bridge {
+
+struct Options {
+  uint32_t request_records = 256;
+  uint32_t request_bytes = 256 * 1024;  // a request payload may use at most half of it
+  uint32_t response_records = 256;
+  uint32_t response_bytes = 256 * 1024;  // a response (headers + body) at most half of it
+  uint32_t cancel_records = 256;
+};
+
+// A request as the interpreter sees it.  The views point into the request payload ring and
+// stay valid until release().
+struct RequestItem {
+  uint64_t token;  // names the request in respond() and in cancellations
+  uint32_t route_id;
+  http::Method method;
+  uint8_t http_minor;
+  uint8_t num_params;
+  uint16_t client_port;
+  uint32_t client_ip;      // IPv4, host byte order
+  std::string_view path;   // percent-decoded
+  std::string_view query;  // raw
+  // Header fields as "name\0value\0" pairs, names lower-cased (HTTP names are case-blind).
+  std::string_view headers;
+  std::string_view body;
+  // Path parameters in pattern order, each a type byte then its value:
+  //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes) |
+  //   's' / 'p' (str / path) uint32 length (native order) then the bytes.
+  std::string_view params;
+  uint64_t pos_;  // payload block, for release()
+  uint32_t len_;
+};
+
+enum class Push : uint8_t { Ok, Full, TooLarge };
+
+// Ring records.  A request record names its payload block: path, query, headers, body and
+// params back to back, with the lengths here.
+struct RequestRecord {
+  uint64_t token;
+  uint64_t pos;
+  uint32_t route_id;
+  uint32_t path_len, query_len, headers_len, body_len, params_len;
+  uint32_t client_ip;
+  uint16_t client_port;
+  uint8_t method, http_minor, num_params;
+};
+
+struct ResponseRecord {
+  uint64_t token;
+  uint64_t pos;
+  uint32_t headers_len, body_len;
+  uint16_t status;
+};
+
+// Counters of each side, each written by one thread only.
+struct BridgeCounters {
+  Counter requests_queued, queue_full_503, cancels_queued, cancels_dropped, engine_wakeups;
+  Counter responses_applied, responses_gone;                                       // engine side
+  Counter requests_popped, responses_queued, responses_full, interpreter_wakeups;  // interp.
+};
+
+class Bridge {
+ public:
+  // Allocates the rings and the two wake descriptors and installs the server hooks.
+  static Bridge* create(Server* server, const Options& options, const char** error);
+  static void destroy(Bridge* b);
+
+  // Registers a route whose requests go to the interpreter with this id.
+  AddResult add_route(http::Method method, std::string_view pattern, uint32_t route_id);
+
+  // --- interpreter side (one thread) ---------------------------------------------------------
+  int wake_fd() const { return interp_fd_; }  // readable when there is something to drain
+  // Starts a drain: clears the wake-up first, so anything pushed after the last pop wakes the
+  // interpreter again.
+  void begin_drain();
+  bool pop_request(RequestItem* out);
+  void release(const RequestItem& item);
+  bool pop_cancel(uint64_t* token);
+  // `headers`: complete "Name: value\r\n" lines, validated by the caller (no CR/LF inside).
+  Push respond(uint64_t token, uint16_t status, std::string_view headers, std::string_view body);
+  size_t max_response_bytes() const { return resp_payload_.capacity() / 2; }
+
+  const BridgeCounters& counters() const { return counters_; }
+  Server* server() const { return server_; }
+
+ private:
+  Bridge() = default;
+  static void on_request(const RouteRequest& req, Responder& res, void* self);
+  static void on_ready(void* self);
+  static void on_abandon(void* self, uint64_t token);
+  static void on_loop_end(void* self);
+  void wake_interpreter_if_needed();
+
+  Server* server_ = nullptr;
+  SpscRing<RequestRecord> requests_;
+  SpscRing<ResponseRecord> responses_;
+  SpscRing<uint64_t> cancels_;
+  PayloadRing req_payload_, resp_payload_;
+  int interp_fd_ = -1;  // engine → interpreter
+  int engine_fd_ = -1;  // interpreter → engine
+  std::atomic<bool> interp_signalled_{false};
+  std::atomic<bool> engine_signalled_{false};
+  std::atomic<bool> interp_wants_space_{false};
+  bool pushed_ = false;  // engine side: something was queued during this loop iteration
+  BridgeCounters counters_;
+};
+
+}  // namespace viper::bridge

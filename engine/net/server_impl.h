@@ -1,0 +1,117 @@
+// The server's private state, shared by its three source files:
+//   server.cpp         options, creation, accepting, timeouts, the loop
+//   request_path.cpp   reading, parsing, bodies, routing, dispatch
+//   response_path.cpp  responses, writing, streaming, deferred completion, Responder
+#pragma once
+
+#include <atomic>
+
+#include "http/response_writer.h"
+#include "net/buffer_pool.h"
+#include "net/connection.h"
+#include "viper/server.h"
+
+namespace viper {
+
+using http::Framing;
+using http::ParseError;
+using net::Conn;
+using net::ConnState;
+using net::kNil;
+
+namespace detail {
+inline constexpr uint32_t kListenTag = 0xfffffff0u;
+inline constexpr uint32_t kWakeTag = 0xfffffff1u;
+inline constexpr uint32_t kHookTag = 0xfffffff2u;
+inline constexpr uint32_t kLingerMs = 2000;
+inline constexpr uint32_t kLingerMaxBytes = 1u << 20;  // discard at most this much, then close
+inline constexpr uint32_t kMaxEvents = 64;
+// Another pipelined request is processed only while this much output space is free.
+inline constexpr uint32_t kOutReserve = VIPER_IO_BUFFER_BYTES / 2;
+inline constexpr uint32_t kChunkPrefixRoom = 10;  // "ffffffff\r\n"
+
+#define VIPER_REJECT_FULL_BODY "{\"detail\":\"Server has no free connection\"}"
+static_assert(sizeof(VIPER_REJECT_FULL_BODY) - 1 == 42, "keep Content-Length below in step");
+inline constexpr std::string_view kRejectFull =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: " VIPER_SERVER_NAME
+    "\r\nContent-Type: application/json\r\nContent-Length: 42\r\nConnection: close\r\n"
+    "Retry-After: 1\r\n\r\n" VIPER_REJECT_FULL_BODY;
+}  // namespace detail
+
+struct Server::Impl {
+  ServerOptions opt;
+  Router router;
+  net::Poller* poller = nullptr;
+  Conn* slots = nullptr;
+  uint32_t* free_slots = nullptr;
+  uint32_t free_top = 0;
+  net::ConnLists lists;
+  net::BufferPool io, bodies;
+  http::Request req;  // the one request being dispatched (the loop is single-threaded)
+  const Conn* req_owner = nullptr;   // whose head `req` describes (views into its buffer)
+  char* path_scratch = nullptr;      // percent-decoded path of `req`
+  char* alt_scratch = nullptr;       // path with the trailing slash toggled
+  char* location_scratch = nullptr;  // Location header of a slash redirect
+  http::DateCache date;
+  Counters counters;
+  int listen_fd = -1, wake_fd = -1;
+  uint16_t bound_port = 0;
+  uint64_t now = 0;
+  std::atomic<bool> stop_requested{false};
+  bool draining = false;
+  uint64_t drain_deadline = 0;
+  uint32_t timeouts[net::kNumLists] = {};
+  uint32_t next_request_id = 0;
+  Server::Hooks hooks;
+
+  // --- slot and buffer management -------------------------------------------------------
+  uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }
+  void set_list(Conn& c, uint8_t list) {
+    lists.unlink(slots, index_of(c));
+    c.touched_ms = now;
+    lists.push_back(slots, index_of(c), list);
+  }
+  bool lend_in(Conn& c);
+  bool lend_out(Conn& c);
+  void release_buffers(Conn& c);
+  void close_conn(Conn& c);
+  void set_interest(Conn& c, uint8_t events);
+
+  // --- the request path -------------------------------------------------------------------
+  void on_accept();
+  void make_room();
+  void on_event(Conn& c, uint32_t events);
+  void on_readable(Conn& c);
+  void drive(Conn& c);
+  bool process(Conn& c);
+  bool body_complete(Conn& c, uint32_t* consumed, std::string_view* body);
+  bool grow_to_body_buffer(Conn& c);
+  void dispatch(Conn& c, std::string_view body);
+  bool flush(Conn& c);
+  bool refill_stream(Conn& c);
+  void settle(Conn& c);
+
+  // --- engine-made responses ----------------------------------------------------------------
+  bool respond(Conn& c, uint16_t status, std::string_view type, std::string_view body,
+               const char* ext_body, const http::Header* extra, uint16_t n_extra,
+               std::string_view raw_headers = {}, bool copy_big = false);
+  void respond_error(Conn& c, uint16_t status, std::string_view detail, bool close,
+                     const http::Header* extra = nullptr, uint16_t n_extra = 0);
+  void count_status(uint16_t status);
+  bool try_redirect_slash(Conn& c, std::string_view path);
+  Server::Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
+                              std::string_view body);
+  void abandon(Conn& c);
+
+  static void free_all(Impl* d);
+  size_t location_capacity() const {
+    return opt.limits.max_header_bytes + 3 * opt.limits.max_uri_bytes + 16;
+  }
+
+  // --- loop -----------------------------------------------------------------------------
+  int next_timeout_ms() const;
+  void expire_timeouts();
+  void begin_drain();
+};
+
+}  // namespace viper
