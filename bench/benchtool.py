@@ -228,9 +228,20 @@ def load_runs(results_dir, sc, sv, notes):
         # "<ticks> <ticks per second>": server CPU time (user + system) during the run.
         cpu = path[:-4] + ".cpu"
         if os.path.exists(cpu) and r["requests"] and r["seconds"]:
-            ticks, hz = (float(x) for x in open(cpu).read().split()[:2])
+            f = [float(x) for x in open(cpu).read().split()]
+            ticks, hz = f[0], f[1]
             r["cpu_us_per_req"] = ticks / hz * 1e6 / r["requests"]
             r["cpu_share"] = ticks / hz / r["seconds"]
+            if len(f) > 2:  # user-space part
+                r["user_us_per_req"] = f[2] / hz * 1e6 / r["requests"]
+        # "<user seconds> <system seconds>" of wrk itself (bash's time).
+        client = path[:-4] + ".client"
+        if os.path.exists(client) and r["seconds"]:
+            try:
+                u, s_ = (float(x) for x in open(client).read().split()[-2:])
+                r["client_share"] = (u + s_) / r["seconds"]
+            except ValueError:
+                pass
         runs[int(m.group(1))] = r
     return runs
 
@@ -243,9 +254,11 @@ def med(values):
 LEGEND = """\
 req/s, p99, CPU us/req, CPU share: medians over the runs.  ratio: median req/s / median %(ref)s
 req/s.  ratio/run: median over runs of req/s / %(ref)s req/s of the same run (back to back).
-CPU us/req: user + system CPU time of the serving process(es) during the run / requests.  CPU
+CPU us/req: user + system CPU time of the serving process(es) during the run / requests (user
+us/req: the user-space part; the rest is the kernel's TCP work on the server's behalf).  CPU
 share: that CPU time / run duration (below ~100%%: the server waited for the client or lost its
-core to other work).  CPU eff.: %(ref)s CPU us/req / the server's (> 1: less CPU per request).
+core to other work).  wrk CPU: the client's CPU time / run duration (near 100%%: the client
+is the bottleneck).  CPU eff.: %(ref)s CPU us/req / the server's (> 1: less CPU per request).
 bytes: response head + body."""
 
 
@@ -268,6 +281,8 @@ def wrk_table(results_dir, markdown, target=None):
             rps = [got[i]["rps"] for i in sorted(got)]
             cpu = med(r.get("cpu_us_per_req") for r in got.values())
             share = med(r.get("cpu_share") for r in got.values())
+            user = med(r.get("user_us_per_req") for r in got.values())
+            client = med(r.get("client_share") for r in got.values())
             ratio = pair = cpu_ratio = "ref" if sv == ref else "-"
             if sv != ref and refr:
                 ratio = "%.2fx" % (med(rps) / med(r["rps"] for r in refr.values()))
@@ -287,10 +302,12 @@ def wrk_table(results_dir, markdown, target=None):
             size = meta.get("response_bytes", {}).get("%s.%s" % (sc, sv), "")
             rows.append([sc, sv, "%.0f" % med(rps), fmt_ms(med(r["p99_ms"] for r in got.values())),
                          ratio, pair, "%.1f" % cpu if cpu else "-",
-                         "%.0f%%" % (share * 100) if share else "-", cpu_ratio, str(size),
+                         "%.2f" % user if user is not None else "-",
+                         "%.0f%%" % (share * 100) if share else "-",
+                         "%.0f%%" % (client * 100) if client else "-", cpu_ratio, str(size),
                          " / ".join("%.0f" % x for x in rps)])
     head = ["scenario", "server", "req/s", "p99", "ratio", "ratio/run", "CPU us/req",
-            "CPU share", "CPU eff.", "bytes", "req/s of each run"]
+            "user us/req", "CPU share", "wrk CPU", "CPU eff.", "bytes", "req/s of each run"]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---" for _ in head) + "|")

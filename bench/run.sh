@@ -19,7 +19,7 @@ MODE=${1:-all}
 case "$MODE" in
   throughput | alloc | parser | syscalls | all) ;;
   -h | --help)
-    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
     ;;
   *)
@@ -44,8 +44,9 @@ DEMO="$ROOT/build/release/examples/demo/viper_demo"
 # The options every engine run uses (the issue's: 256 connection slots, no console output).
 DEMO_ARGS=(--host "$HOST" --max-connections 256 --quiet)
 
+exec 3>&2 # the original stderr, for messages given while stderr is redirected
 die() {
-  echo "bench: error: $*" >&2
+  echo "bench: error: $*" >&3
   exit 1
 }
 log() { echo "== $*"; }
@@ -73,13 +74,13 @@ cleanup() {
   rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+trap 'echo "bench: interrupted" >&3; exit 130' INT TERM
 
 # launch NAME CMD...: starts CMD in the background (output in $TMP/NAME.log); sets LAST_PID.
 launch() {
   local name=$1
   shift
-  "$@" >"$TMP/$name.log" 2>&1 &
+  "$@" >"$TMP/$name.log" 2>&1 3>&- &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
 }
@@ -185,15 +186,16 @@ declare -A SCENARIO_PATH=(
 # SERVER_WORKERS[NAME]: the processes that serve (their CPU time is measured); default: the pid.
 declare -A SERVER_URL=() SERVER_PID=() SERVER_WORKERS=()
 
-# cpu_ticks PID...: user + system CPU time of the processes (all their threads), in clock ticks.
+# cpu_ticks PID...: "USER SYSTEM" CPU time of the processes (all their threads), in clock ticks.
 cpu_ticks() {
-  local total=0 p stat f
+  local user=0 sys=0 p stat f
   for p in "$@"; do
     stat=$(<"/proc/$p/stat") || return 1
     read -r -a f <<<"${stat##*) }" # fields from the 3rd on: utime is the 14th, stime the 15th
-    total=$((total + f[11] + f[12]))
+    user=$((user + f[11]))
+    sys=$((sys + f[12]))
   done
-  echo "$total"
+  echo "$user $sys"
 }
 
 start_server_engine() {
@@ -247,17 +249,24 @@ check_scenarios() {
 }
 
 run_wrk() { # run_wrk SECONDS URL [--latency]
-  local secs=$1 url=$2
+  local secs=$1 url=$2 pid rc=0
   shift 2
+  # In the background and waited for, so that a signal reaches the trap (and stops wrk) at once.
   timeout --signal=INT --kill-after=5 $((secs + 30)) \
-    taskset -c "$CLIENT_CPU" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" "$@" "$url"
+    taskset -c "$CLIENT_CPU" wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" "$@" "$url" 3>&- &
+  pid=$!
+  PIDS+=("$pid")
+  wait "$pid" || rc=$?
+  unset 'PIDS[${#PIDS[@]}-1]'
+  return "$rc"
 }
 
 mode_throughput() {
+  local TIMEFORMAT='%U %S'
   command -v wrk >/dev/null || die "wrk not installed (scripts/install-deps.sh bench)"
   log "throughput: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency (after a ${WARMUP}s warm-up), $RUNS run(s); servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
   machine_info
-  local sv sc run url res="$TMP/wrk" t0 t1 workers
+  local sv sc run url res="$TMP/wrk" t0 t1 u0 u1 s0 s1 workers
   mkdir -p "$res"
   for sv in "${SERVERS[@]}"; do "start_server_$sv"; done
   for sv in "${SERVERS[@]}"; do echo "   $sv: ${SERVER_URL[$sv]} (pid ${SERVER_PID[$sv]})"; done
@@ -280,14 +289,18 @@ mode_throughput() {
         workers=(${SERVER_WORKERS[$sv]:-${SERVER_PID[$sv]}})
         run_wrk "$WARMUP" "$url" >/dev/null || die "wrk warm-up failed on $url"
         t0=$(cpu_ticks "${workers[@]}") || die "$sv: cannot read its CPU time"
-        run_wrk "$DURATION" "$url" --latency >"$res/$sc.$sv.$run.wrk" ||
+        # bash's `time` gives wrk's own CPU time (user + system): is the client the bottleneck?
+        { time run_wrk "$DURATION" "$url" --latency >"$res/$sc.$sv.$run.wrk"; } 2>"$res/$sc.$sv.$run.client" ||
           die "wrk failed on $url (see $res/$sc.$sv.$run.wrk)"
         t1=$(cpu_ticks "${workers[@]}") || die "$sv exited during the run"
-        echo "$((t1 - t0)) $(getconf CLK_TCK)" >"$res/$sc.$sv.$run.cpu"
+        read -r u0 s0 <<<"$t0"
+        read -r u1 s1 <<<"$t1"
+        # total ticks, ticks per second, user-space ticks
+        echo "$((u1 + s1 - u0 - s0)) $(getconf CLK_TCK) $((u1 - u0))" >"$res/$sc.$sv.$run.cpu"
         kill -0 "${SERVER_PID[$sv]}" 2>/dev/null || die "$sv exited during the run"
         printf '   run %d/%d  %-8s %-7s %10s req/s  server CPU %5.1f s  load %s\n' "$run" "$RUNS" \
           "$sc" "$sv" "$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$res/$sc.$sv.$run.wrk")" \
-          "$(echo "$((t1 - t0)) $(getconf CLK_TCK)" | awk '{print $1 / $2}')" "$(cut -d' ' -f1 /proc/loadavg)"
+          "$(awk '{print $1 / $2}' "$res/$sc.$sv.$run.cpu")" "$(cut -d' ' -f1 /proc/loadavg)"
       done
     done
   done

@@ -23,10 +23,6 @@ def srv(module_server_factory):
     )
 
 
-def counters(st, status, counter):
-    return (st["status"][str(status)], st["parse_errors"][counter] if counter else None)
-
-
 def assert_refused(srv, data, status, detail, counter, send_slowly=False):
     """Sends `data`, expects one error response then the close, checks the counters and that a
     new connection is served."""

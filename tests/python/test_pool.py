@@ -71,6 +71,33 @@ def test_idle_preferred_over_head_stage(srv):
             c.close()
 
 
+def test_lingering_connection_evicted_first(srv):
+    # A connection closing after an error (write side shut, input being discarded) is the
+    # cheapest victim: it goes before an idle keep-alive connection.
+    lingering = srv.conn()
+    idle = srv.conn()
+    uploads = []
+    try:
+        lingering.send(b"GET /hello HTTP/9.0\r\nHost: t\r\n\r\n")
+        assert lingering.read_response().status == 505
+        lingering.expect_closed()  # the server's FIN; it now lingers until our FIN (or 2 s)
+        hello(idle)
+        uploads = [start_upload(srv) for _ in range(SLOTS - 2)]
+        with srv.conn() as c:
+            hello(c)  # evicts the lingering connection, not the idle one
+        hello(idle)
+        for c in uploads:
+            c.send(b"v" * 50)
+            assert c.read_response().status == 200
+            c.expect_closed()
+        st = srv.stats()
+        assert st["evicted_linger"] == 1
+        assert st["evicted_idle"] == 0 and st["rejected_full"] == 0
+    finally:
+        for c in [lingering, idle, *uploads]:
+            c.close()
+
+
 def test_flood_of_silent_connections(srv):
     n = scaled(50, 20)
     flood = [srv.conn() for _ in range(n)]
