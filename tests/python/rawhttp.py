@@ -254,10 +254,6 @@ def exchange(port, data, head=False, timeout=DEFAULT_TIMEOUT):
 
 
 FNV64_OFFSET_BASIS = 0xCBF29CE484222325  # 14695981039346656037
-# examples/demo/main.cpp (digest) starts from 1469598103934665603: the standard basis with its last
-# digit dropped (reported as a bug; test_bodies.py::test_digest_is_standard_fnv1a64 is xfail until
-# it is fixed).  check_digest accepts both so the body-integrity tests keep their meaning.
-DEMO_FNV64_BASIS = 1469598103934665603
 
 
 def fnv1a64(data, basis=FNV64_OFFSET_BASIS):
@@ -273,4 +269,4 @@ def check_digest(resp, body):
     assert resp.status == 200, resp
     d = resp.json()
     assert d["length"] == len(body), (d, len(body))
-    assert d["fnv1a64"] in (fnv1a64(body), fnv1a64(body, DEMO_FNV64_BASIS)), d
+    assert d["fnv1a64"] == fnv1a64(body), d

@@ -183,11 +183,6 @@ def test_pipelined_request_after_error_is_not_answered(server):
         c.expect_closed()
 
 
-@pytest.mark.xfail(
-    reason="engine bug: requests pipelined behind a response with a static body (send_static, "
-    "e.g. GET /hello or GET /) are not processed until the client sends more bytes",
-    strict=True,
-)
 @pytest.mark.parametrize("first", ["/hello", "/"])
 def test_pipelined_after_static_body_response(server, first):
     with server.conn(timeout=1.5) as c:

@@ -165,11 +165,6 @@ def test_all_slots_busy_gets_503(srv):
             c.close()
 
 
-@pytest.mark.xfail(
-    reason="engine bug: the pool-full 503 (kRejectFull in engine/net/server.cpp) says "
-    "Content-Length: 40 but its body {\"detail\":\"Server has no free connection\"} is 42 bytes",
-    strict=True,
-)
 def test_503_response_framing(srv):
     uploads = [start_upload(srv) for _ in range(SLOTS)]
     try:
