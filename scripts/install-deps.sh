@@ -2,7 +2,7 @@
 # Installs the Debian packages a task needs, only those missing.  Usage:
 #   scripts/install-deps.sh build|test|bench
 set -euo pipefail
-build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev)
+build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl)
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl)
 case "${1:-test}" in

@@ -60,6 +60,8 @@ std::string_view reason_phrase(uint16_t status) {
       return "Range Not Satisfiable";
     case 417:
       return "Expectation Failed";
+    case 418:
+      return "I'm a Teapot";
     case 422:
       return "Unprocessable Content";
     case 429:
@@ -137,6 +139,7 @@ void DateCache::update(int64_t unix_seconds) {
 }
 
 void Appender::put(std::string_view s) {
+  if (s.empty()) return;  // an empty view may have a null data(): memcpy forbids that
   if (overflow_ || s.size() > cap_ - len_) {
     overflow_ = true;
     return;

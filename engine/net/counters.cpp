@@ -51,6 +51,12 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "io_buffers_in_use", c.io_buffers_in_use.get(), &first);
   field(a, "body_buffers_in_use", c.body_buffers_in_use.get(), &first);
   field(a, "loop_wakeups", c.loop_wakeups.get(), &first);
+  field(a, "deferred", c.deferred.get(), &first);
+  field(a, "deferred_in_flight", c.deferred_in_flight.get(), &first);
+  field(a, "timeouts_handler", c.timeouts_handler.get(), &first);
+  field(a, "abandoned", c.abandoned.get(), &first);
+  field(a, "late_completions", c.late_completions.get(), &first);
+  field(a, "responses_too_large", c.responses_too_large.get(), &first);
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {

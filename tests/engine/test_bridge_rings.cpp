@@ -90,6 +90,7 @@ TEST(PayloadRing, ShorterCommitThanReservation) {
   p.commit(a, 10);
   ASSERT_NE(p.reserve(54, &b), nullptr);
   EXPECT_EQ(b, 10u);
+  p.destroy();
 }
 
 // A producer thread sends blocks of varying size (forcing wraps and gaps); a consumer thread

@@ -1,0 +1,190 @@
+#include "engine_handle.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "port/port.h"
+
+namespace viper::binding {
+
+const OptionSpec kOptionSpecs[] = {
+    {"host", OptionKind::Str},
+    {"port", OptionKind::Int},
+    {"poller", OptionKind::Str},
+    {"max_connections", OptionKind::Int},
+    {"keepalive_timeout_s", OptionKind::Seconds},
+    {"keepalive_max_requests", OptionKind::Int},
+    {"header_timeout_s", OptionKind::Seconds},
+    {"handler_timeout_s", OptionKind::Seconds},
+    {"send_timeout_s", OptionKind::Seconds},
+    {"max_header_bytes", OptionKind::Int},
+    {"max_headers", OptionKind::Int},
+    {"max_uri_bytes", OptionKind::Int},
+    {"max_body_bytes", OptionKind::Int},
+    {"body_buffers", OptionKind::Int},
+    {"request_queue", OptionKind::Int},
+    {"request_queue_bytes", OptionKind::Int},
+    {"response_queue_bytes", OptionKind::Int},
+};
+const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
+
+EngineHandle::EngineHandle() {
+  opt_.host = host_;
+  opt_.max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
+}
+
+EngineHandle::~EngineHandle() {
+  if (started_ && !joined_) {
+    stop();
+    join();
+  }
+  Server::destroy(server_);  // before the bridge: the server calls the bridge's hooks
+  bridge::Bridge::destroy(bridge_);
+}
+
+bool EngineHandle::set_str(const char* name, std::string_view v) {
+  std::string_view n = name;
+  if (n == "host") {
+    if (v.empty() || v.size() >= sizeof host_) return false;
+    std::memcpy(host_, v.data(), v.size());
+    host_[v.size()] = '\0';
+    return true;
+  }
+  if (n == "poller") {
+    if (v == "epoll")
+      opt_.poller = net::PollerKind::Epoll;
+    else if (v == "select")
+      opt_.poller = net::PollerKind::Select;
+    else
+      return false;
+    return true;
+  }
+  return false;
+}
+
+bool EngineHandle::set_int(const char* name, int64_t v) {
+  std::string_view n = name;
+  if (v < 0) return false;
+  auto u = uint64_t(v);
+  auto u32 = [&](uint32_t* field) {
+    if (u > UINT32_MAX) return false;
+    *field = uint32_t(u);
+    return true;
+  };
+  if (n == "port") {
+    if (u > 65535) return false;
+    opt_.port = uint16_t(u);
+    return true;
+  }
+  if (n == "max_connections") return u32(&opt_.max_connections);
+  if (n == "keepalive_max_requests") return u32(&opt_.keepalive_max_requests);
+  if (n == "max_header_bytes") return u32(&opt_.limits.max_header_bytes);
+  if (n == "max_headers") return u32(&opt_.limits.max_headers);
+  if (n == "max_uri_bytes") return u32(&opt_.limits.max_uri_bytes);
+  if (n == "body_buffers") return u32(&opt_.body_buffers);
+  if (n == "request_queue") return u32(&bopt_.request_records) && u32(&bopt_.cancel_records);
+  if (n == "request_queue_bytes") return u32(&bopt_.request_bytes) && u > 1024;
+  if (n == "response_queue_bytes") return u32(&bopt_.response_bytes) && u > 1024;
+  if (n == "max_body_bytes") {
+    opt_.limits.max_body_bytes = u;
+    return true;
+  }
+  return false;
+}
+
+bool EngineHandle::set_seconds(const char* name, double s) {
+  std::string_view n = name;
+  if (!(s > 0.0) || s > 3600.0) return false;
+  auto ms = uint32_t(s * 1000.0);
+  if (ms == 0) ms = 1;
+  if (n == "keepalive_timeout_s")
+    opt_.keepalive_timeout_ms = ms;
+  else if (n == "header_timeout_s")
+    opt_.header_timeout_ms = ms;
+  else if (n == "handler_timeout_s")
+    opt_.handler_timeout_ms = ms;
+  else if (n == "send_timeout_s")
+    opt_.send_timeout_ms = ms;
+  else
+    return false;
+  return true;
+}
+
+const char* EngineHandle::create() {
+  const char* error = nullptr;
+  server_ = Server::create(opt_, &error);
+  if (server_ == nullptr) return error;
+  bridge_ = bridge::Bridge::create(server_, bopt_, &error);
+  return bridge_ == nullptr ? error : nullptr;
+}
+
+AddResult EngineHandle::add_route(std::string_view method, std::string_view pattern,
+                                  uint32_t route_id) {
+  http::Method m = http::method_from(method);
+  if (m == http::Method::Unknown || bridge_ == nullptr) return AddResult::BadPattern;
+  return bridge_->add_route(m, pattern, route_id);
+}
+
+int EngineHandle::start() {
+  if (server_ == nullptr || started_) return -EINVAL;
+  if (!server_->listen()) return -(errno != 0 ? errno : EINVAL);
+  running_.store(true);
+  if (pthread_create(&thread_, nullptr, thread_main, this) != 0) {
+    running_.store(false);
+    return -EAGAIN;
+  }
+  started_ = true;
+  return server_->port();
+}
+
+void* EngineHandle::thread_main(void* self) {
+  auto* h = static_cast<EngineHandle*>(self);
+  h->server_->run();
+  h->running_.store(false);
+  // Wake the interpreter so it notices the engine has stopped.
+  port::wake_signal(h->bridge_->wake_fd());
+  return nullptr;
+}
+
+void EngineHandle::stop() {
+  if (server_ != nullptr) server_->request_stop();
+}
+
+bool EngineHandle::running() const {
+  return running_.load();
+}
+
+void EngineHandle::join() {
+  if (started_ && !joined_) {
+    pthread_join(thread_, nullptr);
+    joined_ = true;
+  }
+}
+
+int EngineHandle::wake_fd() const {
+  return bridge_ != nullptr ? bridge_->wake_fd() : -1;
+}
+
+size_t EngineHandle::stats_json(char* out, size_t cap) const {
+  if (server_ == nullptr || cap < 2) return 0;
+  size_t n = format_counters_json(server_->counters(), out, cap);
+  if (n == 0) return 0;
+  const bridge::BridgeCounters& b = bridge_->counters();
+  int m = std::snprintf(
+      out + n - 1, cap - (n - 1),
+      ",\"bridge\":{\"requests_queued\":%llu,\"queue_full_503\":%llu,\"cancels_queued\":%llu,"
+      "\"cancels_dropped\":%llu,\"engine_wakeups\":%llu,\"responses_applied\":%llu,"
+      "\"responses_gone\":%llu,\"requests_popped\":%llu,\"responses_queued\":%llu,"
+      "\"responses_full\":%llu,\"interpreter_wakeups\":%llu}}",
+      (unsigned long long)b.requests_queued.get(), (unsigned long long)b.queue_full_503.get(),
+      (unsigned long long)b.cancels_queued.get(), (unsigned long long)b.cancels_dropped.get(),
+      (unsigned long long)b.engine_wakeups.get(), (unsigned long long)b.responses_applied.get(),
+      (unsigned long long)b.responses_gone.get(), (unsigned long long)b.requests_popped.get(),
+      (unsigned long long)b.responses_queued.get(), (unsigned long long)b.responses_full.get(),
+      (unsigned long long)b.interpreter_wakeups.get());
+  if (m < 0 || size_t(m) >= cap - (n - 1)) return 0;
+  return n - 1 + size_t(m);
+}
+
+}  // namespace viper::binding

@@ -1,0 +1,303 @@
+// _viperhttp: the CPython extension.  Thin glue between Python objects and
+// bindings/common/engine_handle.h; the API is described in docs/native-api.md and is the same
+// as the MicroPython module's.
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <cstring>
+#include <new>
+
+#include "engine_handle.h"
+
+namespace {
+
+using viper::binding::EngineHandle;
+using viper::binding::OptionKind;
+
+struct EngineObject {
+  PyObject_HEAD EngineHandle* h;
+};
+
+PyObject* g_methods[viper::http::kMethodCount];  // interned method names
+
+PyObject* raise_value_error(const char* what) {
+  PyErr_SetString(PyExc_ValueError, what);
+  return nullptr;
+}
+
+int set_option(EngineHandle* h, PyObject* key, PyObject* value) {
+  const char* name = PyUnicode_AsUTF8(key);
+  if (name == nullptr) return -1;
+  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
+    const auto& spec = viper::binding::kOptionSpecs[i];
+    if (std::strcmp(spec.name, name) != 0) continue;
+    bool ok = false;
+    if (spec.kind == OptionKind::Str && PyUnicode_Check(value)) {
+      Py_ssize_t n;
+      const char* s = PyUnicode_AsUTF8AndSize(value, &n);
+      ok = s != nullptr && h->set_str(name, std::string_view(s, size_t(n)));
+    } else if (spec.kind == OptionKind::Int && PyLong_Check(value) && !PyBool_Check(value)) {
+      int overflow = 0;
+      long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+      ok = overflow == 0 && h->set_int(name, v);
+    } else if (spec.kind == OptionKind::Seconds && PyNumber_Check(value) && !PyBool_Check(value)) {
+      double v = PyFloat_AsDouble(value);
+      ok = !PyErr_Occurred() && h->set_seconds(name, v);
+    }
+    if (!ok) {
+      PyErr_Clear();
+      PyErr_SetString(PyExc_ValueError, name);
+      return -1;
+    }
+    return 0;
+  }
+  PyErr_Format(PyExc_TypeError, "unknown engine option: %s", name);
+  return -1;
+}
+
+PyObject* engine_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  if (PyTuple_GET_SIZE(args) != 0) {
+    PyErr_SetString(PyExc_TypeError, "Engine() takes keyword arguments only");
+    return nullptr;
+  }
+  auto* self = reinterpret_cast<EngineObject*>(type->tp_alloc(type, 0));
+  if (self == nullptr) return nullptr;
+  self->h = new (std::nothrow) EngineHandle();
+  if (self->h == nullptr) {
+    Py_DECREF(self);
+    return PyErr_NoMemory();
+  }
+  PyObject *key, *value;
+  Py_ssize_t pos = 0;
+  while (kwargs != nullptr && PyDict_Next(kwargs, &pos, &key, &value)) {
+    if (set_option(self->h, key, value) != 0) {
+      Py_DECREF(self);
+      return nullptr;
+    }
+  }
+  if (const char* err = self->h->create()) {
+    // Option names have no spaces; anything else describes a resource.
+    PyErr_SetString(std::strchr(err, ' ') == nullptr ? PyExc_ValueError : PyExc_MemoryError, err);
+    Py_DECREF(self);
+    return nullptr;
+  }
+  return reinterpret_cast<PyObject*>(self);
+}
+
+void engine_dealloc(EngineObject* self) {
+  if (self->h != nullptr) {
+    Py_BEGIN_ALLOW_THREADS delete self->h;  // stops and joins a running engine
+    Py_END_ALLOW_THREADS
+  }
+  PyTypeObject* type = Py_TYPE(self);
+  type->tp_free(reinterpret_cast<PyObject*>(self));
+  Py_DECREF(type);  // heap types are referenced by their instances
+}
+
+PyObject* engine_add_route(EngineObject* self, PyObject* args) {
+  const char *method, *pattern;
+  Py_ssize_t plen;
+  unsigned int route_id;
+  if (!PyArg_ParseTuple(args, "ss#I", &method, &pattern, &plen, &route_id)) return nullptr;
+  viper::AddResult r =
+      self->h->add_route(method, std::string_view(pattern, size_t(plen)), route_id);
+  switch (r) {
+    case viper::AddResult::Ok:
+      Py_RETURN_NONE;
+    case viper::AddResult::Conflict:
+      return raise_value_error("route conflicts with an existing route");
+    case viper::AddResult::OutOfMemory:
+      return PyErr_NoMemory();
+    default:
+      return raise_value_error("invalid route pattern or method");
+  }
+}
+
+PyObject* engine_start(EngineObject* self, PyObject*) {
+  int port = self->h->start();
+  if (port < 0) {
+    errno = -port;
+    return PyErr_SetFromErrno(PyExc_OSError);
+  }
+  return PyLong_FromLong(port);
+}
+
+PyObject* engine_fileno(EngineObject* self, PyObject*) {
+  return PyLong_FromLong(self->h->wake_fd());
+}
+
+PyObject* make_params(const viper::bridge::RequestItem& it) {
+  PyObject* t = PyTuple_New(it.num_params);
+  if (t == nullptr) return nullptr;
+  const char* p = it.params.data();
+  for (uint8_t i = 0; i < it.num_params; i++) {
+    char tag = *p++;
+    PyObject* v;
+    if (tag == 'i') {
+      int64_t x;
+      std::memcpy(&x, p, 8);
+      p += 8;
+      v = PyLong_FromLongLong(x);
+    } else if (tag == 'f') {
+      double x;
+      std::memcpy(&x, p, 8);
+      p += 8;
+      v = PyFloat_FromDouble(x);
+    } else {
+      uint32_t n;
+      std::memcpy(&n, p, 4);
+      v = PyUnicode_DecodeUTF8(p + 4, n, "replace");
+      p += 4 + n;
+    }
+    if (v == nullptr) {
+      Py_DECREF(t);
+      return nullptr;
+    }
+    PyTuple_SET_ITEM(t, i, v);
+  }
+  return t;
+}
+
+PyObject* make_request(const viper::bridge::RequestItem& it) {
+  char ip[16];
+  std::snprintf(ip, sizeof ip, "%u.%u.%u.%u", it.client_ip >> 24, (it.client_ip >> 16) & 255,
+                (it.client_ip >> 8) & 255, it.client_ip & 255);
+  PyObject* method = g_methods[unsigned(it.method) % viper::http::kMethodCount];
+  Py_INCREF(method);
+  return Py_BuildValue(
+      "(KINs#s#y#y#N(si)s)", (unsigned long long)it.token, it.route_id, method, it.path.data(),
+      Py_ssize_t(it.path.size()), it.query.data(), Py_ssize_t(it.query.size()), it.headers.data(),
+      Py_ssize_t(it.headers.size()), it.body.data(), Py_ssize_t(it.body.size()), make_params(it),
+      ip, int(it.client_port), it.http_minor == 0 ? "1.0" : "1.1");
+}
+
+// Everything waiting: request tuples and cancelled tokens (ints), in arrival order per kind.
+PyObject* engine_drain(EngineObject* self, PyObject*) {
+  viper::bridge::Bridge* b = self->h->bridge();
+  PyObject* out = PyList_New(0);
+  if (out == nullptr) return nullptr;
+  b->begin_drain();
+  viper::bridge::RequestItem it;
+  while (b->pop_request(&it)) {
+    PyObject* t = make_request(it);
+    b->release(it);
+    if (t == nullptr || PyList_Append(out, t) != 0) {
+      Py_XDECREF(t);
+      Py_DECREF(out);
+      return nullptr;
+    }
+    Py_DECREF(t);
+  }
+  uint64_t token;
+  while (b->pop_cancel(&token)) {
+    PyObject* t = PyLong_FromUnsignedLongLong(token);
+    if (t == nullptr || PyList_Append(out, t) != 0) {
+      Py_XDECREF(t);
+      Py_DECREF(out);
+      return nullptr;
+    }
+    Py_DECREF(t);
+  }
+  return out;
+}
+
+// respond(token, status, headers: bytes, body: bytes) -> 0 queued, 1 queue full (retry after
+// the next wake-up), 2 too large for the response queue.
+PyObject* engine_respond(EngineObject* self, PyObject* args) {
+  unsigned long long token;
+  unsigned int status;
+  Py_buffer headers, body;
+  if (!PyArg_ParseTuple(args, "KIy*y*", &token, &status, &headers, &body)) return nullptr;
+  viper::bridge::Push r = self->h->bridge()->respond(
+      token, uint16_t(status),
+      std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)),
+      std::string_view(static_cast<const char*>(body.buf), size_t(body.len)));
+  PyBuffer_Release(&headers);
+  PyBuffer_Release(&body);
+  return PyLong_FromLong(long(r));
+}
+
+PyObject* engine_stop(EngineObject* self, PyObject*) {
+  self->h->stop();
+  Py_RETURN_NONE;
+}
+
+PyObject* engine_running(EngineObject* self, PyObject*) {
+  return PyBool_FromLong(self->h->running());
+}
+
+PyObject* engine_join(EngineObject* self, PyObject*) {
+  Py_BEGIN_ALLOW_THREADS self->h->join();
+  Py_END_ALLOW_THREADS Py_RETURN_NONE;
+}
+
+PyObject* engine_stats(EngineObject* self, PyObject*) {
+  char buf[4096];
+  size_t n = self->h->stats_json(buf, sizeof buf);
+  return PyUnicode_FromStringAndSize(buf, Py_ssize_t(n));
+}
+
+PyObject* engine_max_response_bytes(EngineObject* self, PyObject*) {
+  return PyLong_FromSize_t(self->h->bridge()->max_response_bytes());
+}
+
+PyMethodDef engine_methods[] = {
+    {"add_route", reinterpret_cast<PyCFunction>(engine_add_route), METH_VARARGS,
+     "add_route(method, pattern, route_id)"},
+    {"start", reinterpret_cast<PyCFunction>(engine_start), METH_NOARGS,
+     "bind, listen, start the engine thread; returns the port"},
+    {"fileno", reinterpret_cast<PyCFunction>(engine_fileno), METH_NOARGS,
+     "descriptor readable when drain() has work"},
+    {"drain", reinterpret_cast<PyCFunction>(engine_drain), METH_NOARGS,
+     "pending requests (tuples) and cancellations (ints)"},
+    {"respond", reinterpret_cast<PyCFunction>(engine_respond), METH_VARARGS,
+     "respond(token, status, headers, body) -> 0 ok, 1 full, 2 too large"},
+    {"stop", reinterpret_cast<PyCFunction>(engine_stop), METH_NOARGS, "request a graceful stop"},
+    {"running", reinterpret_cast<PyCFunction>(engine_running), METH_NOARGS,
+     "is the engine thread serving"},
+    {"join", reinterpret_cast<PyCFunction>(engine_join), METH_NOARGS, "wait for the engine thread"},
+    {"stats", reinterpret_cast<PyCFunction>(engine_stats), METH_NOARGS,
+     "counters as a JSON string"},
+    {"max_response_bytes", reinterpret_cast<PyCFunction>(engine_max_response_bytes), METH_NOARGS,
+     "largest response (headers + body) respond() accepts"},
+    {nullptr, nullptr, 0, nullptr}};
+
+PyType_Slot engine_slots[] = {
+    {Py_tp_doc, const_cast<char*>("Engine(**options): the native HTTP engine and its thread")},
+    {Py_tp_new, reinterpret_cast<void*>(engine_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(engine_dealloc)},
+    {Py_tp_methods, engine_methods},
+    {0, nullptr}};
+
+PyType_Spec engine_spec = {"_viperhttp.Engine", sizeof(EngineObject), 0, Py_TPFLAGS_DEFAULT,
+                           engine_slots};
+
+PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
+                          "_viperhttp",
+                          "ViperHTTP native engine (see docs/native-api.md)",
+                          -1,
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr,
+                          nullptr};
+
+}  // namespace
+
+PyMODINIT_FUNC PyInit__viperhttp(void) {
+  PyObject* engine_type = PyType_FromSpec(&engine_spec);
+  if (engine_type == nullptr) return nullptr;
+  for (int i = 0; i < viper::http::kMethodCount; i++) {
+    std::string_view n = viper::http::method_name(viper::http::Method(i));
+    g_methods[i] = PyUnicode_InternFromString(std::string(n).c_str());
+  }
+  PyObject* m = PyModule_Create(&module_def);
+  if (m == nullptr) return nullptr;
+  PyModule_AddObject(m, "Engine", engine_type);
+  PyObject* names = PyTuple_New(Py_ssize_t(viper::binding::kNumOptionSpecs));
+  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++)
+    PyTuple_SET_ITEM(names, Py_ssize_t(i),
+                     PyUnicode_FromString(viper::binding::kOptionSpecs[i].name));
+  PyModule_AddObject(m, "OPTIONS", names);
+  return m;
+}

@@ -1,0 +1,31 @@
+"""ViperHTTP: FastAPI for microcontrollers.
+
+The HTTP engine is native (C++) and runs in its own thread; this package is the application
+API, shared by CPython and MicroPython::
+
+    from viperhttp import ViperHTTP, HTTPException
+
+    app = ViperHTTP()
+
+    @app.get("/hello")
+    def hello():
+        return {"message": "hello"}
+
+    app.run(port=8000)
+"""
+
+from . import status
+from .applications import FastAPI, ViperHTTP
+from .exceptions import HTTPException, RequestValidationError
+from .requests import Request
+from .responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+                        Response)
+from .server import server_stats
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FastAPI", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
+    "RedirectResponse", "Request", "RequestValidationError", "Response", "ViperHTTP",
+    "server_stats", "status",
+]

@@ -1,0 +1,44 @@
+"""Percent-decoding of query strings, written out because MicroPython has no urllib.parse."""
+
+
+def unquote_plus(s):
+    """Decodes ``+`` and ``%XX`` escapes (UTF-8; malformed escapes are kept as they are)."""
+    if "%" not in s:
+        return s.replace("+", " ") if "+" in s else s
+    s = s.replace("+", " ")
+    out = bytearray()
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "%" and i + 3 <= n and _is_hex(s[i + 1:i + 3]):
+            out.append(int(s[i + 1:i + 3], 16))
+            i += 3
+        else:
+            out.extend(c.encode("utf-8"))
+            i += 1
+    try:
+        return bytes(out).decode("utf-8")
+    except UnicodeError:  # not UTF-8: keep the bytes as code points rather than fail
+        return "".join([chr(b) for b in out])
+
+
+def _is_hex(pair):
+    if len(pair) != 2:
+        return False
+    for ch in pair:
+        if ch not in "0123456789abcdefABCDEF":
+            return False
+    return True
+
+
+def parse_qsl(query):
+    """``"a=1&b=&a=2"`` -> ``[("a", "1"), ("b", ""), ("a", "2")]``; empty pairs skipped."""
+    items = []
+    if not query:
+        return items
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        key, sep, value = pair.partition("=")
+        items.append((unquote_plus(key), unquote_plus(value)))
+    return items

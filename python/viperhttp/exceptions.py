@@ -1,0 +1,39 @@
+"""Exceptions a handler raises to choose its response (FastAPI's names and bodies)."""
+
+from .status import phrase
+
+
+class HTTPException(Exception):
+    """Answers with ``status_code`` and ``{"detail": detail}``.
+
+    ``detail`` defaults to the status phrase (``"Not Found"``), as in Starlette; ``headers``
+    are added to the response::
+
+        @app.get("/items/{item_id:int}")
+        def read_item(item_id):
+            if item_id not in items:
+                raise HTTPException(404, detail="Item not found", headers={"X-Error": "missing"})
+            return items[item_id]
+    """
+
+    def __init__(self, status_code, detail=None, headers=None):
+        if detail is None:
+            detail = phrase(status_code)
+        Exception.__init__(self, status_code, detail)
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = headers
+
+    def __repr__(self):
+        return "HTTPException(status_code={}, detail={!r})".format(self.status_code, self.detail)
+
+
+class RequestValidationError(Exception):
+    """Raised when request parameters do not validate; answered 422 with FastAPI's body."""
+
+    def __init__(self, errors):
+        Exception.__init__(self, errors)
+        self._errors = errors
+
+    def errors(self):
+        return self._errors

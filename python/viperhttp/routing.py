@@ -1,0 +1,141 @@
+"""Routes and their per-route plans (SPEC §2.5).
+
+When a route is registered, its handler is inspected once and turned into a plan: for each
+parameter, where its value comes from (the path, the query string, the request object) and how
+it is converted.  Per request, ``Route.arguments`` only follows the plan.  Path values arrive
+already converted by the engine's router (``{id:int}`` gives an ``int``).
+"""
+
+from . import _compat
+from ._compat import EMPTY
+from .exceptions import RequestValidationError
+
+_CONVERTERS = ("str", "int", "float", "path")
+
+
+def path_param_names(pattern):
+    """``"/items/{item_id:int}/{rest:path}"`` -> ``["item_id", "rest"]`` (pattern order)."""
+    names = []
+    for segment in pattern.split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            name, _, conv = segment[1:-1].partition(":")
+            if conv and conv not in _CONVERTERS:
+                raise ValueError("unknown path converter {!r} in {!r}".format(conv, pattern))
+            names.append(name)
+    return names
+
+
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("0", "false", "off", "no")
+
+
+def _error(kind, loc, msg, value):
+    return {"type": kind, "loc": loc, "msg": msg, "input": value}
+
+
+def convert_scalar(kind, raw, loc):
+    """Converts a query/header string to ``kind``; returns (value, error_or_None)."""
+    if kind is str:
+        return raw, None
+    if kind is int:
+        try:
+            return int(raw), None
+        except ValueError:
+            return None, _error("int_parsing", loc, "Input should be a valid integer, unable to "
+                                "parse string as an integer", raw)
+    if kind is float:
+        try:
+            return float(raw), None
+        except ValueError:
+            return None, _error("float_parsing", loc, "Input should be a valid number, unable to "
+                                "parse string as a number", raw)
+    if kind is bool:
+        low = raw.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, _error("bool_parsing", loc, "Input should be a valid boolean, unable to "
+                            "interpret input", raw)
+    return raw, None
+
+
+# Parameter sources in a plan.
+_PATH, _QUERY, _REQUEST = 0, 1, 2
+
+
+def _query_kind(default, annotation):
+    if annotation in (int, float, bool, str):
+        return annotation
+    if default is EMPTY or default is None:
+        return str
+    if isinstance(default, bool):  # before int: bool is an int subclass
+        return bool
+    for kind in (int, float, str):
+        if isinstance(default, kind):
+            return kind
+    return str
+
+
+class Route:
+    """One registered path operation: pattern, methods, handler and its plan."""
+
+    def __init__(self, path, endpoint, methods, status_code=None, response_class=None,
+                 name=None, tags=None, summary=None, description=None, include_in_schema=True,
+                 dependencies=None):
+        self.path = path
+        self.endpoint = endpoint
+        self.methods = [m.upper() for m in methods]
+        self.status_code = status_code
+        self.response_class = response_class
+        self.name = name or getattr(endpoint, "__name__", "endpoint")
+        self.tags = tags or []
+        self.summary = summary
+        self.description = description
+        self.include_in_schema = include_in_schema
+        self.dependencies = dependencies or []
+        self.is_async = _compat.is_coroutine_function(endpoint)
+        self.path_names = path_param_names(path)
+        self.plan = self._make_plan()
+
+    def _make_plan(self):
+        plan = []
+        for name, default, annotation in _compat.signature(self.endpoint):
+            if name in self.path_names:
+                plan.append((name, _PATH, self.path_names.index(name), None, None))
+            elif name == "request":
+                plan.append((name, _REQUEST, None, None, None))
+            else:
+                plan.append((name, _QUERY, default, _query_kind(default, annotation), None))
+        return plan
+
+    def arguments(self, request, params):
+        """Keyword arguments for the handler, or RequestValidationError with every error."""
+        kwargs = {}
+        errors = None
+        query = None
+        for name, source, extra, kind, _ in self.plan:
+            if source is _PATH:
+                kwargs[name] = params[extra]
+            elif source is _REQUEST:
+                kwargs[name] = request
+            else:
+                if query is None:
+                    query = request.query_params
+                raw = query.get(name)
+                if raw is None:
+                    if extra is EMPTY:
+                        errors = errors or []
+                        errors.append(_error("missing", ["query", name], "Field required", None))
+                    else:
+                        kwargs[name] = extra
+                    continue
+                value, err = convert_scalar(kind, raw, ["query", name])
+                if err is not None:
+                    errors = errors or []
+                    errors.append(err)
+                else:
+                    kwargs[name] = value
+        if errors:
+            raise RequestValidationError(errors)
+        return kwargs

@@ -1,0 +1,321 @@
+"""The interpreter side of the bridge: drains requests from the engine, runs handlers, sends
+responses back.
+
+One callback, ``Server._on_wake``, runs whenever the engine's wake descriptor becomes readable;
+it takes every pending request in one batch.  A plain ``def`` handler runs inline.  An
+``async def`` handler is first run inline too (``coro.send(None)``): if it finishes without
+suspending — most do — its response goes out at once, with no task created; only a handler
+that really waits becomes an asyncio task (SPEC §2.6).  Many requests can be in flight at once.
+"""
+
+import json
+import sys
+
+from . import _compat
+from ._compat import asyncio
+from .requests import Request
+from .status import phrase
+
+_current = None  # the running Server, for server_stats()
+
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+# Options handled in Python; every other option goes to the native engine, which validates it
+# (and raises ValueError naming it).
+_PYTHON_OPTIONS = {
+    "ws_max_message_bytes": (int, 4096),
+    "ws_ping_interval_s": (float, 30.0),
+    "gzip_min_bytes": (int, 1024),
+    "log_level": (str, "info"),
+    "access_log": (bool, True),
+}
+_ENGINE_DEFAULTS = {
+    "max_connections": 8,
+    "keepalive_timeout_s": 30.0,
+    "keepalive_max_requests": 1000,
+    "header_timeout_s": 10.0,
+    "handler_timeout_s": 30.0,
+    "max_header_bytes": 4096,
+    "max_headers": 24,
+    "max_uri_bytes": 512,
+    "max_body_bytes": 65536,
+}
+_ENGINE_INT = ("port", "max_connections", "keepalive_max_requests", "max_header_bytes",
+               "max_headers", "max_uri_bytes", "max_body_bytes", "body_buffers", "request_queue",
+               "request_queue_bytes", "response_queue_bytes")
+_ENGINE_SECONDS = ("keepalive_timeout_s", "header_timeout_s", "handler_timeout_s",
+                   "send_timeout_s")
+_ENGINE_STR = ("host", "poller")
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def validate_options(host, port, options):
+    """Checks ``app.run`` options; returns (engine options, python options).
+
+    Types and Python-side ranges are checked here; the engine checks its own ranges when it is
+    created.  Either way a bad value raises ``ValueError`` whose message is the option's name.
+    """
+    engine = dict(_ENGINE_DEFAULTS)
+    engine["host"] = host
+    engine["port"] = port
+    py = {}
+    for name, (kind, default) in _PYTHON_OPTIONS.items():
+        py[name] = options.pop(name, default)
+    for name, value in options.items():
+        if name not in _ENGINE_INT and name not in _ENGINE_SECONDS and name not in _ENGINE_STR:
+            raise TypeError("run() got an unexpected option {!r}".format(name))
+        engine[name] = value
+    for name, value in engine.items():
+        ok = (_is_int(value) and value >= 0 if name in _ENGINE_INT else
+              isinstance(value, str) and value != "" if name in _ENGINE_STR else
+              (_is_int(value) or isinstance(value, float)) and 0 < value <= 3600)
+        if not ok:
+            raise ValueError(name)
+    if engine["host"] == "localhost":
+        engine["host"] = "127.0.0.1"
+    if not (_is_int(py["ws_max_message_bytes"]) and py["ws_max_message_bytes"] >= 125):
+        raise ValueError("ws_max_message_bytes")
+    v = py["ws_ping_interval_s"]
+    if not ((_is_int(v) or isinstance(v, float)) and 0 < v <= 3600):
+        raise ValueError("ws_ping_interval_s")
+    if not (_is_int(py["gzip_min_bytes"]) and py["gzip_min_bytes"] >= 0):
+        raise ValueError("gzip_min_bytes")
+    if py["log_level"] not in _LOG_LEVELS:
+        raise ValueError("log_level")
+    if not isinstance(py["access_log"], bool):
+        raise ValueError("access_log")
+    return engine, py
+
+
+class _Continue:
+    """Resumes a coroutine that was started inline and suspended: yields what it yielded,
+    then keeps driving it, so an asyncio Task can take it over (the fast path's slow half)."""
+
+    def __init__(self, coro, first):
+        self.coro = coro
+        self.first = first
+
+    def __await__(self):
+        coro = self.coro
+        value = self.first
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # thrown in by the task, e.g. CancelledError
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+    __iter__ = __await__  # MicroPython awaits through __iter__
+
+
+async def _finish_coroutine(cont):
+    return await cont
+
+
+class Server:
+    def __init__(self, app, config):
+        import _viperhttp
+
+        engine_options, py_options = config
+        self.app = app
+        self.engine = _viperhttp.Engine(**engine_options)
+        self.host = engine_options["host"]
+        self.port = engine_options["port"]
+        self.access_log = py_options["access_log"]
+        self.log_level = py_options["log_level"]
+        self.options = py_options
+        self.tasks = {}  # token -> asyncio.Task, for handlers that suspended
+        self.backlog = []  # responses the engine had no room for yet
+        self.stats = {"fast_path": 0, "tasks_created": 0, "cancelled": 0, "errors": 0,
+                      "backlog_retries": 0}
+        self.stopped = None
+        for route_id, route in enumerate(app.routes):
+            for method in route.methods:
+                self.engine.add_route(method, route.path, route_id)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def serve(self):
+        global _current
+        _current = self
+        self.app._server = self
+        self.stopped = asyncio.Event()
+        self.port = self.engine.start()
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self.engine.fileno(), self._on_wake)
+        self._install_signals(loop)
+        self._log("info", "ViperHTTP running on http://{}:{} (Press CTRL+C to quit)".format(
+            self.host, self.port))
+        try:
+            await self.stopped.wait()
+        finally:
+            loop.remove_reader(self.engine.fileno())
+            for task in list(self.tasks.values()):
+                task.cancel()
+            self.engine.join()
+            self.app._server = None
+            _current = None
+            self._log("info", "Finished server process")
+
+    def _install_signals(self, loop):
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_stop)
+            except (NotImplementedError, RuntimeError):  # not the main thread
+                pass
+
+    def request_stop(self):
+        """Graceful stop: the engine refuses new connections and finishes in-flight requests."""
+        self._log("info", "Shutting down")
+        self.engine.stop()
+
+    # --- the bridge -----------------------------------------------------------------------------
+
+    def _on_wake(self):
+        if self.backlog:
+            self._retry_backlog()
+        for item in self.engine.drain():
+            if type(item) is int:
+                self._cancel(item)
+            else:
+                self._handle(item)
+        if not self.engine.running():
+            self.stopped.set()
+
+    def _handle(self, item):
+        token, route_id, method, path, query, headers, body, params, client, version = item
+        route = self.app.routes[route_id]
+        request = Request(self.app, method, path, query, headers, body, params, client, version)
+        try:
+            result = route.endpoint(**route.arguments(request, params))
+            if route.is_async:
+                try:
+                    first = result.send(None)
+                except StopIteration as stop:
+                    result = stop.value
+                else:
+                    self._to_task(token, request, route, result, first)
+                    return
+            self.stats["fast_path"] += 1
+            response = self.app.make_response(route, result)
+        except Exception as exc:
+            response = self._error(request, exc)
+        self._send(token, request, response)
+
+    def _to_task(self, token, request, route, coro, first):
+        task = asyncio.create_task(_finish_coroutine(_Continue(coro, first)))
+        self.tasks[token] = task
+        self.stats["tasks_created"] += 1
+
+        def done(t):
+            self.tasks.pop(token, None)
+            if t.cancelled():
+                return
+            exc = t.exception()
+            if exc is not None:
+                if isinstance(exc, asyncio.CancelledError):
+                    return
+                response = self._error(request, exc)
+            else:
+                try:
+                    response = self.app.make_response(route, t.result())
+                except Exception as err:
+                    response = self._error(request, err)
+            self._send(token, request, response)
+
+        task.add_done_callback(done)
+
+    def _cancel(self, token):
+        # The engine gave up on this request (client gone, or it answered 504 itself).
+        task = self.tasks.pop(token, None)
+        if task is not None:
+            task.cancel()
+            self.stats["cancelled"] += 1
+
+    def _error(self, request, exc):
+        from .exceptions import HTTPException, RequestValidationError
+
+        if not isinstance(exc, (HTTPException, RequestValidationError)):
+            self.stats["errors"] += 1
+            self._log("error", "Exception in handler for {} {}".format(request.method,
+                                                                        request._path))
+            _compat.print_exception(exc)
+        try:
+            return self.app.error_response(request, exc)
+        except Exception as err:  # a failing error handler must not take the server down
+            _compat.print_exception(err)
+            return self.app.server_error(err)
+
+    def _send(self, token, request, response):
+        status = response.status_code
+        try:
+            headers = response.encode_headers()
+        except Exception as exc:
+            _compat.print_exception(exc)
+            response = self.app.server_error(exc)
+            status, headers = 500, response.encode_headers()
+        r = self.engine.respond(token, status, headers, response.body)
+        if r == 1:
+            self.backlog.append((token, status, headers, response.body))
+        elif r == 2:
+            self._log("error", "response of {} bytes is larger than the response queue allows "
+                      "({} bytes)".format(len(response.body), self.engine.max_response_bytes()))
+            status = 500
+            body = b'{"detail":"Response too large"}'
+            if self.engine.respond(token, 500, b"content-type: application/json\r\n", body) == 1:
+                self.backlog.append((token, 500, b"content-type: application/json\r\n", body))
+        if self.access_log:
+            self._access(request, status)
+
+    def _retry_backlog(self):
+        pending, self.backlog = self.backlog, []
+        for i, (token, status, headers, body) in enumerate(pending):
+            if self.engine.respond(token, status, headers, body) == 1:
+                self.backlog = pending[i:]
+                return
+            self.stats["backlog_retries"] += 1
+
+    # --- logging ----------------------------------------------------------------------------------
+
+    def _access(self, request, status):
+        target = request._path + ("?" + request._query if request._query else "")
+        _compat.write_line(sys.stdout, 'INFO:     {}:{} - "{} {} HTTP/{}" {} {}'.format(
+            request._client[0], request._client[1], request.method, target,
+            request.http_version, status, phrase(status)))
+
+    def _log(self, level, message):
+        if _LOG_LEVELS.index(level) <= _LOG_LEVELS.index(self.log_level):
+            _compat.write_line(sys.stderr, "{:<10}{}".format(level.upper() + ":", message))
+
+
+def server_stats():
+    """Counters of the running server: the engine's, the bridge's and the Python side's.
+
+    ``{}`` when no server is running.  Example::
+
+        @app.get("/stats")
+        def stats():
+            return viperhttp.server_stats()
+    """
+    if _current is None:
+        return {}
+    stats = json.loads(_current.engine.stats())
+    py = dict(_current.stats)
+    py["in_flight_tasks"] = len(_current.tasks)
+    py["backlog"] = len(_current.backlog)
+    stats["python"] = py
+    return stats
