@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds the engine (release) and serves the demo on 127.0.0.1:8000.
-# Extra arguments go to viper_demo (try --help).
+# Installs what is missing, builds the engine and its CPython extension (release), and serves
+# the demo app (examples/app/app.py, a FastAPI-style Python app) on http://127.0.0.1:8000/.
+#   PORT=9000 scripts/demo.sh      another port
+#   scripts/demo.sh --engine       the engine-only C demo instead (examples/demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
 cmake --preset release >/dev/null
-cmake --build --preset release --target viper_demo
-exec build/release/examples/demo/viper_demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
+if [[ "${1:-}" == "--engine" ]]; then
+  shift
+  cmake --build --preset release --target viper_demo
+  exec build/release/examples/demo/viper_demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
+fi
+cmake --build --preset release --target _viperhttp
+PYTHONPATH=build/release/python:python exec /usr/bin/python3 examples/app/app.py "${PORT:-8000}"

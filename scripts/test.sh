@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every configuration and runs every test:
 #   1. GoogleTest suites (debug build, g++)
-#   2. end-to-end pytest through real sockets, on the epoll and the select poller
+#   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
+#      API's end-to-end tests on CPython
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
 #   4. the server loop under TSan (engine thread stopped from another thread)
 #   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
@@ -25,6 +26,12 @@ for poller in epoll select; do
   VIPER_DEMO=build/debug/examples/demo/viper_demo VIPER_POLLER=$poller \
     $PY -m pytest -q -p no:cacheprovider tests/python
 done
+
+if [[ -d tests/pyapi ]]; then
+  step "Python API end-to-end tests (CPython, debug build)"
+  VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
+    $PY -m pytest -q -p no:cacheprovider tests/pyapi
+fi
 
 step "build: asan+ubsan (clang)"
 cmake --preset asan >/dev/null

@@ -1,0 +1,97 @@
+"""A small device-style API on ViperHTTP: simulated sensors, an LED, and a page that calls
+them.  The same file runs on CPython (scripts/demo.sh) and, later, on MicroPython.
+
+    PYTHONPATH=build/release/python:python /usr/bin/python3 examples/app/app.py [port]
+"""
+
+import asyncio
+import math
+import sys
+import time
+
+import viperhttp
+from viperhttp import HTMLResponse, HTTPException, ViperHTTP
+
+app = ViperHTTP(title="ViperHTTP demo device", version="0.1.0")
+
+SENSORS = {
+    # name: (unit, base value, swing, period in seconds)
+    "temperature": ("C", 21.5, 2.0, 600.0),
+    "humidity": ("%", 45.0, 8.0, 900.0),
+    "pressure": ("hPa", 1013.0, 4.0, 1800.0),
+    "light": ("lx", 300.0, 250.0, 120.0),
+}
+led = {"on": False, "brightness": 50}
+
+
+def read_sensor(name):
+    unit, base, swing, period = SENSORS[name]
+    value = base + swing * math.sin(2 * math.pi * time.time() / period)
+    return {"sensor": name, "value": round(value, 2), "unit": unit}
+
+
+def load_page():
+    with open(__file__.rsplit("/", 1)[0] + "/index.html") as f:
+        return f.read()
+
+
+PAGE = load_page()
+
+
+@app.get("/")
+def index():
+    return HTMLResponse(PAGE)
+
+
+@app.get("/api/sensors")
+def list_sensors():
+    return {"sensors": sorted(SENSORS)}
+
+
+@app.get("/api/sensors/{name}")
+def sensor(name):
+    if name not in SENSORS:
+        raise HTTPException(404, detail="Unknown sensor: " + name)
+    return read_sensor(name)
+
+
+@app.get("/api/led")
+def get_led():
+    return led
+
+
+@app.put("/api/led")
+async def set_led(request):
+    data = await request.json()
+    if "on" in data:
+        led["on"] = bool(data["on"])
+    if "brightness" in data:
+        b = data["brightness"]
+        if not isinstance(b, int) or not 0 <= b <= 100:
+            raise HTTPException(422, detail="brightness must be an integer from 0 to 100")
+        led["brightness"] = b
+    return led
+
+
+@app.get("/api/history/{name}")
+async def history(name, samples=5, interval_ms=100):
+    """Samples a sensor several times, waiting between samples: a handler that suspends."""
+    if name not in SENSORS:
+        raise HTTPException(404, detail="Unknown sensor: " + name)
+    if not 1 <= samples <= 50 or not 0 <= interval_ms <= 1000:
+        raise HTTPException(422, detail="samples 1..50, interval_ms 0..1000")
+    out = []
+    for _ in range(samples):
+        out.append(read_sensor(name)["value"])
+        await asyncio.sleep(interval_ms / 1000)
+    return {"sensor": name, "values": out}
+
+
+@app.get("/api/stats")
+def stats():
+    return viperhttp.server_stats()
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    app.run(host="127.0.0.1", port=port, max_connections=32)
