@@ -294,10 +294,5 @@ PyMODINIT_FUNC PyInit__viperhttp(void) {
   PyObject* m = PyModule_Create(&module_def);
   if (m == nullptr) return nullptr;
   PyModule_AddObject(m, "Engine", engine_type);
-  PyObject* names = PyTuple_New(Py_ssize_t(viper::binding::kNumOptionSpecs));
-  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++)
-    PyTuple_SET_ITEM(names, Py_ssize_t(i),
-                     PyUnicode_FromString(viper::binding::kOptionSpecs[i].name));
-  PyModule_AddObject(m, "OPTIONS", names);
   return m;
 }

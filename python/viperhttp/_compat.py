@@ -74,17 +74,123 @@ def _check_json(value):
 def is_coroutine_function(fn):
     """True for ``async def`` functions (and callables whose ``__call__`` is one)."""
     if MICROPYTHON:
-        # MicroPython compiles ``async def`` to a generator function, whose type is named
-        # "generator"; the MicroPython binding's introspection refines this (bound methods,
-        # closures, callable instances).
-        return type(fn).__name__ == "generator" or type(
-            getattr(fn, "__call__", None)).__name__ == "generator"
+        import _viperhttp
+
+        return _viperhttp.is_async(fn)
     import inspect  # CPython only
 
     if inspect.iscoroutinefunction(fn):
         return True
     call = getattr(fn, "__call__", None)
     return call is not None and inspect.iscoroutinefunction(call)
+
+
+class _Continue:
+    """Resumes a coroutine that was started inline and suspended: yields what it yielded,
+    then keeps driving it, so that an asyncio Task can take it over (CPython)."""
+
+    def __init__(self, coro, first):
+        self.coro = coro
+        self.first = first
+
+    def __await__(self):
+        coro = self.coro
+        value = self.first
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as exc:  # thrown in by the task, e.g. CancelledError
+                try:
+                    value = coro.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    value = coro.send(sent)
+                except StopIteration as stop:
+                    return stop.value
+
+
+async def _finish(cont):
+    return await cont
+
+
+def start_inline(coro):
+    """Runs ``coro`` until it first suspends, in the caller's stack (SPEC §2.6).
+
+    Returns ``(True, None)`` if it finished without suspending (no task was scheduled), else
+    ``(False, task)`` with a task that carries on from where it stopped.
+    """
+    if MICROPYTHON:
+        # MicroPython's awaitables schedule ``core.cur_task`` (sleep pushes it on the timer
+        # queue, I/O waits register it).  Make that a fresh, unscheduled Task wrapping this
+        # coroutine: if the first step suspends, that task is already scheduled exactly where
+        # the coroutine waits, and the scheduler resumes it; if not, it is simply dropped.
+        core = asyncio.core
+        task = core.Task(coro)
+        prev = core.cur_task
+        core.cur_task = task
+        try:
+            coro.send(None)
+        except StopIteration:
+            return True, None
+        finally:
+            core.cur_task = prev
+        return False, task
+    try:
+        first = coro.send(None)
+    except StopIteration:
+        return True, None
+    return False, asyncio.create_task(_finish(_Continue(coro, first)))
+
+
+class _Readable:
+    """Awaitable (MicroPython) that returns once ``obj`` is readable: ``obj`` implements the
+    stream ioctl (``MP_STREAM_POLL`` and ``MP_STREAM_GET_FILENO``), so the loop blocks in one
+    ``poll()`` on its descriptor, with no polling interval."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __iter__(self):
+        yield asyncio.core._io_queue.queue_read(self.obj)
+
+    __await__ = __iter__
+
+
+async def watch_engine(engine, on_wake, stopped):
+    """Calls ``on_wake()`` whenever the engine's wake descriptor is readable, until
+    ``stopped`` is set.  CPython: a reader callback on the loop; MicroPython: this task."""
+    if not MICROPYTHON:
+        loop = asyncio.get_running_loop()
+        loop.add_reader(engine.fileno(), on_wake)
+        try:
+            await stopped.wait()
+        finally:
+            loop.remove_reader(engine.fileno())
+        return
+    waiter = _Readable(engine)
+    while not stopped.is_set():
+        await waiter
+        on_wake()
+
+
+def install_stop_signals(engine, request_stop):
+    """SIGINT and SIGTERM stop the server gracefully."""
+    if MICROPYTHON:
+        engine.stop_on_signals()  # in C: a signal handler that asks the engine to stop
+        return
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, request_stop)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            pass
 
 
 def print_exception(exc, file=None):

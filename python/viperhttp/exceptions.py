@@ -19,7 +19,7 @@ class HTTPException(Exception):
     def __init__(self, status_code, detail=None, headers=None):
         if detail is None:
             detail = phrase(status_code)
-        Exception.__init__(self, status_code, detail)
+        super().__init__(status_code, detail)
         self.status_code = status_code
         self.detail = detail
         self.headers = headers
@@ -32,7 +32,7 @@ class RequestValidationError(Exception):
     """Raised when request parameters do not validate; answered 422 with FastAPI's body."""
 
     def __init__(self, errors):
-        Exception.__init__(self, errors)
+        super().__init__(errors)
         self._errors = errors
 
     def errors(self):

@@ -89,41 +89,6 @@ def validate_options(host, port, options):
     return engine, py
 
 
-class _Continue:
-    """Resumes a coroutine that was started inline and suspended: yields what it yielded,
-    then keeps driving it, so an asyncio Task can take it over (the fast path's slow half)."""
-
-    def __init__(self, coro, first):
-        self.coro = coro
-        self.first = first
-
-    def __await__(self):
-        coro = self.coro
-        value = self.first
-        while True:
-            try:
-                sent = yield value
-            except GeneratorExit:
-                coro.close()
-                raise
-            except BaseException as exc:  # thrown in by the task, e.g. CancelledError
-                try:
-                    value = coro.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    value = coro.send(sent)
-                except StopIteration as stop:
-                    return stop.value
-
-    __iter__ = __await__  # MicroPython awaits through __iter__
-
-
-async def _finish_coroutine(cont):
-    return await cont
-
-
 class Server:
     def __init__(self, app, config):
         import _viperhttp
@@ -138,9 +103,13 @@ class Server:
         self.options = py_options
         self.tasks = {}  # token -> asyncio.Task, for handlers that suspended
         self.backlog = []  # responses the engine had no room for yet
-        self.stats = {"fast_path": 0, "tasks_created": 0, "cancelled": 0, "errors": 0,
-                      "backlog_retries": 0}
+        # sync: plain handlers; fast_path: async handlers that finished without suspending;
+        # tasks_created: async handlers that suspended and became tasks.
+        self.stats = {"sync": 0, "fast_path": 0, "tasks_created": 0, "cancelled": 0,
+                      "errors": 0, "backlog_retries": 0}
         self.stopped = None
+        self._log_lines = []  # access log lines of the current batch, written at once
+        self._in_wake = False
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
                 self.engine.add_route(method, route.path, route_id)
@@ -153,30 +122,18 @@ class Server:
         self.app._server = self
         self.stopped = asyncio.Event()
         self.port = self.engine.start()
-        loop = asyncio.get_running_loop()
-        loop.add_reader(self.engine.fileno(), self._on_wake)
-        self._install_signals(loop)
+        _compat.install_stop_signals(self.engine, self.request_stop)
         self._log("info", "ViperHTTP running on http://{}:{} (Press CTRL+C to quit)".format(
             self.host, self.port))
         try:
-            await self.stopped.wait()
+            await _compat.watch_engine(self.engine, self._on_wake, self.stopped)
         finally:
-            loop.remove_reader(self.engine.fileno())
             for task in list(self.tasks.values()):
                 task.cancel()
             self.engine.join()
             self.app._server = None
             _current = None
             self._log("info", "Finished server process")
-
-    def _install_signals(self, loop):
-        import signal
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, self.request_stop)
-            except (NotImplementedError, RuntimeError):  # not the main thread
-                pass
 
     def request_stop(self):
         """Graceful stop: the engine refuses new connections and finishes in-flight requests."""
@@ -186,13 +143,19 @@ class Server:
     # --- the bridge -----------------------------------------------------------------------------
 
     def _on_wake(self):
-        if self.backlog:
-            self._retry_backlog()
-        for item in self.engine.drain():
-            if type(item) is int:
-                self._cancel(item)
-            else:
-                self._handle(item)
+        self._in_wake = True
+        try:
+            if self.backlog:
+                self._retry_backlog()
+            for item in self.engine.drain():
+                if type(item) is int:
+                    self._cancel(item)
+                else:
+                    self._handle(item)
+        finally:
+            self._in_wake = False
+            if self._log_lines:
+                self._flush_access_log()
         if not self.engine.running():
             self.stopped.set()
 
@@ -200,44 +163,34 @@ class Server:
         token, route_id, method, path, query, headers, body, params, client, version = item
         route = self.app.routes[route_id]
         request = Request(self.app, method, path, query, headers, body, params, client, version)
+        if route.is_async:
+            done, task = _compat.start_inline(self._run_async(token, request, route))
+            if done:
+                self.stats["fast_path"] += 1
+            else:
+                self.tasks[token] = task
+                self.stats["tasks_created"] += 1
+            return
         try:
             result = route.endpoint(**route.arguments(request, params))
-            if route.is_async:
-                try:
-                    first = result.send(None)
-                except StopIteration as stop:
-                    result = stop.value
-                else:
-                    self._to_task(token, request, route, result, first)
-                    return
-            self.stats["fast_path"] += 1
             response = self.app.make_response(route, result)
         except Exception as exc:
             response = self._error(request, exc)
+        self.stats["sync"] += 1
         self._send(token, request, response)
 
-    def _to_task(self, token, request, route, coro, first):
-        task = asyncio.create_task(_finish_coroutine(_Continue(coro, first)))
-        self.tasks[token] = task
-        self.stats["tasks_created"] += 1
-
-        def done(t):
+    async def _run_async(self, token, request, route):
+        # Started inline by _handle; becomes a task only if the handler really waits.
+        try:
+            result = await route.endpoint(**route.arguments(request, request.path_params))
+            response = self.app.make_response(route, result)
+        except asyncio.CancelledError:
             self.tasks.pop(token, None)
-            if t.cancelled():
-                return
-            exc = t.exception()
-            if exc is not None:
-                if isinstance(exc, asyncio.CancelledError):
-                    return
-                response = self._error(request, exc)
-            else:
-                try:
-                    response = self.app.make_response(route, t.result())
-                except Exception as err:
-                    response = self._error(request, err)
-            self._send(token, request, response)
-
-        task.add_done_callback(done)
+            raise
+        except Exception as exc:
+            response = self._error(request, exc)
+        self.tasks.pop(token, None)
+        self._send(token, request, response)
 
     def _cancel(self, token):
         # The engine gave up on this request (client gone, or it answered 504 itself).
@@ -293,9 +246,16 @@ class Server:
 
     def _access(self, request, status):
         target = request._path + ("?" + request._query if request._query else "")
-        _compat.write_line(sys.stdout, 'INFO:     {}:{} - "{} {} HTTP/{}" {} {}'.format(
+        self._log_lines.append('INFO:     {}:{} - "{} {} HTTP/{}" {} {}'.format(
             request._client[0], request._client[1], request.method, target,
             request.http_version, status, phrase(status)))
+        if not self._in_wake:
+            self._flush_access_log()
+
+    def _flush_access_log(self):
+        # One write per batch: on MicroPython every write to stdout is a system call.
+        lines, self._log_lines = self._log_lines, []
+        _compat.write_line(sys.stdout, "\n".join(lines))
 
     def _log(self, level, message):
         if _LOG_LEVELS.index(level) <= _LOG_LEVELS.index(self.log_level):

@@ -1,0 +1,67 @@
+// A C view of bindings/common/engine_handle.h for the MicroPython module, whose object tables
+// live in C (modviperhttp.c).  Nothing here raises or allocates from the GC heap: every call
+// returns a status, and the C glue turns it into a MicroPython exception.  The engine itself
+// allocates with malloc (outside the GC heap) and runs on its own thread.
+#ifndef VH_NATIVE_H
+#define VH_NATIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vh_engine vh_engine;
+
+enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2 };
+
+// A request popped from the bridge: views into the engine's ring, valid until vh_release().
+typedef struct {
+  uint64_t token;
+  uint32_t route_id;
+  uint8_t method;
+  uint8_t http_minor;
+  uint8_t num_params;
+  uint16_t client_port;
+  uint32_t client_ip;
+  const char *path, *query, *headers, *body, *params;
+  size_t path_len, query_len, headers_len, body_len, params_len;
+  uint64_t pos_;
+  uint32_t len_;
+} vh_request;
+
+vh_engine* vh_new(void);
+void vh_free(vh_engine* e);  // stops and joins a running engine first
+size_t vh_option_count(void);
+const char* vh_option_name(size_t i);
+int vh_option_kind(const char* name);
+int vh_set_str(vh_engine* e, const char* name, const char* v, size_t n);  // 1 ok, 0 invalid
+int vh_set_int(vh_engine* e, const char* name, int64_t v);
+int vh_set_seconds(vh_engine* e, const char* name, double v);
+const char* vh_create(vh_engine* e);  // NULL, or the invalid option / failing resource
+// 0 ok, 1 bad pattern or method, 2 conflict, 3 out of memory
+int vh_add_route(vh_engine* e, const char* method, size_t mlen, const char* pattern, size_t plen,
+                 uint32_t route_id);
+int vh_start(vh_engine* e);  // port, or -errno
+int vh_fileno(vh_engine* e);
+int vh_readable(vh_engine* e);  // the wake descriptor has a signal pending (no wait)
+void vh_stop(vh_engine* e);
+int vh_running(vh_engine* e);
+void vh_join(vh_engine* e);
+void vh_begin_drain(vh_engine* e);
+int vh_pop_request(vh_engine* e, vh_request* out);
+void vh_release(vh_engine* e, const vh_request* r);
+int vh_pop_cancel(vh_engine* e, uint64_t* token);
+// 0 queued, 1 queue full (retry after the next wake-up), 2 too large
+int vh_respond(vh_engine* e, uint64_t token, unsigned status, const char* headers,
+               size_t headers_len, const char* body, size_t body_len);
+size_t vh_max_response_bytes(vh_engine* e);
+size_t vh_stats_json(vh_engine* e, char* out, size_t cap);
+const char* vh_method_name(unsigned method);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif  // VH_NATIVE_H
