@@ -272,11 +272,24 @@ PyType_Slot engine_slots[] = {
 PyType_Spec engine_spec = {"_viperhttp.Engine", sizeof(EngineObject), 0, Py_TPFLAGS_DEFAULT,
                            engine_slots};
 
+PyObject* module_options(PyObject*, PyObject*) {
+  PyObject* names = PyTuple_New(Py_ssize_t(viper::binding::kNumOptionSpecs));
+  if (names == nullptr) return nullptr;
+  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++)
+    PyTuple_SET_ITEM(names, Py_ssize_t(i),
+                     PyUnicode_FromString(viper::binding::kOptionSpecs[i].name));
+  return names;
+}
+
+PyMethodDef module_methods[] = {
+    {"options", module_options, METH_NOARGS, "names of the options Engine() accepts"},
+    {nullptr, nullptr, 0, nullptr}};
+
 PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
                           "_viperhttp",
                           "ViperHTTP native engine (see docs/native-api.md)",
                           -1,
-                          nullptr,
+                          module_methods,
                           nullptr,
                           nullptr,
                           nullptr,
