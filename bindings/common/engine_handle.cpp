@@ -130,6 +130,7 @@ int EngineHandle::start() {
   if (server_ == nullptr || started_) return -EINVAL;
   if (!server_->listen()) return -(errno != 0 ? errno : EINVAL);
   running_.store(true);
+  port::configure_engine_thread();
   if (pthread_create(&thread_, nullptr, thread_main, this) != 0) {
     running_.store(false);
     return -EAGAIN;
@@ -143,7 +144,7 @@ void* EngineHandle::thread_main(void* self) {
   h->server_->run();
   h->running_.store(false);
   // Wake the interpreter so it notices the engine has stopped.
-  port::wake_signal(h->bridge_->wake_fd());
+  h->bridge_->signal_interpreter();
   return nullptr;
 }
 

@@ -15,6 +15,9 @@
 #include "py/runtime.h"
 #include "py/stream.h"
 #include "py/unicode.h"
+#if defined(ESP_PLATFORM)
+#include "py/mphal.h"
+#endif
 #include "vh_native.h"
 
 // Not in a public header; stable layouts used by MicroPython's own introspection helpers.
@@ -76,6 +79,13 @@ static mp_obj_t vh_engine_make_new(const mp_obj_type_t *type, size_t n_args, siz
         vh_set_option(self->engine, args[2 * i], args[2 * i + 1]);
     }
     const char *err = vh_create(self->engine);
+    #if defined(ESP_PLATFORM)
+    if (err == NULL) {
+        // select.poll on the esp32 port waits for a task notification between checks; this
+        // ends that wait as soon as the engine has something for the interpreter.
+        vh_set_wake_hook(self->engine, mp_hal_wake_main_task);
+    }
+    #endif
     if (err != NULL) {
         if (strchr(err, ' ') == NULL) {  // an option's name
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), err);

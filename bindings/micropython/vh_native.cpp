@@ -138,6 +138,8 @@ int vh_respond(vh_engine* e, uint64_t token, unsigned status, const char* header
                                     std::string_view(body, body_len)));
 }
 
+void vh_set_wake_hook(vh_engine* e, void (*hook)(void)) { e->h.bridge()->set_wake_hook(hook); }
+
 size_t vh_max_response_bytes(vh_engine* e) {
   return e->h.bridge()->max_response_bytes();
 }

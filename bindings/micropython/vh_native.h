@@ -59,6 +59,9 @@ int vh_respond(vh_engine* e, uint64_t token, unsigned status, const char* header
 size_t vh_max_response_bytes(vh_engine* e);
 size_t vh_stats_json(vh_engine* e, char* out, size_t cap);
 const char* vh_method_name(unsigned method);
+// Called on the engine thread after each wake-up of the interpreter (ESP32:
+// mp_hal_wake_main_task).  Set before vh_start.
+void vh_set_wake_hook(vh_engine* e, void (*hook)(void));
 
 #ifdef __cplusplus
 }

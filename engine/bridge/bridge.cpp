@@ -195,7 +195,12 @@ void Bridge::on_loop_end(void* self) {
 }
 
 void Bridge::wake_interpreter_if_needed() {
-  if (!interp_signalled_.exchange(true)) port::wake_signal(interp_fd_);
+  if (!interp_signalled_.exchange(true)) signal_interpreter();
+}
+
+void Bridge::signal_interpreter() {
+  port::wake_signal(interp_fd_);
+  if (wake_hook_ != nullptr) wake_hook_();
 }
 
 // ---------------------------------------------------------------------------------------------

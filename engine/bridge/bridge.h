@@ -110,6 +110,12 @@ class Bridge {
   Push respond(uint64_t token, uint16_t status, std::string_view headers, std::string_view body);
   size_t max_response_bytes() const { return resp_payload_.capacity() / 2; }
 
+  // Called on the engine thread right after the interpreter's wake descriptor is signalled.
+  // On ESP32 the MicroPython binding installs mp_hal_wake_main_task here, so the interpreter
+  // task leaves its scheduler wait at once instead of at the next tick.
+  void set_wake_hook(void (*hook)()) { wake_hook_ = hook; }
+  void signal_interpreter();  // signal unconditionally (engine thread; e.g. when it stops)
+
   const BridgeCounters& counters() const { return counters_; }
   Server* server() const { return server_; }
 
@@ -132,6 +138,7 @@ class Bridge {
   std::atomic<bool> engine_signalled_{false};
   std::atomic<bool> interp_wants_space_{false};
   bool pushed_ = false;  // engine side: something was queued during this loop iteration
+  void (*wake_hook_)() = nullptr;
   BridgeCounters counters_;
 };
 

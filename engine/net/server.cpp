@@ -60,8 +60,11 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     *error = bad;
     return nullptr;
   }
-  if (options.max_connections + 16 > uint32_t(port::max_descriptors())) {
-    *error = "max_connections (above the process descriptor limit)";
+  if (options.max_connections + uint32_t(port::reserved_descriptors()) >
+      uint32_t(port::max_descriptors())) {
+    // More connections than the platform's socket limit allows (LWIP_MAX_SOCKETS on the
+    // device, the descriptor limit on a PC): reported as an invalid option, like the others.
+    *error = "max_connections";
     return nullptr;
   }
   void* mem = mem::alloc(sizeof(Impl));
@@ -179,7 +182,7 @@ bool Server::listen() {
     errno = EINVAL;
     return false;
   }
-  d.listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  d.listen_fd = port::open_stream_socket();
   if (d.listen_fd < 0) return false;
   int one = 1;
   setsockopt(d.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -289,9 +292,7 @@ void Server::Impl::make_room() {
 void Server::Impl::on_accept() {
   for (int i = 0; i < 64; i++) {
     sockaddr_in peer{};
-    socklen_t peer_len = sizeof peer;
-    int fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len,
-                     SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = port::accept_connection(listen_fd, &peer);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) counters.io_errors.inc();
       return;

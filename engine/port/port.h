@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+struct sockaddr_in;
+
 namespace viper::port {
 
 // Monotonic milliseconds, for timeouts.
@@ -23,9 +25,20 @@ void wake_close(int fd);
 bool set_nonblocking(int fd);
 void set_nodelay(int fd);
 
-// The most descriptors this process may hold (raised to the hard limit where possible), so the
-// server can refuse a max_connections it could not serve.
+// The most sockets this process may hold (Linux: the descriptor limit, raised to the hard
+// limit where possible; ESP-IDF: LWIP_MAX_SOCKETS), and how many of them the server needs
+// besides its connections (listening socket, wake descriptors, slack).
 int max_descriptors();
+int reserved_descriptors();
+
+// A TCP listening socket (not yet bound), close-on-exec where the platform has it.
+int open_stream_socket();
+// Accepts one connection, non-blocking; -1 with errno as accept() sets it.
+int accept_connection(int listen_fd, sockaddr_in* peer);
+
+// Configures the next thread created with pthread_create to be the engine thread (ESP32:
+// pinned to core 0, beside Wi-Fi, with the engine's stack size).  No-op on Linux.
+void configure_engine_thread();
 
 // Blocks the asynchronous signals (SIGINT, SIGTERM, SIGPIPE...) in the calling thread so they
 // reach the interpreter thread, not the engine thread.

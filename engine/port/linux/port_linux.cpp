@@ -67,6 +67,17 @@ int max_descriptors() {
   return rl.rlim_cur > 1u << 20 ? 1 << 20 : int(rl.rlim_cur);
 }
 
+int reserved_descriptors() { return 16; }
+
+int open_stream_socket() { return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); }
+
+int accept_connection(int listen_fd, sockaddr_in* peer) {
+  socklen_t len = sizeof *peer;
+  return accept4(listen_fd, reinterpret_cast<sockaddr*>(peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+void configure_engine_thread() {}
+
 void block_signals_in_this_thread() {
   sigset_t set;
   sigfillset(&set);

@@ -1,0 +1,36 @@
+# _viperhttp as a MicroPython user C module for CMake-based ports (esp32):
+#   make BOARD=VIPERHTTP_S3 BOARD_DIR=<repo>/boards/VIPERHTTP_S3 \
+#        USER_C_MODULES=<repo>/bindings/micropython/micropython.cmake
+# See docs/firmware.md.  The engine uses the select() poller and the ESP-IDF port layer here.
+set(VIPERHTTP_ROOT ${CMAKE_CURRENT_LIST_DIR}/../..)
+
+add_library(usermod_viperhttp INTERFACE)
+
+file(GLOB VIPERHTTP_ENGINE_SOURCES
+    ${VIPERHTTP_ROOT}/engine/http/*.cpp
+    ${VIPERHTTP_ROOT}/engine/router/*.cpp
+    ${VIPERHTTP_ROOT}/engine/bridge/*.cpp
+    ${VIPERHTTP_ROOT}/engine/mem/*.cpp
+    ${VIPERHTTP_ROOT}/engine/net/*.cpp)
+list(FILTER VIPERHTTP_ENGINE_SOURCES EXCLUDE REGEX "poller_epoll\\.cpp$")
+
+target_sources(usermod_viperhttp INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/modviperhttp.c
+    ${CMAKE_CURRENT_LIST_DIR}/vh_native.cpp
+    ${VIPERHTTP_ROOT}/bindings/common/engine_handle.cpp
+    ${VIPERHTTP_ROOT}/engine/port/esp32/port_esp32.cpp
+    ${VIPERHTTP_ENGINE_SOURCES})
+
+target_include_directories(usermod_viperhttp INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}
+    ${VIPERHTTP_ROOT}/bindings/common
+    ${VIPERHTTP_ROOT}/engine
+    ${VIPERHTTP_ROOT}/engine/include)
+
+# The device's limits (engine/include/viper/config.h): 4 KB buffers, at most 16 slots.
+target_compile_definitions(usermod_viperhttp INTERFACE
+    VIPER_IO_BUFFER_BYTES=4096
+    VIPER_MAX_CONNECTIONS_CAP=16
+    VIPER_MAX_HEADERS_CAP=32)
+
+target_link_libraries(usermod INTERFACE usermod_viperhttp)
