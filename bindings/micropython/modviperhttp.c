@@ -14,7 +14,6 @@
 #include "py/objfun.h"
 #include "py/runtime.h"
 #include "py/stream.h"
-#include "py/unicode.h"
 #if defined(ESP_PLATFORM)
 #include "py/mphal.h"
 #endif
@@ -149,9 +148,29 @@ static MP_DEFINE_CONST_FUN_OBJ_1(vh_engine_fileno_obj, vh_engine_fileno);
 
 // --- drain ---------------------------------------------------------------------------------
 
+// Structural UTF-8 check, as MicroPython's own str validation does (its helper is not public
+// in every release).
+static bool vh_utf8_valid(const char *s, size_t n) {
+    const byte *p = (const byte *)s, *end = p + n;
+    while (p < end) {
+        byte c = *p++;
+        int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+            : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (more < 0 || end - p < more) {
+            return false;
+        }
+        for (; more > 0; more--) {
+            if ((*p++ & 0xc0) != 0x80) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 // A str from bytes that should be UTF-8; invalid sequences become '?' rather than raising.
 static mp_obj_t vh_new_str(const char *p, size_t n) {
-    if (utf8_check((const byte *)p, n)) {
+    if (vh_utf8_valid(p, n)) {
         return mp_obj_new_str(p, n);
     }
     vstr_t v;

@@ -52,6 +52,28 @@ def signature(fn):
     return _introspect_cpython.signature(fn, EMPTY)
 
 
+if MICROPYTHON:
+    # MicroPython's str is UTF-8 and its codecs are utf-8 (and ascii): header bytes that are
+    # not UTF-8 (obs-text) are kept as "?" rather than failing the request.
+    def header_text(raw):
+        try:
+            return raw.decode()
+        except UnicodeError:
+            return "".join([chr(b) if b < 128 else "?" for b in raw])
+
+    def header_bytes(text):
+        return text.encode()
+
+else:
+
+    def header_text(raw):
+        """Header bytes as text (ISO-8859-1, as HTTP defines for field values)."""
+        return raw.decode("latin-1")
+
+    def header_bytes(text):
+        return text.encode("latin-1")
+
+
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 

@@ -6,6 +6,7 @@ is parsed on first use only, so a handler that reads nothing costs nothing.
 
 import json
 
+from . import _compat
 from ._urlencoding import parse_qsl
 
 
@@ -19,7 +20,7 @@ class Headers:
     def _list(self):
         items = self._items
         if items is None:
-            parts = self._raw.decode("latin-1").split("\0")
+            parts = _compat.header_text(self._raw).split("\0")
             items = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
             self._items = items
         return items

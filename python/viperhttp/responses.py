@@ -134,7 +134,7 @@ class Response:
         for k, v in self._header_list:
             if k.lower() not in _ENGINE_HEADERS:
                 lines.append(k + ": " + v + "\r\n")
-        return "".join(lines).encode("latin-1") if lines else b""
+        return _compat.header_bytes("".join(lines)) if lines else b""
 
 
 class JSONResponse(Response):
