@@ -12,12 +12,26 @@ Subcommands:
       Measures the engine's memory for N idle keep-alive connections: takes /stats, opens N
       connections that each make one request and stay open, takes /stats again, checks that
       the lent buffers are back to the baseline, and prints the figures as JSON.
-  wrk-table RESULTS_DIR [--markdown] [--target RATIO]
+  wrk-table RESULTS_DIR... [--markdown] [--target RATIO]
       Reads RESULTS_DIR/<scenario>.<server>.<run>.wrk (wrk --latency output) and
       RESULTS_DIR/meta.json, and prints a table of the median req/s and p99 per scenario and
-      server, with the ratio of each server to the reference server.
+      server, with the ratio of each server to the scenario's reference server (meta.json:
+      "reference", or per scenario "references"), then the extra ratios ("extra_ratios", e.g.
+      a Python route / the engine-only route) and the targets ("targets", or --target).
+      Several RESULTS_DIRs (BENCH_RESULTS of several invocations): their runs are pooled.
   valgrind-allocs LOGFILE
       Prints X from valgrind's "total heap usage: X allocs" line.
+  dhat-split DHAT_OUT
+      Splits the heap allocations of a `valgrind --tool=dhat` profile (JSON) of the Python
+      runtime by call stack: the engine thread (stacks through EngineHandle::thread_main), the
+      _viperhttp binding on the interpreter thread (other stacks with a frame in _viperhttp),
+      and the rest (CPython, libc).  Prints blocks and bytes of each as JSON.
+  idle-cpu [--seconds S] [--conns N] [--path P] NAME=PID[@PORT] ...
+      CPU time and context switches of idle servers: sums utime + stime (/proc/PID/stat, in
+      clock ticks), the run time in ns (/proc/PID/task/*/schedstat) and the voluntary and
+      involuntary context switches of every thread (/proc/PID/task/*/status) over S seconds
+      (default 10) with no traffic; then again while N keep-alive connections per server (each
+      made one GET P) stay open and idle (with --conns N > 0 and a PORT).  Prints JSON.
 """
 import argparse
 import json
@@ -234,6 +248,44 @@ def load_runs(results_dir, sc, sv, notes):
             r["cpu_share"] = ticks / hz / r["seconds"]
             if len(f) > 2:  # user-space part
                 r["user_us_per_req"] = f[2] / hz * 1e6 / r["requests"]
+        # Per thread: "PID TID USER SYSTEM" ticks before and after the run.  The main thread
+        # (TID = PID) apart from the others (ViperHTTP: the engine thread; uvicorn: the thread
+        # pool that runs FastAPI's "def" handlers).
+        t0, t1 = path[:-4] + ".threads0", path[:-4] + ".threads1"
+        if os.path.exists(t0) and os.path.exists(t1) and r["requests"]:
+            def read_threads(name):
+                out = {}
+                for line in open(name):
+                    f = line.split()
+                    if len(f) == 4:
+                        out[(f[0], f[1])] = (int(f[2]), int(f[3]))
+                return out
+            a, b = read_threads(t0), read_threads(t1)
+            hz = os.sysconf("SC_CLK_TCK")
+            split = {"main": [0, 0], "other": [0, 0], "other_threads": 0}
+            for key, (u1, s1) in b.items():
+                u0, s0 = a.get(key, (0, 0))
+                kind = "main" if key[0] == key[1] else "other"
+                split[kind][0] += u1 - u0
+                split[kind][1] += s1 - s0
+                if kind == "other" and (u1 - u0) + (s1 - s0) > 0:
+                    split["other_threads"] += 1
+            us = 1e6 / hz / r["requests"]
+            r["threads"] = {"main_us": sum(split["main"]) * us, "main_user_us": split["main"][0] * us,
+                            "other_us": sum(split["other"]) * us,
+                            "other_user_us": split["other"][0] * us,
+                            "other_threads": split["other_threads"]}
+        # /proc/stat of the server's and the client's core: "BUSY STEAL TOTAL" for each.
+        c0, c1 = path[:-4] + ".cores0", path[:-4] + ".cores1"
+        if os.path.exists(c0) and os.path.exists(c1):
+            a = [int(x) for x in open(c0).read().split()]
+            b = [int(x) for x in open(c1).read().split()]
+            if len(a) == len(b) == 6:
+                d = [y - x for x, y in zip(a, b)]
+                if d[2] > 0 and d[5] > 0:
+                    r["server_core_busy"] = d[0] / d[2]
+                    r["client_core_busy"] = d[3] / d[5]
+                    r["steal"] = (d[1] + d[4]) / (d[2] + d[5])
         # "<user seconds> <system seconds>" of wrk itself (bash's time).
         client = path[:-4] + ".client"
         if os.path.exists(client) and r["seconds"]:
@@ -258,21 +310,47 @@ CPU us/req: user + system CPU time of the serving process(es) during the run / r
 us/req: the user-space part; the rest is the kernel's TCP work on the server's behalf).  CPU
 share: that CPU time / run duration (below ~100%%: the server waited for the client or lost its
 core to other work).  wrk CPU: the client's CPU time / run duration (near 100%%: the client
-is the bottleneck).  CPU eff.: %(ref)s CPU us/req / the server's (> 1: less CPU per request).
+is the bottleneck).  others: user + system time of the server's core not used by the
+server / of the client's core not used by wrk: other processes (high: a disturbed run).
+CPU eff.: %(ref)s CPU us/req / the server's (> 1: less CPU per request).
 bytes: response head + body."""
 
 
-def wrk_table(results_dir, markdown, target=None):
-    with open(os.path.join(results_dir, "meta.json")) as f:
+def load_runs_pooled(results_dirs, sc, sv, notes):
+    """load_runs over several result directories of the same suite (runs renumbered)."""
+    runs = {}
+    for k, d in enumerate(results_dirs):
+        for i, r in load_runs(d, sc, sv, notes).items():
+            runs[k * 1000 + i] = r
+    return runs
+
+
+def wrk_table(results_dirs, markdown, target=None):
+    if isinstance(results_dirs, str):
+        results_dirs = [results_dirs]
+    with open(os.path.join(results_dirs[0], "meta.json")) as f:
         meta = json.load(f)
-    scenarios, servers, ref = meta["scenarios"], meta["servers"], meta["reference"]
+    scenarios, servers = meta["scenarios"], meta["servers"]
+    refs = meta.get("references", {})
+    targets = meta.get("targets", {})  # {scenario: {server: minimum ratio to the reference}}
     rows, notes, verdicts = [], [], []
+    all_runs = {}
     for sc in scenarios:
-        runs = {sv: load_runs(results_dir, sc, sv, notes) for sv in servers}
+        ref = refs.get(sc, meta["reference"])
+        runs = {sv: load_runs_pooled(results_dirs, sc, sv, notes) for sv in servers}
+        all_runs[sc] = runs
         for sv in servers:
             errs = sum(r["socket_errors"] for r in runs[sv].values())
             if errs:
                 notes.append("%s/%s: %d socket errors over %d runs" % (sc, sv, errs, len(runs[sv])))
+            steal = med(r.get("steal") for r in runs[sv].values())
+            if steal and steal > 0.02:
+                notes.append("%s/%s: the hypervisor took %.0f%% of the two cores (steal time)"
+                             % (sc, sv, steal * 100))
+            bad = sum(r["non2xx"] for r in runs[sv].values())
+            if bad and int(meta.get("statuses", {}).get(sc, 200)) < 400:
+                notes.append("%s/%s: %d non-2xx/3xx responses over %d runs" % (sc, sv, bad,
+                                                                             len(runs[sv])))
         refr = runs.get(ref, {})
         for sv in servers:
             got = runs[sv]
@@ -283,6 +361,14 @@ def wrk_table(results_dir, markdown, target=None):
             share = med(r.get("cpu_share") for r in got.values())
             user = med(r.get("user_us_per_req") for r in got.values())
             client = med(r.get("client_share") for r in got.values())
+            # Other processes on the server's core and the client's core (user + system time
+            # of the core minus the server's, resp. wrk's CPU time): a disturbed run shows here.
+            oth_s = med(max(r["server_core_busy"] - r.get("cpu_share", 0), 0)
+                        for r in got.values() if "server_core_busy" in r)
+            oth_c = med(max(r["client_core_busy"] - r.get("client_share", 0), 0)
+                        for r in got.values() if "client_core_busy" in r)
+            others = ("%.0f%% / %.0f%%" % (oth_s * 100, oth_c * 100)
+                      if oth_s is not None and oth_c is not None else "-")
             ratio = pair = cpu_ratio = "ref" if sv == ref else "-"
             if sv != ref and refr:
                 ratio = "%.2fx" % (med(rps) / med(r["rps"] for r in refr.values()))
@@ -292,10 +378,11 @@ def wrk_table(results_dir, markdown, target=None):
                 if both:
                     v = med(got[i]["rps"] / refr[i]["rps"] for i in both)
                     pair = "%.2fx" % v
-                    if target:
+                    want = targets.get(sc, {}).get(sv, target if not targets else None)
+                    if want:
                         verdicts.append("target %s: %s >= %.2fx %s req/s (median of per-run "
-                                        "ratios): %.2fx, %s" % (sc, sv, target, ref, v,
-                                                                 "met" if v >= target else "NOT met"))
+                                        "ratios): %.2fx, %s" % (sc, sv, want, ref, v,
+                                                                 "met" if v >= want else "NOT met"))
                 ref_cpu = med(r.get("cpu_us_per_req") for r in refr.values())
                 if cpu and ref_cpu:
                     cpu_ratio = "%.2fx" % (ref_cpu / cpu)
@@ -304,10 +391,12 @@ def wrk_table(results_dir, markdown, target=None):
                          ratio, pair, "%.1f" % cpu if cpu else "-",
                          "%.2f" % user if user is not None else "-",
                          "%.0f%%" % (share * 100) if share else "-",
-                         "%.0f%%" % (client * 100) if client else "-", cpu_ratio, str(size),
+                         "%.0f%%" % (client * 100) if client else "-", others, cpu_ratio,
+                         str(size),
                          " / ".join("%.0f" % x for x in rps)])
     head = ["scenario", "server", "req/s", "p99", "ratio", "ratio/run", "CPU us/req",
-            "user us/req", "CPU share", "wrk CPU", "CPU eff.", "bytes", "req/s of each run"]
+            "user us/req", "CPU share", "wrk CPU", "others", "CPU eff.", "bytes",
+            "req/s of each run"]
     if markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "|".join("---" for _ in head) + "|")
@@ -320,12 +409,69 @@ def wrk_table(results_dir, markdown, target=None):
         print("  ".join("-" * w for w in widths))
         for r in rows:
             print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    print(LEGEND % {"ref": ref})
+    ref_names = sorted(set(refs.get(sc, meta["reference"]) for sc in scenarios))
+    print(LEGEND % {"ref": " / ".join(ref_names) + (" (per scenario)" if len(ref_names) > 1
+                                                     else "")})
+    split = thread_split(all_runs)
+    if split:
+        print(("* " if markdown else "") + split)
+    for x in meta.get("extra_ratios", []):
+        line = extra_ratio(all_runs, x)
+        if line:
+            print(("* " if markdown else "") + line)
     if not markdown:
         for v in verdicts:
             print(v)
     for n in notes:
         print("note: " + n)
+
+
+def thread_split(all_runs):
+    """CPU time per request of the main thread and of the other threads (medians over runs),
+    for the servers whose other threads did work."""
+    parts = []
+    for sc, runs in all_runs.items():
+        for sv, got in runs.items():
+            th = [r["threads"] for r in got.values() if "threads" in r]
+            if not th:
+                continue
+            total = med(t["main_us"] + t["other_us"] for t in th)
+            if min(med(t["other_us"] for t in th), med(t["main_us"] for t in th)) < 0.05 * total:
+                continue  # one thread does (nearly) all the work
+            parts.append("%s/%s %.1f (user %.1f) + %.1f (user %.1f, %d thread%s)" % (
+                sc, sv, med(t["main_us"] for t in th), med(t["main_user_us"] for t in th),
+                med(t["other_us"] for t in th), med(t["other_user_us"] for t in th),
+                max(t["other_threads"] for t in th),
+                "" if max(t["other_threads"] for t in th) == 1 else "s"))
+    if not parts:
+        return None
+    return ("CPU us per request, main thread + other threads (ViperHTTP: interpreter + engine "
+            "thread; uvicorn: event loop + thread pool): " + "; ".join(parts))
+
+
+def extra_ratio(all_runs, x):
+    """One line for an extra ratio {"num": [scenario, server], "den": [scenario, server],
+    "label": text, "target": minimum or null}: the ratio of the median req/s, the median of
+    the per-run ratios (runs with the same index), and of the CPU time per request."""
+    (sa, va), (sb, vb) = x["num"], x["den"]
+    a = all_runs.get(sa, {}).get(va, {})
+    b = all_runs.get(sb, {}).get(vb, {})
+    if not a or not b:
+        return None
+    both = sorted(set(a) & set(b))
+    per_run = [a[i]["rps"] / b[i]["rps"] for i in both]
+    v = med(per_run)
+    line = "%s: %s/%s / %s/%s req/s = %.2fx (ratio of medians %.2fx; per run %s)" % (
+        x.get("label", "ratio"), sa, va, sb, vb, v,
+        med(r["rps"] for r in a.values()) / med(r["rps"] for r in b.values()),
+        " / ".join("%.2f" % r for r in per_run))
+    ca = med(r.get("cpu_us_per_req") for r in a.values())
+    cb = med(r.get("cpu_us_per_req") for r in b.values())
+    if ca and cb:
+        line += "; CPU per request %.1f vs %.1f us (%+.1f us)" % (ca, cb, ca - cb)
+    if x.get("target"):
+        line += "; target >= %.2fx: %s" % (x["target"], "met" if v >= x["target"] else "NOT met")
+    return line
 
 
 def valgrind_allocs(path):
@@ -335,6 +481,140 @@ def valgrind_allocs(path):
     if not m:
         raise SystemExit("no 'total heap usage' line in " + path)
     print(m.group(1).replace(",", ""))
+
+
+# ----------------------------------------------------------------------------------------------
+# Heap allocations of the Python runtime, split by call stack (valgrind --tool=dhat JSON output)
+
+ENGINE_THREAD_FRAME = "EngineHandle::thread_main"  # the engine thread's entry point
+BINDING_OBJECT = "_viperhttp"  # the extension module's file name
+
+
+def dhat_split(path):
+    with open(path) as f:
+        d = json.load(f)
+    ftbl = d["ftbl"]
+    out = {"mode": d.get("mode"), "stacks": len(d["pps"])}
+    for k in ("total", "engine_thread", "binding", "other", "other_threads"):
+        out[k + "_blocks"] = out[k + "_bytes"] = 0
+    deepest_engine = 0
+    for pp in d["pps"]:
+        frames = [ftbl[i] for i in pp["fs"]]
+        blocks, nbytes = pp["tbk"], pp["tb"]
+        out["total_blocks"] += blocks
+        out["total_bytes"] += nbytes
+        if any(ENGINE_THREAD_FRAME in f for f in frames):
+            kind = "engine_thread"
+            deepest_engine = max(deepest_engine, len(frames))
+        elif any(BINDING_OBJECT in f for f in frames):
+            kind = "binding"
+        else:
+            kind = "other"
+        out[kind + "_blocks"] += blocks
+        out[kind + "_bytes"] += nbytes
+        # Stacks of threads other than the interpreter's main thread and the engine thread
+        # (none expected: the benchmark app starts no other thread).
+        if kind != "engine_thread" and any(f.split(": ", 1)[-1].startswith("start_thread")
+                                           for f in frames):
+            out["other_threads_blocks"] += blocks
+            out["other_threads_bytes"] += nbytes
+    out["deepest_engine_stack"] = deepest_engine
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# CPU time and wake-ups of idle servers
+
+def _proc_sample(pid):
+    """{"ticks": utime + stime of the process (all threads), "run_ns": sum of the threads'
+    schedstat run time, "voluntary"/"involuntary": context switches summed over the threads,
+    "threads": {tid: [comm, voluntary, involuntary, run_ns]}}."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # fields[0] is the 3rd field (state): utime is the 14th field, stime the 15th.
+    out = {"ticks": int(fields[11]) + int(fields[12]), "run_ns": 0, "voluntary": 0,
+           "involuntary": 0, "threads": {}}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        base = "/proc/%d/task/%s/" % (pid, tid)
+        try:
+            with open(base + "schedstat") as f:
+                run_ns = int(f.read().split()[0])
+            vol = invol = 0
+            with open(base + "status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        vol = int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        invol = int(line.split()[1])
+            with open(base + "comm") as f:
+                comm = f.read().strip()
+        except OSError:  # the thread ended meanwhile
+            continue
+        out["run_ns"] += run_ns
+        out["voluntary"] += vol
+        out["involuntary"] += invol
+        out["threads"][tid] = [comm, vol, invol, run_ns]
+    return out
+
+
+def _measure_idle(servers, seconds):
+    before = {name: _proc_sample(pid) for name, (pid, _) in servers.items()}
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    elapsed = time.monotonic() - t0
+    after = {name: _proc_sample(pid) for name, (pid, _) in servers.items()}
+    hz = os.sysconf("SC_CLK_TCK")
+    res = {}
+    for name in servers:
+        b, a = before[name], after[name]
+        threads = {}
+        for tid, (comm, vol, invol, ns) in a["threads"].items():
+            if tid in b["threads"]:
+                _, vol0, invol0, ns0 = b["threads"][tid]
+                threads[tid] = {"comm": comm, "wakeups": vol - vol0, "preempted": invol - invol0,
+                                "cpu_us": (ns - ns0) / 1e3}
+        cpu_s = (a["ticks"] - b["ticks"]) / hz
+        res[name] = {
+            "seconds": round(elapsed, 3),
+            "cpu_ticks": a["ticks"] - b["ticks"],
+            "cpu_percent_ticks": round(100.0 * cpu_s / elapsed, 3),
+            "cpu_us": round((a["run_ns"] - b["run_ns"]) / 1e3, 1),
+            "cpu_percent": round(100.0 * (a["run_ns"] - b["run_ns"]) / 1e9 / elapsed, 4),
+            "voluntary_ctxt_switches": a["voluntary"] - b["voluntary"],
+            "involuntary_ctxt_switches": a["involuntary"] - b["involuntary"],
+            "wakeups_per_s": round((a["voluntary"] - b["voluntary"]) / elapsed, 2),
+            "threads": threads,
+        }
+    return res
+
+
+def do_idle_cpu(specs, seconds, conns, path, host="127.0.0.1"):
+    servers = {}
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        pid, _, port = rest.partition("@")
+        servers[name] = (int(pid), int(port) if port else None)
+    out = {"no_connections": _measure_idle(servers, seconds)}
+    if conns > 0:
+        held = []
+        try:
+            for name, (_, port) in servers.items():
+                if port is None:
+                    continue
+                for _ in range(conns):
+                    c = Conn(host, port)
+                    status, _, _, closes = c.get(path)
+                    if status != 200 or closes:
+                        raise RuntimeError("%s: GET %s answered %d (close=%s)"
+                                           % (name, path, status, closes))
+                    held.append(c)
+            time.sleep(0.5)  # let the servers go idle after the requests
+            out["idle_keepalive_connections"] = conns
+            out["with_idle_connections"] = _measure_idle(servers, seconds)
+        finally:
+            for c in held:
+                c.close()
+    return out
 
 
 def main():
@@ -350,10 +630,19 @@ def main():
     p.add_argument("host"), p.add_argument("port", type=int), p.add_argument("n", type=int)
     p.add_argument("--pid", type=int, default=0)
     p = sub.add_parser("wrk-table")
-    p.add_argument("dir"), p.add_argument("--markdown", action="store_true")
+    p.add_argument("dir", nargs="+", help="one or more result directories of the same suite "
+                   "(several: their runs are pooled)")
+    p.add_argument("--markdown", action="store_true")
     p.add_argument("--target", type=float, default=None, help="minimum ratio to the reference")
     p = sub.add_parser("valgrind-allocs")
     p.add_argument("log")
+    p = sub.add_parser("dhat-split")
+    p.add_argument("dhat_out")
+    p = sub.add_parser("idle-cpu")
+    p.add_argument("servers", nargs="+", metavar="NAME=PID[@PORT]")
+    p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--conns", type=int, default=0)
+    p.add_argument("--path", default="/hello")
     a = ap.parse_args()
     if a.cmd == "requests":
         print(json.dumps(do_requests(a.host, a.port, a.path, a.n, a.conns)))
@@ -365,6 +654,10 @@ def main():
         wrk_table(a.dir, a.markdown, a.target)
     elif a.cmd == "valgrind-allocs":
         valgrind_allocs(a.log)
+    elif a.cmd == "dhat-split":
+        print(json.dumps(dhat_split(a.dhat_out)))
+    elif a.cmd == "idle-cpu":
+        print(json.dumps(do_idle_cpu(a.servers, a.seconds, a.conns, a.path), indent=1))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # ViperHTTP engine benchmarks (see bench/README.md).  Usage:
-#   bench/run.sh [throughput|alloc|parser|syscalls|all]      (default: all = throughput alloc parser)
+#   bench/run.sh [MODE]      (default: all)
 #
-# throughput  engine demo vs nginx (1 worker) under wrk, per scenario: median req/s, p99, ratio
-# alloc       engine heap allocations per request (valgrind), engine counters, idle-connection memory
-# parser      bench/parser_instructions.sh (callgrind instructions per request vs http-parser)
-# syscalls    (not in "all") strace -c -f on each server during a short wrk run: syscalls/request
+# throughput    engine demo vs nginx (1 worker) under wrk, per scenario: median req/s, p99, ratio
+# alloc         engine heap allocations per request (valgrind), engine counters, idle-connection memory
+# parser        bench/parser_instructions.sh (callgrind instructions per request vs http-parser)
+# python        the Python runtime (bench/apps/viper_app.py) vs FastAPI on uvicorn (bench/apps/
+#               fastapi_app.py) and the engine-only demo route, under wrk as in throughput
+# python-idle   CPU time and wake-ups of the idle Python runtime (and of uvicorn, the demo)
+# python-alloc  heap allocations per request of the engine thread in the Python runtime
+#               (valgrind --tool=dhat, split by call stack)
+# syscalls      (not in "all") strace -c -f on each server during a short wrk run: syscalls/request
+# all           throughput alloc parser python python-idle python-alloc
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
-#   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000
+#   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000 IDLE_SECONDS=10
+#   IDLE_CONNS=10 PYALLOC_N1=2000 PYALLOC_N2=12000
 #   BENCH_RESULTS=DIR (keep raw wrk/valgrind outputs there; default: a temp dir, removed)
 # Only 127.0.0.1 is loaded; every step is bounded in time; every process started is stopped on
 # exit.  The numbers are only meaningful on a quiet machine: the load average is printed.
@@ -16,14 +23,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|syscalls|all"
 case "$MODE" in
-  throughput | alloc | parser | syscalls | all) ;;
+  throughput | alloc | parser | python | python-idle | python-alloc | syscalls | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
     ;;
   *)
-    echo "usage: $0 [throughput|alloc|parser|syscalls|all]" >&2
+    echo "usage: $0 [$MODES]" >&2
     exit 2
     ;;
 esac
@@ -37,12 +45,19 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 ALLOC_N1=${ALLOC_N1:-2000}
 ALLOC_N2=${ALLOC_N2:-12000}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
+IDLE_CONNS=${IDLE_CONNS:-10}
+PYALLOC_N1=${PYALLOC_N1:-2000}
+PYALLOC_N2=${PYALLOC_N2:-12000}
 HOST=127.0.0.1
 PY=/usr/bin/python3
 TOOL="$ROOT/bench/benchtool.py"
 DEMO="$ROOT/build/release/examples/demo/viper_demo"
 # The options every engine run uses (the issue's: 256 connection slots, no console output).
 DEMO_ARGS=(--host "$HOST" --max-connections 256 --quiet)
+APPS="$ROOT/bench/apps"
+# The Python runtime: the release extension and the package from the source tree.
+PY_ENV=(env "PYTHONPATH=$ROOT/build/release/python:$ROOT/python")
 
 exec 3>&2 # the original stderr, for messages given while stderr is redirected
 die() {
@@ -80,6 +95,7 @@ trap 'echo "bench: interrupted" >&3; exit 130' INT TERM
 launch() {
   local name=$1
   shift
+  : >"$TMP/$name.log" # exists before the background job opens it (readers poll it at once)
   "$@" >"$TMP/$name.log" 2>&1 3>&- &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
@@ -150,18 +166,26 @@ wait_http() {
   return 1
 }
 
+# build_demo [TARGET...]: the release demo (and the given extra targets, e.g. _viperhttp).
 build_demo() {
-  log "building the release demo"
+  log "building the release demo${1:+ and $*}"
   cmake --preset release >/dev/null
-  cmake --build --preset release --target viper_demo -j2 >"$TMP/build.log" 2>&1 || {
+  cmake --build --preset release --target viper_demo "$@" -j2 >"$TMP/build.log" 2>&1 || {
     tail -30 "$TMP/build.log" >&2
-    die "release build of viper_demo failed"
+    die "release build of viper_demo $* failed"
   }
   [[ -x $DEMO ]] || die "$DEMO missing after the build"
+  if (($#)); then
+    compgen -G "$ROOT/build/release/python/_viperhttp*.so" >/dev/null ||
+      die "build/release/python/_viperhttp*.so missing after the build"
+  fi
 }
 
 machine_info() {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
+  local dirty
+  dirty=$(git -C "$ROOT" status --porcelain -- engine bindings python examples 2>/dev/null | wc -l)
+  echo "source: commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$( ((dirty == 0)) || echo ", $dirty uncommitted file(s) in engine/ bindings/ python/ examples/")"
   echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers' builds/tests may share the machine)"
 }
 
@@ -183,6 +207,12 @@ declare -A SCENARIO_PATH=(
   [c-404.engine]=/no/such/path [c-404.nginx]=/no/such/path
   [d-hello.engine]=/hello [d-hello.nginx]=/hello
 )
+# SCENARIO_REF[scenario]: its reference server when not REFERENCE.  TARGETS_JSON: minimum
+# per-run ratios to the reference, {"scenario": {"server": ratio}} (empty: --target 1.0 for all).
+# EXTRA_RATIOS_JSON: further ratios printed under the table (see benchtool.py extra_ratio).
+declare -A SCENARIO_REF=()
+TARGETS_JSON=""
+EXTRA_RATIOS_JSON="[]"
 # SERVER_WORKERS[NAME]: the processes that serve (their CPU time is measured); default: the pid.
 declare -A SERVER_URL=() SERVER_PID=() SERVER_WORKERS=()
 
@@ -196,6 +226,30 @@ cpu_ticks() {
     sys=$((sys + f[12]))
   done
   echo "$user $sys"
+}
+
+# core_ticks CPU...: per CPU "BUSY STEAL TOTAL" clock ticks from /proc/stat (busy: user, nice,
+# system: the processes' time, which is also what their utime/stime count; not irq/softirq).
+core_ticks() {
+  local c line f
+  for c in "$@"; do
+    line=$(grep "^cpu$c " /proc/stat) || return 1
+    read -r -a f <<<"$line"
+    echo -n "$((f[1] + f[2] + f[3])) $((f[8])) $((f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7] + f[8])) "
+  done
+  echo
+}
+
+# thread_ticks PID...: one line per thread, "PID TID USER SYSTEM" (clock ticks).
+thread_ticks() {
+  local p t stat f
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      stat=$(<"$t/stat") 2>/dev/null || continue # the thread ended meanwhile
+      read -r -a f <<<"${stat##*) }"
+      echo "$p ${t##*/} ${f[11]} ${f[12]}"
+    done
+  done
 }
 
 start_server_engine() {
@@ -234,13 +288,14 @@ check_scenarios() {
   local sc sv url out code hdr body sizes=()
   for sc in "${SCENARIOS[@]}"; do
     for sv in "${SERVERS[@]}"; do
+      [[ -n ${SCENARIO_PATH[$sc.$sv]+x} ]] || continue # this server does not run the scenario
       url="${SERVER_URL[$sv]}${SCENARIO_PATH[$sc.$sv]}"
       out=$(curl -s -o "$TMP/body.$sc.$sv" --max-time 5 -w '%{http_code} %{size_header} %{size_download}' "$url") ||
         die "$sv does not answer $url"
       read -r code hdr body <<<"$out"
       [[ $code == "${SCENARIO_STATUS[$sc]}" ]] ||
         die "$sv answered $code to $url (expected ${SCENARIO_STATUS[$sc]})"
-      printf '   %-8s %-7s %s -> %s, %s header + %s body bytes\n' "$sc" "$sv" "${SCENARIO_PATH[$sc.$sv]}" "$code" "$hdr" "$body"
+      printf '   %-13s %-7s %s -> %s, %s header + %s body bytes\n' "$sc" "$sv" "${SCENARIO_PATH[$sc.$sv]}" "$code" "$hdr" "$body"
       sizes+=("\"$sc.$sv\": \"$hdr+$body\"")
     done
   done
@@ -261,12 +316,14 @@ run_wrk() { # run_wrk SECONDS URL [--latency]
   return "$rc"
 }
 
-mode_throughput() {
+# run_suite: the wrk comparison of SERVERS over SCENARIOS (see above), then the table.
+run_suite() {
   local TIMEFORMAT='%U %S'
   command -v wrk >/dev/null || die "wrk not installed (scripts/install-deps.sh bench)"
-  log "throughput: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency (after a ${WARMUP}s warm-up), $RUNS run(s); servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
+  log "$1: wrk -t$THREADS -c$CONNS -d${DURATION}s --latency (after a ${WARMUP}s warm-up), $RUNS run(s); servers on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU"
   machine_info
   local sv sc run url res="$TMP/wrk" t0 t1 u0 u1 s0 s1 workers
+  [[ $1 == throughput ]] || res+=".$1"
   mkdir -p "$res"
   for sv in "${SERVERS[@]}"; do "start_server_$sv"; done
   for sv in "${SERVERS[@]}"; do echo "   $sv: ${SERVER_URL[$sv]} (pid ${SERVER_PID[$sv]})"; done
@@ -274,8 +331,12 @@ mode_throughput() {
   local scj svj
   scj=$(printf '"%s",' "${SCENARIOS[@]}")
   svj=$(printf '"%s",' "${SERVERS[@]}")
-  printf '{"scenarios": [%s], "servers": [%s], "reference": "%s", "response_bytes": %s}\n' \
-    "${scj%,}" "${svj%,}" "$REFERENCE" "$RESPONSE_BYTES_JSON" >"$res/meta.json"
+  local refj="" stj="" targets=${TARGETS_JSON:-"{}"}
+  for sc in "${!SCENARIO_REF[@]}"; do refj+="\"$sc\": \"${SCENARIO_REF[$sc]}\","; done
+  for sc in "${SCENARIOS[@]}"; do stj+="\"$sc\": ${SCENARIO_STATUS[$sc]},"; done
+  printf '{"scenarios": [%s], "servers": [%s], "reference": "%s", "references": {%s}, "statuses": {%s}, "targets": %s, "extra_ratios": %s, "response_bytes": %s}\n' \
+    "${scj%,}" "${svj%,}" "$REFERENCE" "${refj%,}" "${stj%,}" "$targets" "$EXTRA_RATIOS_JSON" \
+    "$RESPONSE_BYTES_JSON" >"$res/meta.json"
   # Servers alternate order from run to run (A B, B A, ...) so that load drifting during the
   # benchmark does not always favour the same server.
   local order=("${SERVERS[@]}") reversed=() i
@@ -284,38 +345,276 @@ mode_throughput() {
     if ((run % 2)); then order=("${SERVERS[@]}"); else order=("${reversed[@]}"); fi
     for sc in "${SCENARIOS[@]}"; do
       for sv in "${order[@]}"; do
+        [[ -n ${SCENARIO_PATH[$sc.$sv]+x} ]] || continue
         url="${SERVER_URL[$sv]}${SCENARIO_PATH[$sc.$sv]}"
         # shellcheck disable=SC2206 # word splitting of the pid list is wanted
         workers=(${SERVER_WORKERS[$sv]:-${SERVER_PID[$sv]}})
         run_wrk "$WARMUP" "$url" >/dev/null || die "wrk warm-up failed on $url"
+        thread_ticks "${workers[@]}" >"$res/$sc.$sv.$run.threads0"
+        core_ticks "$SERVER_CPU" "$CLIENT_CPU" >"$res/$sc.$sv.$run.cores0"
         t0=$(cpu_ticks "${workers[@]}") || die "$sv: cannot read its CPU time"
         # bash's `time` gives wrk's own CPU time (user + system): is the client the bottleneck?
         { time run_wrk "$DURATION" "$url" --latency >"$res/$sc.$sv.$run.wrk"; } 2>"$res/$sc.$sv.$run.client" ||
           die "wrk failed on $url (see $res/$sc.$sv.$run.wrk)"
         t1=$(cpu_ticks "${workers[@]}") || die "$sv exited during the run"
+        thread_ticks "${workers[@]}" >"$res/$sc.$sv.$run.threads1"
+        core_ticks "$SERVER_CPU" "$CLIENT_CPU" >"$res/$sc.$sv.$run.cores1"
         read -r u0 s0 <<<"$t0"
         read -r u1 s1 <<<"$t1"
         # total ticks, ticks per second, user-space ticks
         echo "$((u1 + s1 - u0 - s0)) $(getconf CLK_TCK) $((u1 - u0))" >"$res/$sc.$sv.$run.cpu"
         kill -0 "${SERVER_PID[$sv]}" 2>/dev/null || die "$sv exited during the run"
-        printf '   run %d/%d  %-8s %-7s %10s req/s  server CPU %5.1f s  load %s\n' "$run" "$RUNS" \
+        printf '   run %d/%d  %-13s %-7s %10s req/s  server CPU %5.1f s  load %s\n' "$run" "$RUNS" \
           "$sc" "$sv" "$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$res/$sc.$sv.$run.wrk")" \
           "$(awk '{print $1 / $2}' "$res/$sc.$sv.$run.cpu")" "$(cut -d' ' -f1 /proc/loadavg)"
       done
     done
   done
+  [[ -z ${SUITE_HOOK:-} ]] || "$SUITE_HOOK" # e.g. counters of the servers, before they stop
   for sv in "${SERVERS[@]}"; do stop "${SERVER_PID[$sv]}" 10 || true; done
   echo
-  log "throughput results (median of $RUNS runs; ratio = server req/s / $REFERENCE req/s)"
+  log "$1 results (median of $RUNS runs; ratio = server req/s / ${2:-$REFERENCE} req/s)"
   for sc in "${SCENARIOS[@]}"; do echo "   $sc: ${SCENARIO_DESC[$sc]}"; done
   echo
   $PY "$TOOL" wrk-table "$res" --target 1.0
   echo
   echo "markdown:"
   $PY "$TOOL" wrk-table "$res" --markdown
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+mode_throughput() {
+  run_suite throughput
   echo "note: nginx's 404 body is its HTML error page (~150 bytes + Server header); the engine's is"
   echo "      the 22-byte JSON {\"detail\":\"Not Found\"}.  Targets: engine >= 1.00x nginx in (c) and (d)."
+}
+
+# ---------------------------------------------------------------------------------------------
+# The Python runtime: bench/apps/viper_app.py (ViperHTTP) against bench/apps/fastapi_app.py
+# (FastAPI on uvicorn, one worker) and the engine-only demo route.
+
+check_python_deps() {
+  $PY -c 'import fastapi, uvicorn, uvloop, httptools' 2>/dev/null ||
+    die "FastAPI, uvicorn, uvloop or httptools missing (scripts/install-deps.sh bench)"
+  "${PY_ENV[@]}" $PY -c 'import _viperhttp, viperhttp' 2>/dev/null ||
+    die "cannot import _viperhttp/viperhttp from build/release/python:python"
+}
+
+# start_viper NAME TIMEOUT [WRAPPER...]: starts bench/apps/viper_app.py on a free port (port 0)
+# and waits for its "ViperHTTP running on http://HOST:PORT" line; sets VIPER_PID, VIPER_PORT.
+start_viper() {
+  local name=$1 secs=$2 i
+  shift 2
+  launch "$name" "${PY_ENV[@]}" "$@" $PY "$APPS/viper_app.py" 0
+  VIPER_PID=$LAST_PID
+  VIPER_PORT=""
+  for ((i = 0; i < secs * 10; i++)); do
+    VIPER_PORT=$(sed -n 's|.*ViperHTTP running on http://[^:]*:\([0-9]*\).*|\1|p' \
+      "$TMP/$name.log" | head -1)
+    [[ -n $VIPER_PORT ]] && break
+    kill -0 "$VIPER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $VIPER_PORT ]]; then
+    echo "--- $TMP/$name.log:" >&2
+    tail -20 "$TMP/$name.log" >&2 || true
+    die "the ViperHTTP app ($name) did not start within ${secs}s"
+  fi
+}
+
+start_server_viper() {
+  start_viper viper 30 taskset -c "$SERVER_CPU"
+  SERVER_URL[viper]="http://$HOST:$VIPER_PORT"
+  SERVER_PID[viper]=$VIPER_PID
+}
+
+start_server_fastapi() {
+  local port
+  port=$(free_port)
+  launch fastapi taskset -c "$SERVER_CPU" $PY -m uvicorn fastapi_app:app --app-dir "$APPS" \
+    --host "$HOST" --port "$port" --loop uvloop --http httptools --no-access-log \
+    --log-level warning
+  SERVER_PID[fastapi]=$LAST_PID
+  SERVER_URL[fastapi]="http://$HOST:$port"
+  wait_http "${SERVER_URL[fastapi]}/hello" 30 "$LAST_PID" || {
+    tail -20 "$TMP/fastapi.log" >&2 || true
+    die "uvicorn did not start on port $port within 30s"
+  }
+}
+
+# The Python suite replaces the throughput suite's servers and scenarios.
+use_python_suite() {
+  SERVERS=(engine viper fastapi)
+  REFERENCE=fastapi
+  SCENARIOS=(a-hello a-hello-async b-items)
+  SCENARIO_DESC=(
+    [a-hello]='GET /hello -> {"message":"hello"}: a Python "def" handler (viper, fastapi); engine: the demo'"'"'s engine-only route'
+    [a-hello-async]='GET /hello-async -> {"message":"hello"}: the same handler as "async def" (ViperHTTP: coroutine fast path)'
+    [b-items]='GET /items/42?q=x -> {"item_id":42,"q":"x","name":"item 42","price":420}: int path parameter, optional query parameter, get_db() -> get_item(db, id)'
+  )
+  SCENARIO_STATUS=([a-hello]=200 [a-hello-async]=200 [b-items]=200)
+  SCENARIO_PATH=(
+    [a-hello.engine]=/hello [a-hello.viper]=/hello [a-hello.fastapi]=/hello
+    [a-hello-async.viper]=/hello-async [a-hello-async.fastapi]=/hello-async
+    [b-items.viper]='/items/42?q=x' [b-items.fastapi]='/items/42?q=x'
+  )
+  SCENARIO_REF=()
+  TARGETS_JSON='{"a-hello": {"viper": 2.5}, "b-items": {"viper": 8.0}}'
+  EXTRA_RATIOS_JSON='[
+    {"label": "Python route / engine-only route", "num": ["a-hello", "viper"], "den": ["a-hello", "engine"], "target": 0.5},
+    {"label": "async Python route / engine-only route", "num": ["a-hello-async", "viper"], "den": ["a-hello", "engine"]},
+    {"label": "ViperHTTP async def / def", "num": ["a-hello-async", "viper"], "den": ["a-hello", "viper"]},
+    {"label": "FastAPI async def / def", "num": ["a-hello-async", "fastapi"], "den": ["a-hello", "fastapi"]}]'
+  SERVER_WORKERS=()
+  SUITE_HOOK=python_suite_counters
+}
+
+# The ViperHTTP app's counters after the runs: how the bridge batched the requests.
+python_suite_counters() {
+  curl -s --max-time 5 "${SERVER_URL[viper]}/stats" >"$TMP/viper-stats.json" || return 0
+  $PY - "$TMP/viper-stats.json" <<'EOF' || true
+import json, sys
+d = json.load(open(sys.argv[1]))
+b, p = d["bridge"], d["python"]
+req = b["requests_queued"]
+print("   ViperHTTP counters over all runs: %d requests queued to Python, %d interpreter wake-ups "
+      "(%.1f requests per wake-up), %d engine wake-ups (%.1f responses per wake-up), %d answered "
+      "503 (queue full), %d engine loop wake-ups"
+      % (req, b["interpreter_wakeups"], req / max(b["interpreter_wakeups"], 1),
+         b["engine_wakeups"], b["responses_applied"] / max(b["engine_wakeups"], 1),
+         b["queue_full_503"], d["loop_wakeups"]))
+print("   Python side: " + ", ".join("%s %s" % kv for kv in p.items()))
+EOF
+}
+
+mode_python() {
+  check_python_deps
+  use_python_suite
+  echo "   viper: $PY bench/apps/viper_app.py (ViperHTTP Python runtime: engine thread + interpreter"
+  echo "          thread, both on CPU $SERVER_CPU; max_connections=256, access_log=False)"
+  echo "   fastapi: uvicorn fastapi_app:app --loop uvloop --http httptools --no-access-log (1 worker)"
+  echo "   engine: the demo's engine-only /hello (no Python), as in throughput"
+  run_suite python FastAPI
+  echo "note: FastAPI runs a \"def\" handler in its thread pool, an \"async def\" one on the event loop."
+  echo "      Targets: ViperHTTP >= 2.5x FastAPI in (a), >= 8x in (b); Python route >= 0.5x the engine-only route."
+}
+
+# Idle CPU: the Python runtime (and, for comparison, uvicorn and the engine demo) started, left
+# alone for 2 s, then measured over IDLE_SECONDS with no traffic, then again with IDLE_CONNS
+# idle keep-alive connections per server.
+mode_python_idle() {
+  check_python_deps
+  log "python-idle: CPU time and wake-ups of idle servers over ${IDLE_SECONDS}s (2 s after start)"
+  machine_info
+  start_server_viper
+  start_server_fastapi
+  start_server_engine
+  sleep 2
+  $PY "$TOOL" idle-cpu --seconds "$IDLE_SECONDS" --conns "$IDLE_CONNS" --path /hello \
+    "viper=${SERVER_PID[viper]}@$VIPER_PORT" \
+    "fastapi=${SERVER_PID[fastapi]}@${SERVER_URL[fastapi]##*:}" \
+    "engine=${SERVER_PID[engine]}@$DEMO_PORT" >"$TMP/idle-cpu.json" || die "idle-cpu failed"
+  for sv in viper fastapi engine; do stop "${SERVER_PID[$sv]}" 10 || true; done
+  $PY - "$TMP/idle-cpu.json" "$IDLE_CONNS" "${SERVER_PID[viper]}" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {"viper": "ViperHTTP app (Python runtime)", "fastapi": "FastAPI on uvicorn",
+         "engine": "engine demo (no Python)"}
+print("   %-32s %-24s %9s %8s %12s %10s %11s" % ("server", "phase", "CPU ticks", "CPU %",
+      "CPU us", "wakeups", "wakeups/s"))
+for phase, title in (("no_connections", "idle, no connection"),
+                     ("with_idle_connections", "%s idle keep-alive" % sys.argv[2])):
+    for name, r in d.get(phase, {}).items():
+        print("   %-32s %-24s %9d %7.3f%% %12.0f %10d %11.1f" % (
+            names.get(name, name), title, r["cpu_ticks"], r["cpu_percent"], r["cpu_us"],
+            r["voluntary_ctxt_switches"], r["wakeups_per_s"]))
+r = d["no_connections"]["viper"]
+pid = sys.argv[3]
+print("   ViperHTTP threads (no connection): " + ", ".join(
+    "%s %s: %d wakeups, %.0f us" % ("interpreter" if tid == pid else "thread", tid, t["wakeups"],
+                                    t["cpu_us"])
+    for tid, t in sorted(r["threads"].items())))
+print("   (CPU ticks: utime + stime from /proc/PID/stat; CPU us: the threads' run time from")
+print("   /proc/PID/task/*/schedstat; wakeups: voluntary context switches of all threads)")
+ok = all(d[p]["viper"]["cpu_percent"] < 0.1 for p in ("no_connections", "with_idle_connections")
+         if p in d)
+print("target: an idle ViperHTTP server uses no CPU (~0%%): %s (%.3f%%, %d wakeups in %.0f s)"
+      % ("met" if ok else "NOT met", r["cpu_percent"], r["voluntary_ctxt_switches"], r["seconds"]))
+EOF
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+PYALLOC_PATHS=(/hello /hello-async '/items/42?q=x')
+
+# dhat_run TAG PATH N [MODE]: the ViperHTTP app under valgrind --tool=dhat serving N requests on
+# 4 keep-alive connections, stopped with SIGTERM; sets DHAT_SPLIT to the stack split (JSON).
+dhat_run() {
+  local tag=$1 path=$2 n=$3 mode=${4:-heap} out="$TMP/dhat.$1.out"
+  start_viper "dhat.$tag" 180 valgrind --tool=dhat --mode="$mode" --num-callers=40 \
+    --dhat-out-file="$out" --log-file="$TMP/dhat.$tag.vglog"
+  timeout 900 $PY "$TOOL" requests "$HOST" "$VIPER_PORT" "$path" "$n" --conns 4 \
+    >"$TMP/dhat.$tag.client" || die "client failed against the app under valgrind ($tag)"
+  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["statuses"] != {"200": int(sys.argv[2])})' \
+    "$TMP/dhat.$tag.client" "$n" || die "the client did not get $n answers 200 ($tag): $(cat "$TMP/dhat.$tag.client")"
+  stop "$VIPER_PID" 180 || die "the app under valgrind exited with an error ($tag); see $TMP/dhat.$tag.vglog"
+  DHAT_SPLIT=$($PY "$TOOL" dhat-split "$out") || die "cannot read $out"
+}
+
+mode_python_alloc() {
+  command -v valgrind >/dev/null || die "valgrind not installed (scripts/install-deps.sh bench)"
+  check_python_deps
+  log "python-alloc: heap allocations per request in the Python runtime, split by call stack (valgrind dhat)"
+  echo "   bench/apps/viper_app.py under valgrind --tool=dhat serves N1=$PYALLOC_N1 then (new process)"
+  echo "   N2=$PYALLOC_N2 GET requests on 4 keep-alive connections, stopped with SIGTERM; per request ="
+  echo "   (X2 - X1) / (N2 - N1) for: engine thread (stacks through EngineHandle::thread_main),"
+  echo "   _viperhttp binding on the interpreter thread, the rest (CPython, libc), the whole process"
+  machine_info
+  # Method check: in copy mode DHAT records memcpy/memmove calls with their stacks; the engine
+  # thread copies each request into the bridge's ring, so its stacks must be found.
+  dhat_run check /hello 500 copy
+  local check_engine check_depth
+  check_engine=$(echo "$DHAT_SPLIT" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["engine_thread_blocks"], d["deepest_engine_stack"])')
+  read -r check_engine check_depth <<<"$check_engine"
+  ((check_engine > 0)) || die "method check failed: no memcpy/memmove on a stack through EngineHandle::thread_main"
+  echo "   method check (dhat --mode=copy, 500 requests): $check_engine copy calls on engine-thread stacks"
+  echo "   ($($PY -c "print('%.1f' % ($check_engine / 500))") per request, stacks up to $check_depth frames of --num-callers=40): engine-thread stacks are resolved"
+  local path s1 s2 rows=() worst=0
+  for path in "${PYALLOC_PATHS[@]}"; do
+    dhat_run "n1${path//[^a-z0-9]/_}" "$path" "$PYALLOC_N1"
+    s1=$DHAT_SPLIT
+    dhat_run "n2${path//[^a-z0-9]/_}" "$path" "$PYALLOC_N2"
+    s2=$DHAT_SPLIT
+    rows+=("$($PY - "$path" "$PYALLOC_N1" "$PYALLOC_N2" "$s1" "$s2" <<'EOF'
+import json, sys
+path, n1, n2 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+a, b = json.loads(sys.argv[4]), json.loads(sys.argv[5])
+per = lambda k: (b[k] - a[k]) / (n2 - n1)
+print("%s|%d|%d|%d|%d|%d|%d|%.4f|%.1f|%.4f|%.4f|%.1f|%d" % (
+    path, a["engine_thread_blocks"], b["engine_thread_blocks"], a["binding_blocks"],
+    b["binding_blocks"], a["total_blocks"], b["total_blocks"], per("engine_thread_blocks"),
+    per("engine_thread_bytes"), per("binding_blocks"), per("total_blocks"), per("total_bytes"),
+    b["engine_thread_blocks"] - a["engine_thread_blocks"]))
+EOF
+    )")
+  done
+  printf '   %-14s %9s %9s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n' path "engine X1" "engine X2" \
+    "binding X1" "binding X2" "process X1" "process X2" engine/r "engine B" binding/r process/r "proc. B"
+  local r f
+  for r in "${rows[@]}"; do
+    IFS='|' read -r -a f <<<"$r"
+    printf '   %-14s %9s %9s %10s %10s %10s %10s %8s %8s %8s %8s %8s\n' "${f[@]:0:12}"
+    ((f[12] > worst)) && worst=${f[12]}
+  done
+  echo "   (N1=$PYALLOC_N1, N2=$PYALLOC_N2; X = malloc/new/calloc blocks over the process's life; /r = per request"
+  echo "   = (X2 - X1) / (N2 - N1), B = bytes per request.  engine = the engine thread; binding = stacks"
+  echo "   through _viperhttp on the interpreter thread (it creates the engine's pools at start);"
+  echo "   process = everything, but CPython's small objects come from its own arenas (pymalloc),"
+  echo "   which valgrind does not see as allocations)"
+  if ((worst == 0)); then
+    echo "target: 0 engine heap allocations per request on the Python runtime: met"
+  else
+    echo "target: 0 engine heap allocations per request on the Python runtime: NOT met (up to $worst extra)"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -462,18 +761,29 @@ EOF
 
 scripts/install-deps.sh bench
 case "$MODE" in
-  throughput | alloc | syscalls | all) build_demo ;;
+  throughput | alloc | syscalls) build_demo ;;
+  python | python-idle | python-alloc | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
   alloc) mode_alloc ;;
   parser) mode_parser ;;
+  python) mode_python ;;
+  python-idle) mode_python_idle ;;
+  python-alloc) mode_python_alloc ;;
   syscalls) mode_syscalls ;;
   all)
     mode_throughput
     echo
     mode_alloc
     echo
-    mode_parser
+    mode_parser || status=$? # reported; the other modes still run
+    echo
+    mode_python
+    echo
+    mode_python_idle
+    echo
+    mode_python_alloc
+    exit "${status:-0}"
     ;;
 esac

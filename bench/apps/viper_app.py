@@ -1,0 +1,51 @@
+"""The ViperHTTP benchmark app (bench/run.sh python).  Its twin is fastapi_app.py: the same
+handlers, only the imports, the path converter and the annotations differ.
+
+    PYTHONPATH=build/release/python:python /usr/bin/python3 bench/apps/viper_app.py [PORT]
+
+PORT 0 (the default) picks a free port; the server prints
+"INFO:     ViperHTTP running on http://127.0.0.1:PORT (Press CTRL+C to quit)" on stderr and
+stops gracefully on SIGTERM.  Runs with max_connections=256 and no access log.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import get_db, get_item  # noqa: E402
+from viperhttp import ViperHTTP, server_stats  # noqa: E402
+
+app = ViperHTTP()
+
+
+# (a) a Python route answering the same JSON as the engine-only demo route /hello.
+@app.get("/hello")
+def hello():
+    return {"message": "hello"}
+
+
+# (a, async) the same as a coroutine: runs on the fast path (coro.send(None), no task).
+@app.get("/hello-async")
+async def hello_async():
+    return {"message": "hello"}
+
+
+# (b) a path parameter, an optional query parameter and two chained helper calls
+# (later: db=Depends(get_db)).
+@app.get("/items/{item_id:int}")
+def read_item(item_id, q=None):
+    db = get_db()
+    item = get_item(db, item_id)
+    return {"item_id": item_id, "q": q, "name": item["name"], "price": item["price"]}
+
+
+# Not benchmarked: the engine, bridge and Python counters (bench/run.sh prints the batching).
+@app.get("/stats")
+def stats():
+    return server_stats()
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    app.run(host="127.0.0.1", port=port, max_connections=256, access_log=False)
