@@ -2,7 +2,7 @@
 # Installs what is missing, builds every configuration and runs every test:
 #   1. GoogleTest suites (debug build, g++)
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
-#      API's end-to-end tests on CPython
+#      API's end-to-end tests on CPython and on the MicroPython unix port
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
 #   4. the server loop under TSan (engine thread stopped from another thread)
 #   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
@@ -27,11 +27,16 @@ for poller in epoll select; do
     $PY -m pytest -q -p no:cacheprovider tests/python
 done
 
-if [[ -d tests/pyapi ]]; then
-  step "Python API end-to-end tests (CPython, debug build)"
-  VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
-    $PY -m pytest -q -p no:cacheprovider tests/pyapi
-fi
+step "Python API end-to-end tests (CPython, debug build)"
+VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
+  $PY -m pytest -q -p no:cacheprovider tests/pyapi
+
+step "build: MicroPython unix port with _viperhttp (Debian's micropython source package)"
+scripts/micropython.sh
+
+step "Python API end-to-end tests (MicroPython unix port)"
+VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \
+  $PY -m pytest -q -p no:cacheprovider tests/pyapi
 
 step "build: asan+ubsan (clang)"
 cmake --preset asan >/dev/null

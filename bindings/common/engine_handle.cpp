@@ -1,9 +1,9 @@
 #include "engine_handle.h"
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
+#include "http/response_writer.h"
 #include "port/port.h"
 
 namespace viper::binding {
@@ -83,7 +83,7 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
   if (n == "max_headers") return u32(&opt_.limits.max_headers);
   if (n == "max_uri_bytes") return u32(&opt_.limits.max_uri_bytes);
   if (n == "body_buffers") return u32(&opt_.body_buffers);
-  if (n == "request_queue") return u32(&bopt_.request_records) && u32(&bopt_.cancel_records);
+  if (n == "request_queue") return u32(&bopt_.request_records);
   if (n == "request_queue_bytes") return u32(&bopt_.request_bytes) && u > 1024;
   if (n == "response_queue_bytes") return u32(&bopt_.response_bytes) && u > 1024;
   if (n == "max_body_bytes") {
@@ -113,6 +113,9 @@ bool EngineHandle::set_seconds(const char* name, double s) {
 
 const char* EngineHandle::create() {
   const char* error = nullptr;
+  // Every deferred request is either waiting in the request ring or holds a connection slot,
+  // and each is abandoned at most once: this many cancellations can be pending, never more.
+  bopt_.cancel_records = bopt_.request_records + opt_.max_connections;
   server_ = Server::create(opt_, &error);
   if (server_ == nullptr) return error;
   bridge_ = bridge::Bridge::create(server_, bopt_, &error);
@@ -167,25 +170,34 @@ int EngineHandle::wake_fd() const {
   return bridge_ != nullptr ? bridge_->wake_fd() : -1;
 }
 
+// Built with Appender, not snprintf: inside MicroPython the libc printf family may be
+// MicroPython's own, which has no "%llu".
 size_t EngineHandle::stats_json(char* out, size_t cap) const {
   if (server_ == nullptr || cap < 2) return 0;
   size_t n = format_counters_json(server_->counters(), out, cap);
   if (n == 0) return 0;
   const bridge::BridgeCounters& b = bridge_->counters();
-  int m = std::snprintf(
-      out + n - 1, cap - (n - 1),
-      ",\"bridge\":{\"requests_queued\":%llu,\"queue_full_503\":%llu,\"cancels_queued\":%llu,"
-      "\"cancels_dropped\":%llu,\"engine_wakeups\":%llu,\"responses_applied\":%llu,"
-      "\"responses_gone\":%llu,\"requests_popped\":%llu,\"responses_queued\":%llu,"
-      "\"responses_full\":%llu,\"interpreter_wakeups\":%llu}}",
-      (unsigned long long)b.requests_queued.get(), (unsigned long long)b.queue_full_503.get(),
-      (unsigned long long)b.cancels_queued.get(), (unsigned long long)b.cancels_dropped.get(),
-      (unsigned long long)b.engine_wakeups.get(), (unsigned long long)b.responses_applied.get(),
-      (unsigned long long)b.responses_gone.get(), (unsigned long long)b.requests_popped.get(),
-      (unsigned long long)b.responses_queued.get(), (unsigned long long)b.responses_full.get(),
-      (unsigned long long)b.interpreter_wakeups.get());
-  if (m < 0 || size_t(m) >= cap - (n - 1)) return 0;
-  return n - 1 + size_t(m);
+  const struct {
+    const char* name;
+    const Counter& value;
+  } fields[] = {
+      {"requests_queued", b.requests_queued},         {"queue_full_503", b.queue_full_503},
+      {"cancels_queued", b.cancels_queued},           {"cancels_dropped", b.cancels_dropped},
+      {"engine_wakeups", b.engine_wakeups},           {"responses_applied", b.responses_applied},
+      {"responses_gone", b.responses_gone},           {"requests_popped", b.requests_popped},
+      {"responses_queued", b.responses_queued},       {"responses_full", b.responses_full},
+      {"interpreter_wakeups", b.interpreter_wakeups},
+  };
+  http::Appender a(out + n - 1, cap - (n - 1));  // reopen the object: drop its final '}'
+  a.put(",\"bridge\":{");
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+    a.put(i == 0 ? "\"" : ",\"");
+    a.put(fields[i].name);
+    a.put("\":");
+    a.put_uint(fields[i].value.get());
+  }
+  a.put("}}");
+  return a.ok() ? n - 1 + a.size() : 0;
 }
 
 }  // namespace viper::binding

@@ -256,8 +256,11 @@ Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
     // Ask the engine to wake us once it has drained; then check again ourselves, in case it
     // drained between our check and the request (it would have seen no request).
     interp_wants_space_.store(true);
-    counters_.responses_full.inc();
-    return Push::Full;
+    dst = resp_payload_.reserve(uint32_t(total), &r.pos);
+    if (dst == nullptr || !responses_.can_push()) {
+      counters_.responses_full.inc();
+      return Push::Full;
+    }
   }
   std::memcpy(dst, headers.data(), headers.size());
   std::memcpy(dst + headers.size(), body.data(), body.size());

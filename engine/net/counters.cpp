@@ -1,4 +1,3 @@
-#include <cstdio>
 
 #include "http/response_writer.h"
 #include "viper/server.h"
@@ -60,8 +59,9 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {
-    char name[8];
-    std::snprintf(name, sizeof name, "%u", unsigned(kCountedStatuses[i]));
+    char name[4] = {char('0' + kCountedStatuses[i] / 100),
+                    char('0' + kCountedStatuses[i] / 10 % 10), char('0' + kCountedStatuses[i] % 10),
+                    '\0'};
     field(a, name, c.status[i].get(), &first);
   }
   field(a, "other", c.status_other.get(), &first);

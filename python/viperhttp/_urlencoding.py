@@ -31,6 +31,27 @@ def _is_hex(pair):
     return True
 
 
+_PATH_SAFE = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+              "/-._~!$&'()*+,;=:@")
+
+
+def quote_path(path):
+    """Percent-encodes what may not appear raw in a path (for logs and URLs)."""
+    for ch in path:
+        if ch not in _PATH_SAFE:
+            break
+    else:
+        return path
+    out = []
+    for ch in path:
+        if ch in _PATH_SAFE:
+            out.append(ch)
+        else:
+            for b in ch.encode("utf-8"):
+                out.append("%{:02X}".format(b))
+    return "".join(out)
+
+
 def parse_qsl(query):
     """``"a=1&b=&a=2"`` -> ``[("a", "1"), ("b", ""), ("a", "2")]``; empty pairs skipped."""
     items = []

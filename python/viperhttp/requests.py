@@ -192,11 +192,13 @@ class Request:
             return {"got": data, "agent": request.headers.get("user-agent")}
     """
 
-    def __init__(self, app, method, path, query, raw_headers, body, path_params, client,
-                 http_version):
+    def __init__(self, app, method, path, query, raw_headers, body, params, client,
+                 http_version, param_names=()):
         self.app = app
         self.method = method
-        self.path_params = path_params
+        self._params = params  # converted path values, in pattern order
+        self._param_names = param_names
+        self._path_params = None
         self.http_version = http_version
         self._path = path
         self._query = query
@@ -208,6 +210,13 @@ class Request:
         self._url = None
         self._state = None
         self._json = None
+
+    @property
+    def path_params(self):
+        """``{"item_id": 5}``: the path parameters by name, converted by the engine."""
+        if self._path_params is None:
+            self._path_params = dict(zip(self._param_names, self._params))
+        return self._path_params
 
     @property
     def headers(self):

@@ -13,6 +13,7 @@ import sys
 
 from . import _compat
 from ._compat import asyncio
+from ._urlencoding import quote_path
 from .requests import Request
 from .status import phrase
 
@@ -51,6 +52,16 @@ def _is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _is_ipv4(host):
+    parts = host.split(".")
+    if len(parts) != 4:
+        return False
+    for p in parts:
+        if not p.isdigit() or len(p) > 3 or int(p) > 255:
+            return False
+    return True
+
+
 def validate_options(host, port, options):
     """Checks ``app.run`` options; returns (engine options, python options).
 
@@ -75,6 +86,8 @@ def validate_options(host, port, options):
             raise ValueError(name)
     if engine["host"] == "localhost":
         engine["host"] = "127.0.0.1"
+    if not _is_ipv4(engine["host"]):
+        raise ValueError("host")
     if not (_is_int(py["ws_max_message_bytes"]) and py["ws_max_message_bytes"] >= 125):
         raise ValueError("ws_max_message_bytes")
     v = py["ws_ping_interval_s"]
@@ -110,6 +123,7 @@ class Server:
         self.stopped = None
         self._log_lines = []  # access log lines of the current batch, written at once
         self._in_wake = False
+        self._stopping = False
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
                 self.engine.add_route(method, route.path, route_id)
@@ -137,7 +151,9 @@ class Server:
 
     def request_stop(self):
         """Graceful stop: the engine refuses new connections and finishes in-flight requests."""
-        self._log("info", "Shutting down")
+        if not self._stopping:
+            self._stopping = True
+            self._log("info", "Shutting down")
         self.engine.stop()
 
     # --- the bridge -----------------------------------------------------------------------------
@@ -150,19 +166,29 @@ class Server:
             for item in self.engine.drain():
                 if type(item) is int:
                     self._cancel(item)
-                else:
+                    continue
+                try:
                     self._handle(item)
+                except Exception as exc:  # e.g. MemoryError: answer it, keep serving the rest
+                    self.stats["errors"] += 1
+                    _compat.print_exception(exc)
+                    self.engine.respond(item[0], 500, b"content-type: application/json\r\n",
+                                        b'{"detail":"Internal Server Error"}')
         finally:
             self._in_wake = False
             if self._log_lines:
                 self._flush_access_log()
         if not self.engine.running():
+            if not self._stopping:  # stopped by a signal handled in C (MicroPython)
+                self._stopping = True
+                self._log("info", "Shutting down")
             self.stopped.set()
 
     def _handle(self, item):
         token, route_id, method, path, query, headers, body, params, client, version = item
         route = self.app.routes[route_id]
-        request = Request(self.app, method, path, query, headers, body, params, client, version)
+        request = Request(self.app, method, path, query, headers, body, params, client, version,
+                          route.path_names)
         if route.is_async:
             done, task = _compat.start_inline(self._run_async(token, request, route))
             if done:
@@ -182,7 +208,7 @@ class Server:
     async def _run_async(self, token, request, route):
         # Started inline by _handle; becomes a task only if the handler really waits.
         try:
-            result = await route.endpoint(**route.arguments(request, request.path_params))
+            result = await route.endpoint(**route.arguments(request, request._params))
             response = self.app.make_response(route, result)
         except asyncio.CancelledError:
             self.tasks.pop(token, None)
@@ -245,7 +271,7 @@ class Server:
     # --- logging ----------------------------------------------------------------------------------
 
     def _access(self, request, status):
-        target = request._path + ("?" + request._query if request._query else "")
+        target = quote_path(request._path) + ("?" + request._query if request._query else "")
         self._log_lines.append('INFO:     {}:{} - "{} {} HTTP/{}" {} {}'.format(
             request._client[0], request._client[1], request.method, target,
             request.http_version, status, phrase(status)))
