@@ -29,7 +29,7 @@ size_t encoded_params_size(const RouteRequest& req) {
 }
 
 char* put(char* dst, std::string_view s) {
-  std::memcpy(dst, s.data(), s.size());
+  if (!s.empty()) std::memcpy(dst, s.data(), s.size());  // an empty view may hold nullptr
   return dst + s.size();
 }
 
@@ -262,8 +262,8 @@ Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
       return Push::Full;
     }
   }
-  std::memcpy(dst, headers.data(), headers.size());
-  std::memcpy(dst + headers.size(), body.data(), body.size());
+  if (!headers.empty()) std::memcpy(dst, headers.data(), headers.size());
+  if (!body.empty()) std::memcpy(dst + headers.size(), body.data(), body.size());
   responses_.push(r);
   resp_payload_.commit(r.pos, uint32_t(total));
   counters_.responses_queued.inc();
