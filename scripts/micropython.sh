@@ -51,5 +51,7 @@ make -s -C "$src/ports/unix" -j "$jobs" \
   MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=1 MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 \
   USER_C_MODULES="$root/bindings" \
   FROZEN_MANIFEST="$root/bindings/micropython/manifest.py" >/dev/null
-cp "$root/$out/build-standard/mpy-viperhttp" "$root/$bin"
+# Replace by rename: the old binary may be running (a bench, another test run).
+cp "$root/$out/build-standard/mpy-viperhttp" "$root/$bin.new"
+mv -f "$root/$bin.new" "$root/$bin"
 [[ $quiet == 1 ]] && echo "$root/$bin" || log "built $bin"
