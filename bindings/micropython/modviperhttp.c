@@ -65,7 +65,7 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
 }
 
 static mp_obj_t vh_engine_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
-    const mp_obj_t *args) {
+                                   const mp_obj_t *args) {
     if (n_args != 0) {
         mp_raise_TypeError(MP_ERROR_TEXT("Engine() takes keyword arguments only"));
     }
@@ -78,13 +78,13 @@ static mp_obj_t vh_engine_make_new(const mp_obj_type_t *type, size_t n_args, siz
         vh_set_option(self->engine, args[2 * i], args[2 * i + 1]);
     }
     const char *err = vh_create(self->engine);
-    #if defined(ESP_PLATFORM)
+#if defined(ESP_PLATFORM)
     if (err == NULL) {
         // select.poll on the esp32 port waits for a task notification between checks; this
         // ends that wait as soon as the engine has something for the interpreter.
         vh_set_wake_hook(self->engine, mp_hal_wake_main_task);
     }
-    #endif
+#endif
     if (err != NULL) {
         if (strchr(err, ' ') == NULL) {  // an option's name
             mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), err);
@@ -154,8 +154,11 @@ static bool vh_utf8_valid(const char *s, size_t n) {
     const byte *p = (const byte *)s, *end = p + n;
     while (p < end) {
         byte c = *p++;
-        int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-            : (c & 0xf8) == 0xf0 ? 3 : -1;
+        int more = c < 0x80             ? 0
+                   : (c & 0xe0) == 0xc0 ? 1
+                   : (c & 0xf0) == 0xe0 ? 2
+                   : (c & 0xf8) == 0xf0 ? 3
+                                        : -1;
         if (more < 0 || end - p < more) {
             return false;
         }
@@ -210,12 +213,12 @@ static mp_obj_t vh_params(const vh_request *r) {
 static mp_obj_t vh_request_tuple(const vh_request *r) {
     char ip[16];
     snprintf(ip, sizeof ip, "%u.%u.%u.%u", (unsigned)(r->client_ip >> 24),
-        (unsigned)((r->client_ip >> 16) & 255), (unsigned)((r->client_ip >> 8) & 255),
-        (unsigned)(r->client_ip & 255));
+             (unsigned)((r->client_ip >> 16) & 255), (unsigned)((r->client_ip >> 8) & 255),
+             (unsigned)(r->client_ip & 255));
     mp_obj_t client[2] = {mp_obj_new_str(ip, strlen(ip)), MP_OBJ_NEW_SMALL_INT(r->client_port)};
-    static const qstr methods[] = {MP_QSTR_GET, MP_QSTR_HEAD, MP_QSTR_POST, MP_QSTR_PUT,
-                                   MP_QSTR_PATCH, MP_QSTR_DELETE, MP_QSTR_OPTIONS, MP_QSTR_TRACE,
-                                   MP_QSTR_CONNECT};
+    static const qstr methods[] = {MP_QSTR_GET,     MP_QSTR_HEAD,  MP_QSTR_POST,
+                                   MP_QSTR_PUT,     MP_QSTR_PATCH, MP_QSTR_DELETE,
+                                   MP_QSTR_OPTIONS, MP_QSTR_TRACE, MP_QSTR_CONNECT};
     mp_obj_t items[10] = {
         mp_obj_new_int_from_ull(r->token),
         mp_obj_new_int_from_uint(r->route_id),
@@ -259,7 +262,7 @@ static mp_obj_t vh_engine_respond(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[4], &body, MP_BUFFER_READ);
     uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
     int r = vh_respond(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
-        headers.len, body.buf, body.len);
+                       headers.len, body.buf, body.len);
     return MP_OBJ_NEW_SMALL_INT(r);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_respond_obj, 5, 5, vh_engine_respond);
@@ -322,8 +325,7 @@ static MP_DEFINE_CONST_FUN_OBJ_1(vh_engine_stop_on_signals_obj, vh_engine_stop_o
 // The stream protocol makes the engine awaitable by asyncio: select.poll asks for the file
 // descriptor (so it blocks in one poll() with the real timeout, never a 1 ms loop) and for
 // readiness.
-static mp_uint_t vh_engine_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg,
-    int *errcode) {
+static mp_uint_t vh_engine_ioctl(mp_obj_t self_in, mp_uint_t request, uintptr_t arg, int *errcode) {
     vh_engine_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (self->engine == NULL) {
         *errcode = MP_EBADF;
@@ -344,30 +346,25 @@ static const mp_stream_p_t vh_engine_stream_p = {
 };
 
 static const mp_rom_map_elem_t vh_engine_locals_table[] = {
-    { MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&vh_engine_del_obj) },
-    { MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&vh_engine_del_obj) },
-    { MP_ROM_QSTR(MP_QSTR_add_route), MP_ROM_PTR(&vh_engine_add_route_obj) },
-    { MP_ROM_QSTR(MP_QSTR_start), MP_ROM_PTR(&vh_engine_start_obj) },
-    { MP_ROM_QSTR(MP_QSTR_fileno), MP_ROM_PTR(&vh_engine_fileno_obj) },
-    { MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&vh_engine_drain_obj) },
-    { MP_ROM_QSTR(MP_QSTR_respond), MP_ROM_PTR(&vh_engine_respond_obj) },
-    { MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj) },
-    { MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj) },
-    { MP_ROM_QSTR(MP_QSTR_join), MP_ROM_PTR(&vh_engine_join_obj) },
-    { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&vh_engine_stats_obj) },
-    { MP_ROM_QSTR(MP_QSTR_max_response_bytes), MP_ROM_PTR(&vh_engine_max_response_bytes_obj) },
-    { MP_ROM_QSTR(MP_QSTR_stop_on_signals), MP_ROM_PTR(&vh_engine_stop_on_signals_obj) },
+    {MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&vh_engine_del_obj)},
+    {MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&vh_engine_del_obj)},
+    {MP_ROM_QSTR(MP_QSTR_add_route), MP_ROM_PTR(&vh_engine_add_route_obj)},
+    {MP_ROM_QSTR(MP_QSTR_start), MP_ROM_PTR(&vh_engine_start_obj)},
+    {MP_ROM_QSTR(MP_QSTR_fileno), MP_ROM_PTR(&vh_engine_fileno_obj)},
+    {MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&vh_engine_drain_obj)},
+    {MP_ROM_QSTR(MP_QSTR_respond), MP_ROM_PTR(&vh_engine_respond_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj)},
+    {MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj)},
+    {MP_ROM_QSTR(MP_QSTR_join), MP_ROM_PTR(&vh_engine_join_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&vh_engine_stats_obj)},
+    {MP_ROM_QSTR(MP_QSTR_max_response_bytes), MP_ROM_PTR(&vh_engine_max_response_bytes_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stop_on_signals), MP_ROM_PTR(&vh_engine_stop_on_signals_obj)},
 };
 static MP_DEFINE_CONST_DICT(vh_engine_locals, vh_engine_locals_table);
 
-static MP_DEFINE_CONST_OBJ_TYPE(
-    vh_engine_type,
-    MP_QSTR_Engine,
-    MP_TYPE_FLAG_NONE,
-    make_new, vh_engine_make_new,
-    protocol, &vh_engine_stream_p,
-    locals_dict, &vh_engine_locals
-    );
+static MP_DEFINE_CONST_OBJ_TYPE(vh_engine_type, MP_QSTR_Engine, MP_TYPE_FLAG_NONE, make_new,
+                                vh_engine_make_new, protocol, &vh_engine_stream_p, locals_dict,
+                                &vh_engine_locals);
 
 // --- signature(fn, empty) ------------------------------------------------------------------
 
@@ -377,10 +374,10 @@ static mp_obj_fun_bc_t *vh_unwrap(mp_obj_t fn, size_t *skip) {
     for (int depth = 0; depth < 4; depth++) {
         const mp_obj_type_t *t = mp_obj_get_type(fn);
         if (t == &mp_type_fun_bc || t == &mp_type_gen_wrap
-            #if MICROPY_EMIT_NATIVE
+#if MICROPY_EMIT_NATIVE
             || t == &mp_type_fun_native || t == &mp_type_native_gen_wrap
-            #endif
-            ) {
+#endif
+        ) {
             return MP_OBJ_TO_PTR(fn);
         }
         if (t == &mp_type_bound_meth) {
@@ -391,12 +388,12 @@ static mp_obj_fun_bc_t *vh_unwrap(mp_obj_t fn, size_t *skip) {
             *skip += c->n_closed;
             fn = c->fun;
         } else {
-            #if MICROPY_EMIT_NATIVE
+#if MICROPY_EMIT_NATIVE
             if (t == &mp_type_fun_viper) {
                 mp_raise_ValueError(MP_ERROR_TEXT(
                     "viper functions keep no argument names: use a plain or @native function"));
             }
-            #endif
+#endif
             mp_obj_t dest[2];
             mp_load_method_maybe(fn, MP_QSTR___call__, dest);
             if (dest[0] == MP_OBJ_NULL) {
@@ -413,11 +410,11 @@ static mp_obj_fun_bc_t *vh_unwrap(mp_obj_t fn, size_t *skip) {
 
 static bool vh_is_gen(const mp_obj_fun_bc_t *f) {
     const mp_obj_type_t *t = f->base.type;
-    #if MICROPY_EMIT_NATIVE
+#if MICROPY_EMIT_NATIVE
     if (t == &mp_type_native_gen_wrap) {
         return true;
     }
-    #endif
+#endif
     return t == &mp_type_gen_wrap;
 }
 
@@ -426,11 +423,11 @@ static mp_obj_t vh_signature(mp_obj_t fn_in, mp_obj_t empty) {
     size_t skip = 0;
     mp_obj_fun_bc_t *fun = vh_unwrap(fn_in, &skip);
     const byte *bc = fun->bytecode;
-    #if MICROPY_EMIT_NATIVE
+#if MICROPY_EMIT_NATIVE
     if (fun->base.type == &mp_type_fun_native || fun->base.type == &mp_type_native_gen_wrap) {
         bc = mp_obj_fun_native_get_prelude_ptr(fun);
     }
-    #endif
+#endif
     MP_BC_PRELUDE_SIG_DECODE(bc);
     MP_BC_PRELUDE_SIZE_DECODE(bc);
     (void)n_info;
@@ -438,14 +435,14 @@ static mp_obj_t vh_signature(mp_obj_t fn_in, mp_obj_t empty) {
     const byte *names = bc;
     mp_decode_uint(&names);  // the function's own name
     size_t n_names = n_pos_args + n_kwonly_args;
-    mp_obj_t kw_defaults = (scope_flags & MP_SCOPE_FLAG_DEFKWARGS)
-        ? fun->extra_args[n_def_pos_args] : MP_OBJ_NULL;
+    mp_obj_t kw_defaults =
+        (scope_flags & MP_SCOPE_FLAG_DEFKWARGS) ? fun->extra_args[n_def_pos_args] : MP_OBJ_NULL;
     mp_obj_t out = mp_obj_new_list(0, NULL);
     for (size_t i = 0; i < n_names; i++) {
         qstr q = mp_decode_uint(&names);
-        #if MICROPY_EMIT_BYTECODE_USES_QSTR_TABLE
+#if MICROPY_EMIT_BYTECODE_USES_QSTR_TABLE
         q = fun->context->constants.qstr_table[q];
-        #endif
+#endif
         if (i < skip) {
             continue;
         }
@@ -456,8 +453,8 @@ static mp_obj_t vh_signature(mp_obj_t fn_in, mp_obj_t empty) {
                 def = fun->extra_args[i - first_default];
             }
         } else if (kw_defaults != MP_OBJ_NULL) {
-            mp_map_elem_t *el = mp_map_lookup(mp_obj_dict_get_map(kw_defaults),
-                MP_OBJ_NEW_QSTR(q), MP_MAP_LOOKUP);
+            mp_map_elem_t *el =
+                mp_map_lookup(mp_obj_dict_get_map(kw_defaults), MP_OBJ_NEW_QSTR(q), MP_MAP_LOOKUP);
             if (el != NULL) {
                 def = el->value;
             }
@@ -487,16 +484,16 @@ static mp_obj_t vh_options(void) {
 static MP_DEFINE_CONST_FUN_OBJ_0(vh_options_obj, vh_options);
 
 static const mp_rom_map_elem_t vh_module_globals_table[] = {
-    { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__viperhttp) },
-    { MP_ROM_QSTR(MP_QSTR_Engine), MP_ROM_PTR(&vh_engine_type) },
-    { MP_ROM_QSTR(MP_QSTR_signature), MP_ROM_PTR(&vh_signature_obj) },
-    { MP_ROM_QSTR(MP_QSTR_is_async), MP_ROM_PTR(&vh_is_async_obj) },
-    { MP_ROM_QSTR(MP_QSTR_options), MP_ROM_PTR(&vh_options_obj) },
+    {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__viperhttp)},
+    {MP_ROM_QSTR(MP_QSTR_Engine), MP_ROM_PTR(&vh_engine_type)},
+    {MP_ROM_QSTR(MP_QSTR_signature), MP_ROM_PTR(&vh_signature_obj)},
+    {MP_ROM_QSTR(MP_QSTR_is_async), MP_ROM_PTR(&vh_is_async_obj)},
+    {MP_ROM_QSTR(MP_QSTR_options), MP_ROM_PTR(&vh_options_obj)},
 };
 static MP_DEFINE_CONST_DICT(vh_module_globals, vh_module_globals_table);
 
 const mp_obj_module_t vh_module = {
-    .base = { &mp_type_module },
+    .base = {&mp_type_module},
     .globals = (mp_obj_dict_t *)&vh_module_globals,
 };
 

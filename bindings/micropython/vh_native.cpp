@@ -11,147 +11,151 @@
 using viper::binding::EngineHandle;
 
 struct vh_engine {
-  EngineHandle h;
+    EngineHandle h;
 };
 
 extern "C" {
 
-vh_engine* vh_new(void) {
-  return new (std::nothrow) vh_engine();
+vh_engine *vh_new(void) {
+    return new (std::nothrow) vh_engine();
 }
 
-void vh_free(vh_engine* e) {
-  delete e;
+void vh_free(vh_engine *e) {
+    delete e;
 }
 
 size_t vh_option_count(void) {
-  return viper::binding::kNumOptionSpecs;
+    return viper::binding::kNumOptionSpecs;
 }
 
-const char* vh_option_name(size_t i) {
-  return i < viper::binding::kNumOptionSpecs ? viper::binding::kOptionSpecs[i].name : nullptr;
+const char *vh_option_name(size_t i) {
+    return i < viper::binding::kNumOptionSpecs ? viper::binding::kOptionSpecs[i].name : nullptr;
 }
 
-int vh_option_kind(const char* name) {
-  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
-    if (std::string_view(viper::binding::kOptionSpecs[i].name) == name)
-      return int(viper::binding::kOptionSpecs[i].kind);
-  }
-  return VH_OPT_UNKNOWN;
+int vh_option_kind(const char *name) {
+    for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
+        if (std::string_view(viper::binding::kOptionSpecs[i].name) == name)
+            return int(viper::binding::kOptionSpecs[i].kind);
+    }
+    return VH_OPT_UNKNOWN;
 }
 
-int vh_set_str(vh_engine* e, const char* name, const char* v, size_t n) {
-  return e->h.set_str(name, std::string_view(v, n)) ? 1 : 0;
+int vh_set_str(vh_engine *e, const char *name, const char *v, size_t n) {
+    return e->h.set_str(name, std::string_view(v, n)) ? 1 : 0;
 }
 
-int vh_set_int(vh_engine* e, const char* name, int64_t v) {
-  return e->h.set_int(name, v) ? 1 : 0;
+int vh_set_int(vh_engine *e, const char *name, int64_t v) {
+    return e->h.set_int(name, v) ? 1 : 0;
 }
 
-int vh_set_seconds(vh_engine* e, const char* name, double v) {
-  return e->h.set_seconds(name, v) ? 1 : 0;
+int vh_set_seconds(vh_engine *e, const char *name, double v) {
+    return e->h.set_seconds(name, v) ? 1 : 0;
 }
 
-const char* vh_create(vh_engine* e) {
-  return e->h.create();
+const char *vh_create(vh_engine *e) {
+    return e->h.create();
 }
 
-int vh_add_route(vh_engine* e, const char* method, size_t mlen, const char* pattern, size_t plen,
+int vh_add_route(vh_engine *e, const char *method, size_t mlen, const char *pattern, size_t plen,
                  uint32_t route_id) {
-  switch (
-      e->h.add_route(std::string_view(method, mlen), std::string_view(pattern, plen), route_id)) {
-    case viper::AddResult::Ok:
-      return 0;
-    case viper::AddResult::Conflict:
-      return 2;
-    case viper::AddResult::OutOfMemory:
-      return 3;
-    default:
-      return 1;
-  }
+    switch (
+        e->h.add_route(std::string_view(method, mlen), std::string_view(pattern, plen), route_id)) {
+        case viper::AddResult::Ok:
+            return 0;
+        case viper::AddResult::Conflict:
+            return 2;
+        case viper::AddResult::OutOfMemory:
+            return 3;
+        default:
+            return 1;
+    }
 }
 
-int vh_start(vh_engine* e) {
-  return e->h.start();
+int vh_start(vh_engine *e) {
+    return e->h.start();
 }
-int vh_fileno(vh_engine* e) {
-  return e->h.wake_fd();
-}
-
-int vh_readable(vh_engine* e) {
-  pollfd p{e->h.wake_fd(), POLLIN, 0};
-  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) ? 1 : 0;
+int vh_fileno(vh_engine *e) {
+    return e->h.wake_fd();
 }
 
-void vh_stop(vh_engine* e) {
-  e->h.stop();
-}
-int vh_running(vh_engine* e) {
-  return e->h.running() ? 1 : 0;
-}
-void vh_join(vh_engine* e) {
-  e->h.join();
-}
-void vh_begin_drain(vh_engine* e) {
-  e->h.bridge()->begin_drain();
+int vh_readable(vh_engine *e) {
+    pollfd p{e->h.wake_fd(), POLLIN, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) ? 1 : 0;
 }
 
-int vh_pop_request(vh_engine* e, vh_request* out) {
-  viper::bridge::RequestItem it;
-  if (!e->h.bridge()->pop_request(&it)) return 0;
-  out->token = it.token;
-  out->route_id = it.route_id;
-  out->method = uint8_t(it.method);
-  out->http_minor = it.http_minor;
-  out->num_params = it.num_params;
-  out->client_port = it.client_port;
-  out->client_ip = it.client_ip;
-  out->path = it.path.data();
-  out->path_len = it.path.size();
-  out->query = it.query.data();
-  out->query_len = it.query.size();
-  out->headers = it.headers.data();
-  out->headers_len = it.headers.size();
-  out->body = it.body.data();
-  out->body_len = it.body.size();
-  out->params = it.params.data();
-  out->params_len = it.params.size();
-  out->pos_ = it.pos_;
-  out->len_ = it.len_;
-  return 1;
+void vh_stop(vh_engine *e) {
+    e->h.stop();
+}
+int vh_running(vh_engine *e) {
+    return e->h.running() ? 1 : 0;
+}
+void vh_join(vh_engine *e) {
+    e->h.join();
+}
+void vh_begin_drain(vh_engine *e) {
+    e->h.bridge()->begin_drain();
 }
 
-void vh_release(vh_engine* e, const vh_request* r) {
-  viper::bridge::RequestItem it{};
-  it.pos_ = r->pos_;
-  it.len_ = r->len_;
-  e->h.bridge()->release(it);
+int vh_pop_request(vh_engine *e, vh_request *out) {
+    viper::bridge::RequestItem it;
+    if (!e->h.bridge()->pop_request(&it))
+        return 0;
+    out->token = it.token;
+    out->route_id = it.route_id;
+    out->method = uint8_t(it.method);
+    out->http_minor = it.http_minor;
+    out->num_params = it.num_params;
+    out->client_port = it.client_port;
+    out->client_ip = it.client_ip;
+    out->path = it.path.data();
+    out->path_len = it.path.size();
+    out->query = it.query.data();
+    out->query_len = it.query.size();
+    out->headers = it.headers.data();
+    out->headers_len = it.headers.size();
+    out->body = it.body.data();
+    out->body_len = it.body.size();
+    out->params = it.params.data();
+    out->params_len = it.params.size();
+    out->pos_ = it.pos_;
+    out->len_ = it.len_;
+    return 1;
 }
 
-int vh_pop_cancel(vh_engine* e, uint64_t* token) {
-  return e->h.bridge()->pop_cancel(token) ? 1 : 0;
+void vh_release(vh_engine *e, const vh_request *r) {
+    viper::bridge::RequestItem it{};
+    it.pos_ = r->pos_;
+    it.len_ = r->len_;
+    e->h.bridge()->release(it);
 }
 
-int vh_respond(vh_engine* e, uint64_t token, unsigned status, const char* headers,
-               size_t headers_len, const char* body, size_t body_len) {
-  return int(e->h.bridge()->respond(token, uint16_t(status), std::string_view(headers, headers_len),
-                                    std::string_view(body, body_len)));
+int vh_pop_cancel(vh_engine *e, uint64_t *token) {
+    return e->h.bridge()->pop_cancel(token) ? 1 : 0;
 }
 
-void vh_set_wake_hook(vh_engine* e, void (*hook)(void)) { e->h.bridge()->set_wake_hook(hook); }
-
-size_t vh_max_response_bytes(vh_engine* e) {
-  return e->h.bridge()->max_response_bytes();
+int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+               size_t headers_len, const char *body, size_t body_len) {
+    return int(e->h.bridge()->respond(token, uint16_t(status),
+                                      std::string_view(headers, headers_len),
+                                      std::string_view(body, body_len)));
 }
 
-size_t vh_stats_json(vh_engine* e, char* out, size_t cap) {
-  return e->h.stats_json(out, cap);
+void vh_set_wake_hook(vh_engine *e, void (*hook)(void)) {
+    e->h.bridge()->set_wake_hook(hook);
 }
 
-const char* vh_method_name(unsigned method) {
-  static const char* const kNames[] = {"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
-                                       "DELETE", "OPTIONS", "TRACE", "CONNECT"};
-  return method < 9 ? kNames[method] : "?";
+size_t vh_max_response_bytes(vh_engine *e) {
+    return e->h.bridge()->max_response_bytes();
+}
+
+size_t vh_stats_json(vh_engine *e, char *out, size_t cap) {
+    return e->h.stats_json(out, cap);
+}
+
+const char *vh_method_name(unsigned method) {
+    static const char *const kNames[] = {"GET",    "HEAD",    "POST",  "PUT",    "PATCH",
+                                         "DELETE", "OPTIONS", "TRACE", "CONNECT"};
+    return method < 9 ? kNames[method] : "?";
 }
 
 }  // extern "C"

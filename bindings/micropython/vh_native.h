@@ -18,50 +18,50 @@ enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2 }
 
 // A request popped from the bridge: views into the engine's ring, valid until vh_release().
 typedef struct {
-  uint64_t token;
-  uint32_t route_id;
-  uint8_t method;
-  uint8_t http_minor;
-  uint8_t num_params;
-  uint16_t client_port;
-  uint32_t client_ip;
-  const char *path, *query, *headers, *body, *params;
-  size_t path_len, query_len, headers_len, body_len, params_len;
-  uint64_t pos_;
-  uint32_t len_;
+    uint64_t token;
+    uint32_t route_id;
+    uint8_t method;
+    uint8_t http_minor;
+    uint8_t num_params;
+    uint16_t client_port;
+    uint32_t client_ip;
+    const char *path, *query, *headers, *body, *params;
+    size_t path_len, query_len, headers_len, body_len, params_len;
+    uint64_t pos_;
+    uint32_t len_;
 } vh_request;
 
-vh_engine* vh_new(void);
-void vh_free(vh_engine* e);  // stops and joins a running engine first
+vh_engine *vh_new(void);
+void vh_free(vh_engine *e);  // stops and joins a running engine first
 size_t vh_option_count(void);
-const char* vh_option_name(size_t i);
-int vh_option_kind(const char* name);
-int vh_set_str(vh_engine* e, const char* name, const char* v, size_t n);  // 1 ok, 0 invalid
-int vh_set_int(vh_engine* e, const char* name, int64_t v);
-int vh_set_seconds(vh_engine* e, const char* name, double v);
-const char* vh_create(vh_engine* e);  // NULL, or the invalid option / failing resource
+const char *vh_option_name(size_t i);
+int vh_option_kind(const char *name);
+int vh_set_str(vh_engine *e, const char *name, const char *v, size_t n);  // 1 ok, 0 invalid
+int vh_set_int(vh_engine *e, const char *name, int64_t v);
+int vh_set_seconds(vh_engine *e, const char *name, double v);
+const char *vh_create(vh_engine *e);  // NULL, or the invalid option / failing resource
 // 0 ok, 1 bad pattern or method, 2 conflict, 3 out of memory
-int vh_add_route(vh_engine* e, const char* method, size_t mlen, const char* pattern, size_t plen,
+int vh_add_route(vh_engine *e, const char *method, size_t mlen, const char *pattern, size_t plen,
                  uint32_t route_id);
-int vh_start(vh_engine* e);  // port, or -errno
-int vh_fileno(vh_engine* e);
-int vh_readable(vh_engine* e);  // the wake descriptor has a signal pending (no wait)
-void vh_stop(vh_engine* e);
-int vh_running(vh_engine* e);
-void vh_join(vh_engine* e);
-void vh_begin_drain(vh_engine* e);
-int vh_pop_request(vh_engine* e, vh_request* out);
-void vh_release(vh_engine* e, const vh_request* r);
-int vh_pop_cancel(vh_engine* e, uint64_t* token);
+int vh_start(vh_engine *e);  // port, or -errno
+int vh_fileno(vh_engine *e);
+int vh_readable(vh_engine *e);  // the wake descriptor has a signal pending (no wait)
+void vh_stop(vh_engine *e);
+int vh_running(vh_engine *e);
+void vh_join(vh_engine *e);
+void vh_begin_drain(vh_engine *e);
+int vh_pop_request(vh_engine *e, vh_request *out);
+void vh_release(vh_engine *e, const vh_request *r);
+int vh_pop_cancel(vh_engine *e, uint64_t *token);
 // 0 queued, 1 queue full (retry after the next wake-up), 2 too large
-int vh_respond(vh_engine* e, uint64_t token, unsigned status, const char* headers,
-               size_t headers_len, const char* body, size_t body_len);
-size_t vh_max_response_bytes(vh_engine* e);
-size_t vh_stats_json(vh_engine* e, char* out, size_t cap);
-const char* vh_method_name(unsigned method);
+int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+               size_t headers_len, const char *body, size_t body_len);
+size_t vh_max_response_bytes(vh_engine *e);
+size_t vh_stats_json(vh_engine *e, char *out, size_t cap);
+const char *vh_method_name(unsigned method);
 // Called on the engine thread after each wake-up of the interpreter (ESP32:
 // mp_hal_wake_main_task).  Set before vh_start.
-void vh_set_wake_hook(vh_engine* e, void (*hook)(void));
+void vh_set_wake_hook(vh_engine *e, void (*hook)(void));
 
 #ifdef __cplusplus
 }

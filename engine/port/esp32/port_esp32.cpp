@@ -25,9 +25,13 @@
 
 namespace viper::port {
 
-uint64_t now_ms() { return uint64_t(esp_timer_get_time() / 1000); }
+uint64_t now_ms() {
+  return uint64_t(esp_timer_get_time() / 1000);
+}
 
-int64_t unix_time() { return int64_t(time(nullptr)); }
+int64_t unix_time() {
+  return int64_t(time(nullptr));
+}
 
 int wake_open() {
   static bool registered = false;
@@ -51,7 +55,9 @@ void wake_drain(int fd) {
   (void)r;
 }
 
-void wake_close(int fd) { close(fd); }
+void wake_close(int fd) {
+  close(fd);
+}
 
 bool set_nonblocking(int fd) {
   int flags = fcntl(fd, F_GETFL, 0);
@@ -63,13 +69,19 @@ void set_nodelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-int max_descriptors() { return CONFIG_LWIP_MAX_SOCKETS; }
+int max_descriptors() {
+  return CONFIG_LWIP_MAX_SOCKETS;
+}
 
 // The listening socket is the only other lwIP socket the server holds (eventfds live in the
 // VFS, not in lwIP's socket table).
-int reserved_descriptors() { return 1; }
+int reserved_descriptors() {
+  return 1;
+}
 
-int open_stream_socket() { return socket(AF_INET, SOCK_STREAM, 0); }
+int open_stream_socket() {
+  return socket(AF_INET, SOCK_STREAM, 0);
+}
 
 int accept_connection(int listen_fd, sockaddr_in* peer) {
   socklen_t len = sizeof *peer;

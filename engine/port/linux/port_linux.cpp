@@ -67,9 +67,13 @@ int max_descriptors() {
   return rl.rlim_cur > 1u << 20 ? 1 << 20 : int(rl.rlim_cur);
 }
 
-int reserved_descriptors() { return 16; }
+int reserved_descriptors() {
+  return 16;
+}
 
-int open_stream_socket() { return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0); }
+int open_stream_socket() {
+  return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
 
 int accept_connection(int listen_fd, sockaddr_in* peer) {
   socklen_t len = sizeof *peer;
