@@ -12,6 +12,7 @@ import time
 
 import viperhttp
 from viperhttp import ViperHTTP
+from app_options import parse_options
 
 app = ViperHTTP(title="pyapi concurrency app")
 
@@ -99,17 +100,6 @@ def block(t=0.5, id=""):
     time.sleep(t)
     note("finished", id)
     return {"blocked": t, "id": id}
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":

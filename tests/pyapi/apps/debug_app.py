@@ -8,6 +8,7 @@ import sys
 
 import viperhttp
 from viperhttp import HTTPException, ViperHTTP
+from app_options import parse_options
 
 app = ViperHTTP(title="pyapi debug app", debug=True)
 
@@ -36,17 +37,6 @@ def http_error():
 @app.get("/ok")
 def ok():
     return {"ok": True}
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import sys
 
 import viperhttp
+from app_options import parse_options
 from viperhttp import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                        RedirectResponse, Response, ViperHTTP)
 
@@ -439,17 +440,6 @@ async def err_async_crash_after_await():
 @app.get("/err/unserialisable")
 def err_unserialisable():
     return {"value": object()}
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":
