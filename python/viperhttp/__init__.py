@@ -16,7 +16,10 @@ API, shared by CPython and MicroPython::
 
 from . import status
 from .applications import FastAPI, ViperHTTP
+from .background import BackgroundTasks
+from .dependencies import Depends
 from .exceptions import HTTPException, RequestValidationError
+from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
 from .responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
                         Response)
@@ -25,6 +28,7 @@ from .server import server_stats
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "FastAPI", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "ViperHTTP",
     "server_stats", "status",

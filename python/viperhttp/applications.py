@@ -24,13 +24,14 @@ class ViperHTTP:
     """
 
     def __init__(self, title="ViperHTTP", version="0.1.0", debug=False, redirect_slashes=True,
-                 description="", **extra):
+                 description="", dependencies=None, **extra):
         self.title = title
         self.version = version
         self.debug = debug
         self.redirect_slashes = redirect_slashes
         self.description = description
         self.extra = extra
+        self.dependencies = list(dependencies or [])  # run for every route (side effects)
         self.routes = []
         self.state = State()
         self._server = None  # the running server, set by run()
@@ -45,6 +46,8 @@ class ViperHTTP:
                 raise ValueError("unsupported HTTP method {!r}".format(m))
         if not path.startswith("/"):
             raise ValueError("route path must start with '/': {!r}".format(path))
+        if self.dependencies:
+            options["dependencies"] = self.dependencies + list(options.get("dependencies") or [])
         route = Route(path, endpoint, methods, **options)
         self.routes.append(route)
         return route

@@ -210,6 +210,8 @@ class Request:
         self._url = None
         self._state = None
         self._json = None
+        self._cookies = None
+        self._form = None
 
     @property
     def path_params(self):
@@ -260,6 +262,38 @@ class Request:
         if self._json is None:
             self._json = json.loads(self._body)
         return self._json
+
+    @property
+    def cookies(self):
+        """``{"session": "abc"}`` from the ``Cookie`` header(s)."""
+        if self._cookies is None:
+            cookies = {}
+            for line in self.headers.getlist("cookie"):
+                for part in line.split(";"):
+                    name, sep, value = part.partition("=")
+                    name = name.strip()
+                    if name and sep:
+                        value = value.strip()
+                        if len(value) > 1 and value[0] == value[-1] == '"':
+                            value = value[1:-1]
+                        cookies[name] = value
+            self._cookies = cookies
+        return self._cookies
+
+    def _form_data(self):
+        if self._form is None:
+            body = self._body
+            try:
+                text = body.decode() if isinstance(body, (bytes, bytearray)) else body
+            except UnicodeError:
+                text = ""
+            self._form = QueryParams(text or "")
+        return self._form
+
+    async def form(self):
+        """The ``application/x-www-form-urlencoded`` body as a multi-dict (``get``,
+        ``getlist``, ``[key]``, ``keys``, ``items``)."""
+        return self._form_data()
 
     def __repr__(self):
         return "Request({} {})".format(self.method, self._path)

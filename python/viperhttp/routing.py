@@ -9,6 +9,7 @@ already converted by the engine's router (``{id:int}`` gives an ``int``).
 from . import _compat
 from ._compat import EMPTY
 from .exceptions import RequestValidationError
+from .params import Param
 
 _CONVERTERS = ("str", "int", "float", "path")
 
@@ -77,6 +78,16 @@ def _query_kind(default, annotation):
     return str
 
 
+def _needs_dependant(sig):
+    from .dependencies import SPECIALS, Depends
+
+    for name, default, annotation in sig:
+        if isinstance(default, (Param, Depends, list)) or annotation is list or (
+                name in SPECIALS and name != "request"):
+            return True
+    return False
+
+
 class Route:
     """One registered path operation: pattern, methods, handler and its plan."""
 
@@ -94,13 +105,31 @@ class Route:
         self.description = description
         self.include_in_schema = include_in_schema
         self.dependencies = dependencies or []
-        self.is_async = _compat.is_coroutine_function(endpoint)
+        self.endpoint_async = _compat.is_coroutine_function(endpoint)
         self.path_names = path_param_names(path)
+        # dependant: the full plan (dependencies.py) when the handler uses Depends, Query(...)
+        # & co., list parameters, ``response``/``background_tasks`` or route dependencies;
+        # otherwise None and ``plan`` is the lean plan ``arguments`` follows.
+        self.dependant = None
         self.plan = self._make_plan()
+        # is_async: the request needs a coroutine (async handler or dependency).
+        self.is_async = self.endpoint_async or (self.dependant is not None and
+                                                self.dependant.needs_async)
 
     def _make_plan(self):
         plan = []
-        for name, default, annotation in _compat.signature(self.endpoint):
+        sig = _compat.signature(self.endpoint)
+        if self.dependencies or _needs_dependant(sig):
+            from .dependencies import Dependant
+
+            self.dependant = Dependant(self.endpoint, self.path_names, self.dependencies)
+            dep = self.dependant
+            dep.kind = 0  # the server calls the endpoint itself
+            dep.needs_async = False
+            for _, sub, _ in dep.deps:
+                dep.needs_async = dep.needs_async or sub.needs_async
+            return None
+        for name, default, annotation in sig:
             if name in self.path_names:
                 plan.append((name, _PATH, self.path_names.index(name), None, None))
             elif name == "request":

@@ -197,6 +197,9 @@ class Server:
                 self.tasks[token] = task
                 self.stats["tasks_created"] += 1
             return
+        if route.dependant is not None:
+            self._handle_dependant(token, request, route)
+            return
         try:
             result = route.endpoint(**route.arguments(request, params))
             response = self.app.make_response(route, result)
@@ -205,18 +208,62 @@ class Server:
         self.stats["sync"] += 1
         self._send(token, request, response)
 
-    async def _run_async(self, token, request, route):
-        # Started inline by _handle; becomes a task only if the handler really waits.
+    def _handle_dependant(self, token, request, route):
+        # Sync handler and dependencies with a full plan (dependencies.py).
+        from .dependencies import Context, solve_sync
+
+        ctx = Context(request, request._params)
+        error = None
         try:
-            result = await route.endpoint(**route.arguments(request, request._params))
+            result = route.endpoint(**solve_sync(route.dependant, ctx))
+            response = ctx.finish_response(self.app.make_response(route, result), result)
+        except Exception as exc:
+            error = exc
+            response = self._error(request, exc)
+        self.stats["sync"] += 1
+        self._send(token, request, response)
+        ctx.close(error)
+        if error is None and ctx.has_background():
+            if ctx.background._async:
+                if not _compat.start_inline(ctx.background.run())[0]:
+                    self.stats["tasks_created"] += 1
+            else:
+                ctx.background.run_sync()
+
+    async def _run_async(self, token, request, route):
+        # Started inline by _handle; becomes a task only if something really waits.
+        ctx = None
+        error = None
+        try:
+            if route.dependant is None:
+                kwargs = route.arguments(request, request._params)
+            else:
+                from .dependencies import Context, solve_async
+
+                ctx = Context(request, request._params)
+                kwargs = await solve_async(route.dependant, ctx)
+            if route.endpoint_async:
+                result = await route.endpoint(**kwargs)
+            else:
+                result = route.endpoint(**kwargs)
             response = self.app.make_response(route, result)
-        except asyncio.CancelledError:
+            if ctx is not None:
+                response = ctx.finish_response(response, result)
+        except asyncio.CancelledError as exc:
             self.tasks.pop(token, None)
+            if ctx is not None:
+                ctx.close(exc)
             raise
         except Exception as exc:
+            error = exc
             response = self._error(request, exc)
         self.tasks.pop(token, None)
         self._send(token, request, response)
+        if ctx is not None:
+            ctx.close(error)
+            if error is None and ctx.has_background():
+                await ctx.background.run()
+            self.tasks.pop(token, None)
 
     def _cancel(self, token):
         # The engine gave up on this request (client gone, or it answered 504 itself).
