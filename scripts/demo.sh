@@ -3,6 +3,8 @@
 # the demo app (examples/app/app.py, a FastAPI-style Python app) on http://127.0.0.1:8000/.
 #   PORT=9000 scripts/demo.sh      another port
 #   scripts/demo.sh --engine       the engine-only C demo instead (examples/demo)
+#   scripts/demo.sh --micropython  the same app on the MicroPython unix port (built from
+#                                  Debian's micropython source package, scripts/micropython.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
@@ -11,6 +13,11 @@ if [[ "${1:-}" == "--engine" ]]; then
   shift
   cmake --build --preset release --target viper_demo
   exec build/release/examples/demo/viper_demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
+fi
+if [[ "${1:-}" == "--micropython" ]]; then
+  scripts/install-deps.sh test
+  scripts/micropython.sh
+  MICROPYPATH=python:.frozen exec build/micropython/micropython examples/app/app.py "${PORT:-8000}"
 fi
 cmake --build --preset release --target _viperhttp
 PYTHONPATH=build/release/python:python exec /usr/bin/python3 examples/app/app.py "${PORT:-8000}"
