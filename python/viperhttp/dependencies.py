@@ -21,7 +21,7 @@ from . import _compat
 from ._compat import EMPTY
 from .exceptions import RequestValidationError
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
-                     json_invalid, value_kind)
+                     json_invalid, portability_warning, value_kind)
 
 
 class Depends:
@@ -103,7 +103,7 @@ class Dependant:
             elif name in SPECIALS and not isinstance(default, Param):
                 self.specials.append((name, name))
             else:
-                params.append(_param_entry(name, default, annotation, path_names))
+                params.append(_param_entry(call, name, default, annotation, path_names))
         # FastAPI's order (path, query, header, cookie, body); a stable sort by hand, since
         # MicroPython's list.sort is not stable.
         self.params = [p for i in range(5) for p in params if _SOURCE_ORDER[p[1]] == i]
@@ -129,9 +129,11 @@ def _dep_call(dep, annotation):
     return call
 
 
-def _param_entry(name, default, annotation, path_names):
+def _param_entry(owner, name, default, annotation, path_names):
     spec = default if isinstance(default, Param) else None
     value_default = spec.default if spec is not None else default
+    if annotation is not EMPTY and not _compat.MICROPYTHON and name not in path_names:
+        portability_warning(owner, name, annotation, value_default, spec)
     if name in path_names and (spec is None or spec.source is PATH):
         kind = annotation if annotation in (int, float, bool) else None
         return (name, PATH, name, path_names.index(name), kind, spec, EMPTY, True,

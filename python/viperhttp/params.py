@@ -148,6 +148,28 @@ def value_kind(default, annotation, spec=None):
     return str
 
 
+def portability_warning(owner, name, annotation, default, spec=None):
+    """CPython: warns at registration when an annotation sets a type that the default would
+    not give — MicroPython drops annotations, so the app would behave
+    differently there.  Says what to write instead."""
+    if annotation not in (int, float, bool, list):
+        return
+    if value_kind(default, EMPTY, spec) is annotation:
+        return
+    if annotation is list:
+        hint = "a list default such as Query([])"
+    else:
+        hint = "a default of that type, e.g. {}={}".format(
+            name, {int: "0", float: "0.0", bool: "False"}[annotation])
+    import sys
+
+    from . import _compat
+
+    _compat.write_line(sys.stderr, "WARNING:  parameter {!r} of {}: its {} annotation sets the "
+                       "type, which MicroPython cannot see; for portable code use {}".format(
+                           name, getattr(owner, "__name__", owner), annotation.__name__, hint))
+
+
 def convert(kind, raw, loc):
     """Converts a query/header/cookie/form string to ``kind``: (value, error_or_None)."""
     if kind is str:

@@ -135,6 +135,10 @@ class Route:
             elif name == "request":
                 plan.append((name, _REQUEST, None, None, None))
             else:
+                if annotation is not EMPTY and not _compat.MICROPYTHON:
+                    from .params import portability_warning
+
+                    portability_warning(self.endpoint, name, annotation, default)
                 plan.append((name, _QUERY, default, _query_kind(default, annotation), None))
         return plan
 

@@ -248,3 +248,38 @@ def test_request_form(app):
              headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert got == {"items": [["a", "1"], ["b", "two words"], ["a", "é"]], "a": "é",
                    "all_a": ["1", "é"]}
+
+
+# --- annotations (CPython) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def annotated(module_app_factory):
+    if MICROPYTHON:
+        pytest.skip("MicroPython drops annotations: types come from defaults and converters")
+    return module_app_factory("annotated_app.py", access_log=False)
+
+
+def test_annotations_choose_the_type(annotated):
+    got = ok(annotated, "/a/query?n=3&ratio=2&on=yes&tags=a&tags=b",
+             headers={"X-Count": "3"})
+    assert got == {"n": 3, "ratio": 2.0, "on": True, "tags": ["a", "b"], "x_count": 3}
+    got = detail(annotated, "/a/query?n=x&ratio=y&on=z", headers={"X-Count": "4"})
+    assert [(e["type"], e["loc"]) for e in got] == [
+        ("int_parsing", ["query", "n"]), ("float_parsing", ["query", "ratio"]),
+        ("bool_parsing", ["query", "on"]), ("less_than_equal", ["header", "x-count"])]
+
+
+def test_depends_without_argument_uses_the_annotated_class(annotated):
+    assert ok(annotated, "/a/class?mode=eco&level=2") == {"mode": "eco", "level": 2}
+    assert detail(annotated, "/a/class?level=x")[0]["loc"] == ["query", "level"]
+
+
+def test_annotation_portability_warnings(annotated):
+    err_text = annotated.stderr_text()
+    assert ("WARNING:  parameter 'n' of a_query: its int annotation sets the type, which "
+            "MicroPython cannot see; for portable code use a default of that type, e.g. n=0"
+            in err_text)
+    assert "parameter 'tags' of a_query: its list annotation" in err_text
+    assert "parameter 'x_count'" not in err_text  # Header(0): the default gives int already
+    assert "parameter 'level'" not in err_text
