@@ -38,17 +38,17 @@ class Depends:
 
 
 # How a callable is called.
-SYNC, ASYNC, GEN, MAYBE = 0, 1, 2, 3
+SYNC, ASYNC, GEN, MAYBE, AGEN = 0, 1, 2, 3, 4
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
 SPECIALS = ("request", "response", "background_tasks")
 
 
-def _is_generator_function(fn):
-    # CPython: CO_GENERATOR in the code flags (functions, bound methods, __call__ methods).
+def _code_flags(fn):
+    # CPython: the code flags of a function, bound method or __call__ method.
     code = getattr(fn, "__code__", None)
     if code is None:
         code = getattr(getattr(fn, "__call__", None), "__code__", None)
-    return code is not None and bool(code.co_flags & 0x20)
+    return code.co_flags if code is not None else 0
 
 
 def _call_kind(call):
@@ -58,7 +58,10 @@ def _call_kind(call):
         return MAYBE if _compat.is_coroutine_function(call) else SYNC
     if _compat.is_coroutine_function(call):
         return ASYNC
-    return GEN if _is_generator_function(call) else SYNC
+    flags = _code_flags(call)
+    if flags & 0x200:  # CO_ASYNC_GENERATOR (CPython only: MicroPython has none)
+        return AGEN
+    return GEN if flags & 0x20 else SYNC  # CO_GENERATOR
 
 
 def _signature(call):
@@ -109,7 +112,7 @@ class Dependant:
         self.params = [p for i in range(5) for p in params if _SOURCE_ORDER[p[1]] == i]
         self.body = [p for p in params if p[1] is BODY]
         self.body_whole = len(self.body) == 1 and not self.body[0][5].embed
-        self.needs_async = self.kind in (ASYNC, MAYBE)
+        self.needs_async = self.kind in (ASYNC, MAYBE, AGEN)
         for _, sub, _ in self.deps:
             if sub.needs_async:
                 self.needs_async = True
@@ -183,6 +186,7 @@ class Context:
         self.cache = {}
         self.errors = []
         self.exits = []
+        self.async_exits = False  # an async generator dependency was entered (CPython)
         self.background = None
         self.response = None
 
@@ -216,12 +220,34 @@ class Context:
         """Finishes generator dependencies (last entered first); ``exc`` is thrown in."""
         exits, self.exits = self.exits, []
         for gen in reversed(exits):
+            if hasattr(gen, "__anext__"):  # only reached on cancellation: not finished
+                continue
             try:
                 if exc is None:
                     next(gen)
                 else:
                     gen.throw(exc)
             except StopIteration:
+                pass
+            except Exception as err:
+                if err is not exc:
+                    _compat.print_exception(err)
+
+    async def aclose(self, exc=None):
+        """``close`` when async generator dependencies (CPython) were entered too."""
+        exits, self.exits = self.exits, []
+        for gen in reversed(exits):
+            try:
+                if not hasattr(gen, "__anext__"):
+                    if exc is None:
+                        next(gen)
+                    else:
+                        gen.throw(exc)
+                elif exc is None:
+                    await gen.__anext__()
+                else:
+                    await gen.athrow(exc)
+            except (StopIteration, StopAsyncIteration):
                 pass
             except Exception as err:
                 if err is not exc:
@@ -411,6 +437,11 @@ async def _call_async(sub, use_cache, ctx):
         value = await sub.call(**kwargs)
     elif kind is MAYBE:
         value = await _start_maybe(sub.call(**kwargs), ctx)
+    elif kind is AGEN:
+        gen = sub.call(**kwargs)
+        value = await gen.__anext__()
+        ctx.exits.append(gen)
+        ctx.async_exits = True
     elif kind is GEN:
         gen = sub.call(**kwargs)
         value = next(gen)

@@ -225,10 +225,16 @@ class Server:
         ctx.close(error)
         if error is None and ctx.has_background():
             if ctx.background._async:
-                if not _compat.start_inline(ctx.background.run())[0]:
+                done, task = _compat.start_inline(self._run_background(token, ctx.background))
+                if not done:  # kept (and counted as in flight) until the tasks finish
+                    self.tasks[token] = task
                     self.stats["tasks_created"] += 1
             else:
                 ctx.background.run_sync()
+
+    async def _run_background(self, token, background):
+        await background.run()
+        self.tasks.pop(token, None)
 
     async def _run_async(self, token, request, route):
         # Started inline by _handle; becomes a task only if something really waits.
@@ -260,7 +266,10 @@ class Server:
         self.tasks.pop(token, None)
         self._send(token, request, response)
         if ctx is not None:
-            ctx.close(error)
+            if ctx.async_exits:
+                await ctx.aclose(error)
+            else:
+                ctx.close(error)
             if error is None and ctx.has_background():
                 await ctx.background.run()
             self.tasks.pop(token, None)

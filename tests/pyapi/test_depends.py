@@ -8,6 +8,8 @@ import time
 import pytest
 import requests
 
+from pyapi_support import MICROPYTHON
+
 TIMEOUT = 10
 
 
@@ -204,6 +206,7 @@ def test_background_task_runs_after_the_response(app):
     # the response arrives while the first task still waits for /release
     assert ok(app, "/d/bg-wait", "POST") == {"queued": True}
     assert wait_events(app, "bg waiting") == ["bg waiting"]
+    assert app.stats()["python"]["in_flight_tasks"] == 1  # the tasks' coroutine is tracked
     assert ok(app, "/release") == {"released": True}
     assert wait_events(app, "bg after wait") == ["bg released", "bg after wait"]
     assert app.wait_stats(lambda s: s["python"]["in_flight_tasks"] == 0,
@@ -237,3 +240,20 @@ def test_response_parameter_ignored_when_a_response_is_returned(app):
     assert r.status_code == 202
     assert "x-ignored" not in r.headers
     assert json.loads(r.content) == {"own": True}
+
+
+@pytest.fixture(scope="module")
+def cpython_app(module_app_factory):
+    if MICROPYTHON:
+        pytest.skip("async generators do not exist on MicroPython")
+    return module_app_factory("annotated_app.py", access_log=False)
+
+
+def test_async_generator_dependency(cpython_app):
+    assert ok(cpython_app, "/a/agen?name=x") == {"a": "x", "s": "s"}
+    got = wait_events(cpython_app, "exit x")
+    assert got == ["enter x", "enter sync", "handler xs", "exit sync", "exit x"]
+    r = call(cpython_app, "GET", "/a/agen?fail=true")
+    assert r.status_code == 500
+    got = wait_events(cpython_app, "exit a")
+    assert got == ["enter a", "enter sync", "handler as", "saw ValueError", "exit a"]

@@ -1,5 +1,6 @@
-# Annotated handlers (CPython only: MicroPython drops annotations), behind the annotation tests
-# of test_params.py / test_depends.py.  Arguments are ``key=value`` options for app.run.
+# CPython-only features behind test_params.py / test_depends.py: annotated handlers
+# (MicroPython drops annotations) and async generator dependencies (MicroPython has none).  Arguments are ``key=value`` options for app.run.
+import asyncio
 import json
 import sys
 
@@ -29,6 +30,43 @@ class Settings:
 @app.get("/a/class")
 def a_class(settings: Settings = Depends()):
     return {"mode": settings.mode, "level": settings.level}
+
+
+events = []
+
+
+@app.get("/events")
+def get_events():
+    out = list(events)
+    del events[:]
+    return out
+
+
+async def agen_dep(name: str = "a"):
+    events.append("enter " + name)
+    await asyncio.sleep(0)
+    try:
+        yield name
+    except Exception as exc:
+        events.append("saw " + type(exc).__name__)
+        raise
+    finally:
+        await asyncio.sleep(0)
+        events.append("exit " + name)
+
+
+def sync_gen_dep():
+    events.append("enter sync")
+    yield "s"
+    events.append("exit sync")
+
+
+@app.get("/a/agen")
+def a_agen(a=Depends(agen_dep), s=Depends(sync_gen_dep), fail: bool = False):
+    events.append("handler " + a + s)
+    if fail:
+        raise ValueError("handler failed")
+    return {"a": a, "s": s}
 
 
 def parse_options(argv):
