@@ -337,9 +337,8 @@ def _fill_body(dep, ctx, kwargs):
         else:
             try:
                 data = json.loads(request._body)
-            except ValueError as exc:
-                errors.append(json_invalid(exc))
-                return
+            except ValueError as exc:  # as FastAPI: this error alone
+                raise RequestValidationError([json_invalid(exc)])
             request._json = data
     for entry in dep.body:
         name, source, key, index, kind, spec, default, required, loc = entry
