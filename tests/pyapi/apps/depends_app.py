@@ -294,6 +294,15 @@ def d_gen_422(v=Depends(gen_outer), n=Query(..., ge=0)):
     return {"n": n}
 
 
+def crashing_dep(o=Depends(gen_outer)):
+    raise KeyError("dependency crashed")
+
+
+@app.get("/d/dep-crash")
+def d_dep_crash(c=Depends(crashing_dep)):
+    events.append("handler must not run")
+
+
 # background tasks and the response parameter
 
 def record(what, suffix=""):
