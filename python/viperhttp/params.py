@@ -24,7 +24,7 @@ _FALSE = ("0", "false", "off", "no")
 
 
 def error(kind, loc, msg, value, ctx=None):
-    e = {"type": kind, "loc": loc, "msg": msg, "input": value}
+    e = {"type": kind, "loc": list(loc), "msg": msg, "input": value}  # loc: not the plan's
     if ctx is not None:
         e["ctx"] = ctx
     return e
