@@ -24,9 +24,8 @@ Without ``with``, the server starts on the first request and stops when the clie
 (``client.close()``) or garbage collected.  See docs/testing.md for the differences from
 FastAPI's (httpx-based) TestClient.
 
-CPython only for now: on MicroPython the unix port's threads cannot run the asyncio loop
-beside the interpreter's main thread reliably (see docs/testing.md); importing this module
-there works, starting a client raises ``RuntimeError``.
+Runs on CPython and on MicroPython ports with ``_thread`` (the unix port): see docs/testing.md
+for what differs there.
 """
 
 import json as _json
@@ -263,18 +262,71 @@ class Headers:
         return "Headers({!r})".format(self.multi_items())
 
 
-class Cookies(dict):
-    """Cookies by name (a plain ``dict`` with ``set``/``delete`` as httpx's ``Cookies``).
+class Cookies:
+    """Cookies by name, a dict-like jar (``set``/``delete`` as httpx's ``Cookies``).
     Domain and path are not tracked: every cookie is sent with every request."""
 
+    def __init__(self, items=None):
+        self._d = {}
+        if items:
+            self.update(items)
+
     def set(self, name, value, domain="", path="/"):
-        self[name] = value
+        self._d[name] = value
 
     def delete(self, name, domain=None, path=None):
-        self.pop(name, None)
+        self._d.pop(name, None)
 
     def get(self, name, default=None, domain=None, path=None):
-        return dict.get(self, name, default)
+        return self._d.get(name, default)
+
+    def pop(self, name, *default):
+        return self._d.pop(name, *default)
+
+    def update(self, other):
+        for k, v in (other.items() if hasattr(other, "items") else other):
+            self._d[k] = v
+
+    def clear(self):
+        self._d.clear()
+
+    def keys(self):
+        return self._d.keys()
+
+    def values(self):
+        return self._d.values()
+
+    def items(self):
+        return self._d.items()
+
+    def __getitem__(self, name):
+        return self._d[name]
+
+    def __setitem__(self, name, value):
+        self._d[name] = value
+
+    def __delitem__(self, name):
+        del self._d[name]
+
+    def __contains__(self, name):
+        return name in self._d
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self):
+        return len(self._d)
+
+    def __bool__(self):
+        return bool(self._d)
+
+    def __eq__(self, other):
+        if isinstance(other, Cookies):
+            other = other._d
+        return self._d == other
+
+    def __repr__(self):
+        return "<Cookies {!r}>".format(self._d)
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -540,12 +592,22 @@ class _Connection:
         data, self.buf = self.buf, b""
         return data
 
+    def _sendall(self, data):
+        sendall = getattr(self.sock, "sendall", None)
+        if sendall is not None:
+            sendall(data)
+            return
+        view = memoryview(data)  # MicroPython's socket has no sendall
+        while view:
+            n = self.sock.send(view)
+            view = view[n:]
+
     def send(self, head, body):
         reused = self.used
         try:
-            self.sock.sendall(head + body if len(body) < 65536 else head)
+            self._sendall(head + body if len(body) < 65536 else head)
             if len(body) >= 65536:
-                self.sock.sendall(body)
+                self._sendall(body)
         except OSError:
             if reused:
                 raise _Closed()
@@ -640,10 +702,12 @@ class _ServerThread:
     def start(self):
         if _thread is None:
             raise RuntimeError("TestClient needs threads (_thread)")
-        if _compat.MICROPYTHON:
-            raise RuntimeError("TestClient runs on CPython only (see docs/testing.md)")
         from .server import validate_options
 
+        global _mp_running
+        if _compat.MICROPYTHON and _mp_running:
+            raise RuntimeError("MicroPython: one TestClient server at a time (asyncio's state "
+                               "is shared by all threads); close the other client first")
         options = dict(self.options)
         options.setdefault("access_log", False)
         options.setdefault("log_level", "warning")
@@ -652,6 +716,8 @@ class _ServerThread:
         self.done.acquire()
         self.ready = _thread.allocate_lock()
         self.ready.acquire()
+        if _compat.MICROPYTHON:
+            _mp_running = True
         _thread.start_new_thread(self._main, ())
         if not self.ready.acquire(1, _START_TIMEOUT):
             raise RuntimeError("the test server did not start within {} s".format(_START_TIMEOUT))
@@ -662,6 +728,7 @@ class _ServerThread:
         self.running = True
 
     def _main(self):
+        global _mp_running
         done = self.done
         self.ident = _thread.get_ident()
         _recorders[self.ident] = self.errors
@@ -671,6 +738,8 @@ class _ServerThread:
             self.error = exc
         finally:
             _recorders.pop(self.ident, None)
+            if _compat.MICROPYTHON:
+                _mp_running = False
             self.running = False
             self.loop = None
             try:
@@ -684,8 +753,13 @@ class _ServerThread:
 
         asyncio = _compat.asyncio
         self.server = server = Server(self.app, self.config)
-        self.loop = asyncio.get_running_loop()
-        task = asyncio.ensure_future(server.serve())
+        if _compat.MICROPYTHON:
+            # serve() would make SIGINT/SIGTERM stop this server (a C handler) instead of
+            # interrupting the tests; CPython skips it by itself off the main thread.
+            _compat.install_stop_signals = _no_signals
+        # MicroPython's asyncio has no call_soon_threadsafe: stop() calls the engine directly.
+        self.loop = None if _compat.MICROPYTHON else asyncio.get_running_loop()
+        task = asyncio.create_task(server.serve())
         try:
             # serve() starts the engine (and binds the port) before it first waits.
             while not task.done() and not (server.port and server.engine.running()):
@@ -694,6 +768,8 @@ class _ServerThread:
                 self.port = server.port
                 self.ready.release()
         finally:
+            if _compat.MICROPYTHON:
+                _compat.install_stop_signals = _install_stop_signals
             await task
 
     def stop(self):
@@ -705,6 +781,8 @@ class _ServerThread:
                 loop.call_soon_threadsafe(server.request_stop)
             except RuntimeError:  # the loop already closed
                 pass
+        elif server is not None and self.running:
+            server.request_stop()
         self._join()
         self.running = False
         if self.error is not None:
@@ -718,6 +796,14 @@ class _ServerThread:
                 raise RuntimeError("the test server did not stop within {} s".format(
                     _STOP_TIMEOUT))
             done.release()
+
+
+_mp_running = False  # MicroPython: a TestClient server is running (one at a time)
+_install_stop_signals = _compat.install_stop_signals
+
+
+def _no_signals(engine, request_stop):
+    pass
 
 
 # Exceptions of handlers, by the thread of the server that ran them: app.server_error is
@@ -1012,9 +1098,12 @@ class TestClient:
             if k.lower() in ("host", "content-length", "transfer-encoding", "cookie"):
                 continue
             lines.append("{}: {}".format(k, v))
-        jar = dict(self.cookies)
+        jar = {}
+        for k, v in self.cookies.items():
+            jar[k] = v
         if cookies:
-            jar.update(cookies)
+            for k, v in (cookies.items() if hasattr(cookies, "items") else cookies):
+                jar[k] = v
         if "cookie" in headers:
             lines.append("cookie: " + headers["cookie"])
         elif jar:

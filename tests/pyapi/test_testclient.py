@@ -1,22 +1,22 @@
-"""viperhttp.testclient.TestClient, in this pytest process: the app's real server (engine +
-bridge) runs on a background thread and the client talks HTTP/1.1 to it over 127.0.0.1.
+"""viperhttp.testclient.TestClient.
 
-The apps are defined inline.  Skipped when the suite targets MicroPython (VIPER_INTERPRETER):
-these tests run in-process, on the CPython that runs pytest.
+Most tests run in this pytest process: the app's real server (engine + bridge) runs on a
+background thread and the client talks HTTP/1.1 to it over 127.0.0.1; the apps are defined
+inline.  They are skipped when the suite targets MicroPython (VIPER_INTERPRETER), since the
+pytest process is CPython.  test_in_the_app_interpreter runs apps/testclient_app.py — the
+TestClient inside the interpreter under test — on either.
 """
 
 import asyncio
 import json
 import socket
+import subprocess
 import sys
 import threading
 
 import pytest
 
-from pyapi_support import MICROPYTHON, PYTHONPATH
-
-if MICROPYTHON:
-    pytest.skip("TestClient runs in the pytest process (CPython)", allow_module_level=True)
+from pyapi_support import MICROPYTHON, PYTHONPATH, ROOT, app_argv, app_env
 
 for _p in reversed(PYTHONPATH.split(":")):
     if _p not in sys.path:
@@ -127,8 +127,27 @@ def make_app():
     return app
 
 
+def test_in_the_app_interpreter():
+    """apps/testclient_app.py: the TestClient on VIPER_INTERPRETER (MicroPython too)."""
+    proc = subprocess.run(app_argv("testclient_app.py", {}), env=app_env(), cwd=str(ROOT),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    out = proc.stdout.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, out + err
+    assert out.rstrip().endswith("ALL OK"), out + err
+    assert "ok raise_server_exceptions" in out and "ok reconnects" in out
+
+
+@pytest.fixture(autouse=True)
+def _in_process_on_cpython_only(request):
+    if MICROPYTHON and request.node.name != "test_in_the_app_interpreter":
+        pytest.skip("runs in the pytest process (CPython); VIPER_INTERPRETER is MicroPython")
+
+
 @pytest.fixture(scope="module")
 def app():
+    if MICROPYTHON:
+        pytest.skip("runs in the pytest process (CPython); VIPER_INTERPRETER is MicroPython")
     return make_app()
 
 
