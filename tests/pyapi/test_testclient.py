@@ -627,3 +627,29 @@ def test_headers_class():
     assert h == [("set-cookie", "a=1"), ("set-cookie", "b=2"), ("x-one", "1")]
     assert h == {"X-One": "1", "set-cookie": "a=1, b=2"} or h.items() == [
         ("set-cookie", "a=1, b=2"), ("x-one", "1")]
+
+
+def test_basic_auth(client):
+    r = client.get("/echo", auth=("user", "pa:ss"))
+    assert r.request.headers["authorization"] == "Basic dXNlcjpwYTpzcw=="
+
+
+def test_gzip_body_is_decompressed():
+    import gzip
+
+    from viperhttp.testclient import _decode_content
+
+    h = Headers([("content-encoding", "gzip")])
+    assert _decode_content(h, gzip.compress(b"hello" * 100)) == b"hello" * 100
+    assert _decode_content(Headers(), b"plain") == b"plain"
+
+
+def test_set_cookie_expiry():
+    from viperhttp.testclient import _parse_set_cookie
+
+    assert _parse_set_cookie("a=1; Path=/") == ("a", "1", False)
+    assert _parse_set_cookie('a=""; Max-Age=0') == ("a", "", True)
+    assert _parse_set_cookie("a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT")[2] is True
+    assert _parse_set_cookie("a=1; Expires=Fri, 01-Jan-2100 00:00:00 GMT")[2] is False
+    assert _parse_set_cookie("a=1; Max-Age=60; Expires=Thu, 01 Jan 1970 00:00:00 GMT")[2] is False
+    assert _parse_set_cookie("novalue") is None
