@@ -242,6 +242,12 @@ void Bridge::release(const RequestItem& item) {
   req_payload_.release(item.pos_, item.len_);
 }
 
+size_t Bridge::max_response_bytes() const {
+  size_t ring = resp_payload_.capacity() / 2;
+  size_t body = server_->max_completion_body();
+  return ring < body ? ring : body;
+}
+
 bool Bridge::pop_cancel(uint64_t* token) {
   return cancels_.pop(token);
 }
@@ -249,7 +255,8 @@ bool Bridge::pop_cancel(uint64_t* token) {
 Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
                      std::string_view body) {
   size_t total = headers.size() + body.size();
-  if (total > max_response_bytes()) return Push::TooLarge;
+  if (total > resp_payload_.capacity() / 2 || body.size() > server_->max_completion_body())
+    return Push::TooLarge;
   ResponseRecord r{token, 0, uint32_t(headers.size()), uint32_t(body.size()), status};
   char* dst = resp_payload_.reserve(uint32_t(total), &r.pos);
   if (dst == nullptr || !responses_.can_push()) {

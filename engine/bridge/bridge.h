@@ -108,7 +108,9 @@ class Bridge {
   bool pop_cancel(uint64_t* token);
   // `headers`: complete "Name: value\r\n" lines, validated by the caller (no CR/LF inside).
   Push respond(uint64_t token, uint16_t status, std::string_view headers, std::string_view body);
-  size_t max_response_bytes() const { return resp_payload_.capacity() / 2; }
+  // The largest headers + body respond() accepts: half the response payload ring, and a body
+  // no larger than one of the engine's body buffers (where a large response is copied).
+  size_t max_response_bytes() const;
 
   // Called on the engine thread right after the interpreter's wake descriptor is signalled.
   // On ESP32 the MicroPython binding installs mp_hal_wake_main_task here, so the interpreter

@@ -155,6 +155,10 @@ uint16_t Server::port() const {
   return impl_->bound_port;
 }
 
+size_t Server::max_completion_body() const {
+  return impl_->bodies.size();
+}
+
 bool Server::set_hooks(const Hooks& hooks) {
   Impl& d = *impl_;
   if (d.hooks.fd >= 0 || hooks.fd < 0 || hooks.on_ready == nullptr) return false;

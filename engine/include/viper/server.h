@@ -183,6 +183,8 @@ class Server {
     void* user = nullptr;
   };
   bool set_hooks(const Hooks& hooks);
+  // The largest body complete() accepts: what one body buffer holds.
+  size_t max_completion_body() const;
 
   const Counters& counters() const;
   // Engine memory held by one idle keep-alive connection (its slot; no buffers are lent).
