@@ -46,6 +46,9 @@ log "building mpy-cross"
 make -s -C "$src/mpy-cross" -j "$jobs" >/dev/null
 # Debian's configuration (debian/rules): system mbedTLS, btree off; ffi off (not needed).
 log "building the unix port with _viperhttp"
+# The frozen package is regenerated every time: make does not notice files added to or
+# removed from the manifest's list.
+rm -rf "$out/build-standard/frozen_content.c" "$out/build-standard/frozen_mpy"
 make -s -C "$src/ports/unix" -j "$jobs" \
   BUILD="$root/$out/build-standard" PROG=mpy-viperhttp \
   MICROPY_SSL_AXTLS=0 MICROPY_SSL_MBEDTLS=1 MICROPY_PY_BTREE=0 MICROPY_PY_FFI=0 \

@@ -2,4 +2,4 @@
 # from a board's or variant's manifest:  include("<repo>/bindings/micropython/manifest.py")
 # (paths here are relative to this file).
 include("$(MPY_DIR)/extmod/asyncio")
-package("viperhttp", base_path="../../python")
+include("manifest_package.py")

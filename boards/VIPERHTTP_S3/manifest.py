@@ -1,3 +1,3 @@
 # The esp32 port's usual frozen modules (asyncio among them) plus ViperHTTP's package.
 include("$(PORT_DIR)/boards/manifest.py")
-package("viperhttp", base_path="../../python")
+include("../../bindings/micropython/manifest_package.py")

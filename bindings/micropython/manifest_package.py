@@ -1,0 +1,22 @@
+# The viperhttp package as frozen into firmware (included by manifest.py here and by the
+# board's manifest).  The CPython-only introspection module and the test client (tests import
+# it from the source tree) are left out, to save flash.  Paths are relative to this file.
+package(
+    "viperhttp",
+    files=[
+        "__init__.py",
+        "_compat.py",
+        "_urlencoding.py",
+        "applications.py",
+        "background.py",
+        "dependencies.py",
+        "exceptions.py",
+        "params.py",
+        "requests.py",
+        "responses.py",
+        "routing.py",
+        "server.py",
+        "status.py",
+    ],
+    base_path="../../python",
+)
