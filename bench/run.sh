@@ -5,17 +5,21 @@
 # throughput    engine demo vs nginx (1 worker) under wrk, per scenario: median req/s, p99, ratio
 # alloc         engine heap allocations per request (valgrind), engine counters, idle-connection memory
 # parser        bench/parser_instructions.sh (callgrind instructions per request vs http-parser)
-# python        the Python runtime (bench/apps/viper_app.py) vs FastAPI on uvicorn (bench/apps/
-#               fastapi_app.py) and the engine-only demo route, under wrk as in throughput
+# python        the Python runtime (bench/apps/viper_app.py) on CPython and on the MicroPython
+#               unix port vs FastAPI on uvicorn (bench/apps/fastapi_app.py) and the engine-only
+#               demo route, under wrk as in throughput
 # python-idle   CPU time and wake-ups of the idle Python runtime (and of uvicorn, the demo)
 # python-alloc  heap allocations per request of the engine thread in the Python runtime
 #               (valgrind --tool=dhat, split by call stack)
+# wakeup        bench/wakeup.py: idle CPU and wake-up round-trip percentiles of the Python
+#               runtime on CPython and on the MicroPython unix port
 # syscalls      (not in "all") strace -c -f on each server during a short wrk run: syscalls/request
-# all           throughput alloc parser python python-idle python-alloc
+# all           throughput alloc parser python python-idle wakeup python-alloc
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000 IDLE_SECONDS=10
 #   IDLE_CONNS=10 PYALLOC_N1=2000 PYALLOC_N2=12000
+#   MPY_OPTS="" (options of the MicroPython binary in python, e.g. "-X heapsize=16M")
 #   BENCH_RESULTS=DIR (keep raw wrk/valgrind outputs there; default: a temp dir, removed)
 # Only 127.0.0.1 is loaded; every step is bounded in time; every process started is stopped on
 # exit.  The numbers are only meaningful on a quiet machine: the load average is printed.
@@ -23,9 +27,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|syscalls|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|syscalls|all"
 case "$MODE" in
-  throughput | alloc | parser | python | python-idle | python-alloc | syscalls | all) ;;
+  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | syscalls | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
@@ -58,6 +62,12 @@ DEMO_ARGS=(--host "$HOST" --max-connections 256 --quiet)
 APPS="$ROOT/bench/apps"
 # The Python runtime: the release extension and the package from the source tree.
 PY_ENV=(env "PYTHONPATH=$ROOT/build/release/python:$ROOT/python")
+# The MicroPython unix port with the _viperhttp module (scripts/micropython.sh builds it): the
+# package from the source tree, then the frozen modules (asyncio).
+MPY_BIN="$ROOT/build/micropython/micropython"
+MPY_ENV=(env "MICROPYPATH=$ROOT/python:.frozen")
+read -r -a MPY_OPTS <<<"${MPY_OPTS:-}"
+MPY_OK=0 # set by build_micropython
 
 exec 3>&2 # the original stderr, for messages given while stderr is redirected
 die() {
@@ -295,7 +305,7 @@ check_scenarios() {
       read -r code hdr body <<<"$out"
       [[ $code == "${SCENARIO_STATUS[$sc]}" ]] ||
         die "$sv answered $code to $url (expected ${SCENARIO_STATUS[$sc]})"
-      printf '   %-13s %-7s %s -> %s, %s header + %s body bytes\n' "$sc" "$sv" "${SCENARIO_PATH[$sc.$sv]}" "$code" "$hdr" "$body"
+      printf '   %-13s %-9s %s -> %s, %s header + %s body bytes\n' "$sc" "$sv" "${SCENARIO_PATH[$sc.$sv]}" "$code" "$hdr" "$body"
       sizes+=("\"$sc.$sv\": \"$hdr+$body\"")
     done
   done
@@ -364,7 +374,7 @@ run_suite() {
         # total ticks, ticks per second, user-space ticks
         echo "$((u1 + s1 - u0 - s0)) $(getconf CLK_TCK) $((u1 - u0))" >"$res/$sc.$sv.$run.cpu"
         kill -0 "${SERVER_PID[$sv]}" 2>/dev/null || die "$sv exited during the run"
-        printf '   run %d/%d  %-13s %-7s %10s req/s  server CPU %5.1f s  load %s\n' "$run" "$RUNS" \
+        printf '   run %d/%d  %-13s %-9s %10s req/s  server CPU %5.1f s  load %s\n' "$run" "$RUNS" \
           "$sc" "$sv" "$(sed -n 's/^Requests\/sec:[[:space:]]*//p' "$res/$sc.$sv.$run.wrk")" \
           "$(awk '{print $1 / $2}' "$res/$sc.$sv.$run.cpu")" "$(cut -d' ' -f1 /proc/loadavg)"
       done
@@ -400,12 +410,21 @@ check_python_deps() {
     die "cannot import _viperhttp/viperhttp from build/release/python:python"
 }
 
-# start_viper NAME TIMEOUT [WRAPPER...]: starts bench/apps/viper_app.py on a free port (port 0)
-# and waits for its "ViperHTTP running on http://HOST:PORT" line; sets VIPER_PID, VIPER_PORT.
+# start_viper NAME TIMEOUT [WRAPPER...]: starts bench/apps/viper_app.py on CPython on a free port
+# (port 0) and waits for its "ViperHTTP running on http://HOST:PORT" line; sets VIPER_PID,
+# VIPER_PORT.
 start_viper() {
+  local name=$1 secs=$2
+  shift 2
+  start_viper_cmd "$name" "$secs" "${PY_ENV[@]}" "$@" $PY
+}
+
+# start_viper_cmd NAME TIMEOUT CMD...: the same with any interpreter command line: runs
+# CMD bench/apps/viper_app.py 0.
+start_viper_cmd() {
   local name=$1 secs=$2 i
   shift 2
-  launch "$name" "${PY_ENV[@]}" "$@" $PY "$APPS/viper_app.py" 0
+  launch "$name" "$@" "$APPS/viper_app.py" 0
   VIPER_PID=$LAST_PID
   VIPER_PORT=""
   for ((i = 0; i < secs * 10; i++)); do
@@ -428,6 +447,32 @@ start_server_viper() {
   SERVER_PID[viper]=$VIPER_PID
 }
 
+# The same app on the MicroPython unix port (the same pinning; MPY_OPTS, e.g. a heap size).
+start_server_viper-mpy() {
+  start_viper_cmd viper-mpy 30 "${MPY_ENV[@]}" taskset -c "$SERVER_CPU" "$MPY_BIN" \
+    "${MPY_OPTS[@]+"${MPY_OPTS[@]}"}"
+  SERVER_URL[viper-mpy]="http://$HOST:$VIPER_PORT"
+  SERVER_PID[viper-mpy]=$VIPER_PID
+}
+
+# build_micropython: scripts/micropython.sh (the first time it fetches Debian's micropython
+# source package and builds the unix port, about a minute; afterwards make rebuilds what
+# changed).  Sets MPY_OK=1, or prints why the MicroPython figures are skipped.
+build_micropython() {
+  MPY_OK=0
+  log "building the MicroPython unix port with _viperhttp (scripts/micropython.sh)"
+  if ! timeout 900 "$ROOT/scripts/micropython.sh" >"$TMP/micropython-build.log" 2>&1; then
+    tail -15 "$TMP/micropython-build.log" | sed 's/^/   | /'
+    echo "   scripts/micropython.sh failed: the ViperHTTP (MicroPython) figures are skipped"
+    return 1
+  fi
+  if [[ ! -x $MPY_BIN ]]; then
+    echo "   $MPY_BIN missing after scripts/micropython.sh: the ViperHTTP (MicroPython) figures are skipped"
+    return 1
+  fi
+  MPY_OK=1
+}
+
 start_server_fastapi() {
   local port
   port=$(free_port)
@@ -445,6 +490,7 @@ start_server_fastapi() {
 # The Python suite replaces the throughput suite's servers and scenarios.
 use_python_suite() {
   SERVERS=(engine viper fastapi)
+  ((MPY_OK)) && SERVERS=(engine viper viper-mpy fastapi)
   REFERENCE=fastapi
   SCENARIOS=(a-hello a-hello-async b-items)
   SCENARIO_DESC=(
@@ -457,6 +503,8 @@ use_python_suite() {
     [a-hello.engine]=/hello [a-hello.viper]=/hello [a-hello.fastapi]=/hello
     [a-hello-async.viper]=/hello-async [a-hello-async.fastapi]=/hello-async
     [b-items.viper]='/items/42?q=x' [b-items.fastapi]='/items/42?q=x'
+    [a-hello.viper-mpy]=/hello [a-hello-async.viper-mpy]=/hello-async
+    [b-items.viper-mpy]='/items/42?q=x'
   )
   SCENARIO_REF=()
   TARGETS_JSON='{"a-hello": {"viper": 2.5}, "b-items": {"viper": 8.0}}'
@@ -464,39 +512,90 @@ use_python_suite() {
     {"label": "Python route / engine-only route", "num": ["a-hello", "viper"], "den": ["a-hello", "engine"], "target": 0.5},
     {"label": "async Python route / engine-only route", "num": ["a-hello-async", "viper"], "den": ["a-hello", "engine"]},
     {"label": "ViperHTTP async def / def", "num": ["a-hello-async", "viper"], "den": ["a-hello", "viper"]},
-    {"label": "FastAPI async def / def", "num": ["a-hello-async", "fastapi"], "den": ["a-hello", "fastapi"]}]'
+    {"label": "FastAPI async def / def", "num": ["a-hello-async", "fastapi"], "den": ["a-hello", "fastapi"]},
+    {"label": "ViperHTTP MicroPython / CPython (a, def)", "num": ["a-hello", "viper-mpy"], "den": ["a-hello", "viper"]},
+    {"label": "ViperHTTP MicroPython / CPython (a, async def)", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello-async", "viper"]},
+    {"label": "ViperHTTP MicroPython / CPython (b)", "num": ["b-items", "viper-mpy"], "den": ["b-items", "viper"]},
+    {"label": "MicroPython route / engine-only route", "num": ["a-hello", "viper-mpy"], "den": ["a-hello", "engine"]},
+    {"label": "ViperHTTP MicroPython async def / def", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello", "viper-mpy"]}]'
   SERVER_WORKERS=()
   SUITE_HOOK=python_suite_counters
 }
 
-# The ViperHTTP app's counters after the runs: how the bridge batched the requests.
+# The ViperHTTP apps' counters after the runs: how the bridge batched the requests.
 python_suite_counters() {
-  curl -s --max-time 5 "${SERVER_URL[viper]}/stats" >"$TMP/viper-stats.json" || return 0
-  $PY - "$TMP/viper-stats.json" <<'EOF' || true
+  local sv
+  for sv in viper viper-mpy; do
+    [[ -n ${SERVER_URL[$sv]:-} ]] || continue
+    curl -s --max-time 5 "${SERVER_URL[$sv]}/stats" >"$TMP/$sv-stats.json" || continue
+    $PY - "$TMP/$sv-stats.json" "$sv" <<'EOF' || true
 import json, sys
 d = json.load(open(sys.argv[1]))
 b, p = d["bridge"], d["python"]
 req = b["requests_queued"]
-print("   ViperHTTP counters over all runs: %d requests queued to Python, %d interpreter wake-ups "
+print("   %s counters over all runs: %d requests queued to Python, %d interpreter wake-ups "
       "(%.1f requests per wake-up), %d engine wake-ups (%.1f responses per wake-up), %d answered "
       "503 (queue full), %d engine loop wake-ups"
-      % (req, b["interpreter_wakeups"], req / max(b["interpreter_wakeups"], 1),
+      % (sys.argv[2], req, b["interpreter_wakeups"], req / max(b["interpreter_wakeups"], 1),
          b["engine_wakeups"], b["responses_applied"] / max(b["engine_wakeups"], 1),
          b["queue_full_503"], d["loop_wakeups"]))
-print("   Python side: " + ", ".join("%s %s" % kv for kv in p.items()))
+print("   Python side: " + ", ".join("%s %s" % kv for kv in sorted(p.items())))
 EOF
+  done
 }
 
 mode_python() {
   check_python_deps
+  build_micropython || true # without it: the table without the MicroPython column
   use_python_suite
   echo "   viper: $PY bench/apps/viper_app.py (ViperHTTP Python runtime: engine thread + interpreter"
   echo "          thread, both on CPU $SERVER_CPU; max_connections=256, access_log=False)"
+  if ((MPY_OK)); then
+    echo "   viper-mpy: ViperHTTP (MicroPython), the same app on the MicroPython unix port, pinned the same:"
+    echo "          MICROPYPATH=python:.frozen build/micropython/micropython ${MPY_OPTS[*]:-(default GC heap: 2 MB)} bench/apps/viper_app.py"
+  else
+    echo "   viper-mpy: ViperHTTP (MicroPython): skipped (the MicroPython build failed, see above)"
+  fi
   echo "   fastapi: uvicorn fastapi_app:app --loop uvloop --http httptools --no-access-log (1 worker)"
   echo "   engine: the demo's engine-only /hello (no Python), as in throughput"
   run_suite python FastAPI
   echo "note: FastAPI runs a \"def\" handler in its thread pool, an \"async def\" one on the event loop."
   echo "      Targets: ViperHTTP >= 2.5x FastAPI in (a), >= 8x in (b); Python route >= 0.5x the engine-only route."
+  if ((MPY_OK)); then
+    echo "      viper-mpy: its ratio column is vs FastAPI; the MicroPython / CPython ratios are under the table."
+  fi
+}
+
+# Idle CPU and wake-up round trips of the Python runtime on CPython and on the MicroPython unix
+# port: bench/wakeup.py (it starts bench/apps/wakeup_app.py on each interpreter itself).
+mode_wakeup() {
+  log "wakeup: idle CPU over ${IDLE_SECONDS}s and wake-up round trips (bench/wakeup.py), CPython and MicroPython"
+  "${PY_ENV[@]}" $PY -c 'import _viperhttp, viperhttp' 2>/dev/null ||
+    die "cannot import _viperhttp/viperhttp from build/release/python:python"
+  build_micropython || true
+  machine_info
+  echo "   bench/apps/wakeup_app.py (GET /ping -> \"pong\" at once) on each interpreter, not pinned:"
+  echo "   idle CPU = utime + stime of all threads (/proc/PID/stat) over ${IDLE_SECONDS}s with no traffic, 2 s"
+  echo "   after 50 warm-up requests; then 2,000 requests one at a time on one keep-alive connection:"
+  echo "   round trip = send to end of the response (a timer-driven bridge would cluster at its period)"
+  local mpy=$MPY_BIN
+  ((MPY_OK)) || mpy="$TMP/micropython-not-built"
+  timeout 300 $PY "$ROOT/bench/wakeup.py" --cpython "$ROOT/build/release/python:$ROOT/python" \
+    --micropython "$mpy" --idle-seconds "$IDLE_SECONDS" >"$TMP/wakeup.txt" ||
+    die "bench/wakeup.py failed: $(cat "$TMP/wakeup.txt")"
+  sed 's/^/   /' "$TMP/wakeup.txt"
+  $PY - "$TMP/wakeup.txt" "$IDLE_SECONDS" <<'EOF'
+import re, sys
+rows = re.findall(r"^(\S+)\s+idle CPU\s+([\d.]+)%.*?> 1 ms:\s+([\d.]+)%",
+                  open(sys.argv[1]).read(), re.M)
+if rows:
+    ok = all(float(cpu) < 1.0 for _, cpu, _ in rows)
+    print("target: idle CPU < 1%% over %s s: %s (%s)" % (sys.argv[2], "met" if ok else "NOT met",
+          ", ".join("%s %s%%" % (n, c) for n, c, _ in rows)))
+    print("round trips above 1 ms: " + ", ".join("%s %s%%" % (n, o) for n, _, o in rows)
+          + " (a bridge polled on a timer would add up to its period to every round trip)")
+EOF
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # Idle CPU: the Python runtime (and, for comparison, uvicorn and the engine demo) started, left
@@ -762,7 +861,7 @@ EOF
 scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
-  python | python-idle | python-alloc | all) build_demo _viperhttp ;;
+  python | python-idle | python-alloc | wakeup | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
@@ -771,6 +870,7 @@ case "$MODE" in
   python) mode_python ;;
   python-idle) mode_python_idle ;;
   python-alloc) mode_python_alloc ;;
+  wakeup) mode_wakeup ;;
   syscalls) mode_syscalls ;;
   all)
     mode_throughput
@@ -782,6 +882,8 @@ case "$MODE" in
     mode_python
     echo
     mode_python_idle
+    echo
+    mode_wakeup
     echo
     mode_python_alloc
     exit "${status:-0}"

@@ -2,16 +2,24 @@
 handlers, only the imports, the path converter and the annotations differ.
 
     PYTHONPATH=build/release/python:python /usr/bin/python3 bench/apps/viper_app.py [PORT]
+    MICROPYPATH=python:.frozen build/micropython/micropython bench/apps/viper_app.py [PORT]
+
+It runs unchanged on CPython and on the MicroPython unix port (scripts/micropython.sh): it
+imports sys, viperhttp and common.py, and os.path only where it exists (CPython).
 
 PORT 0 (the default) picks a free port; the server prints
 "INFO:     ViperHTTP running on http://127.0.0.1:PORT (Press CTRL+C to quit)" on stderr and
 stops gracefully on SIGTERM.  Runs with max_connections=256 and no access log.
 """
 
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    from os.path import abspath, dirname
+except ImportError:  # MicroPython: no os.path; sys.path[0] is the script's directory already
+    pass
+else:
+    sys.path.insert(0, dirname(abspath(__file__)))
 
 from common import get_db, get_item  # noqa: E402
 from viperhttp import ViperHTTP, server_stats  # noqa: E402
