@@ -1,8 +1,8 @@
 """Handler helpers shared by the two benchmark apps, so both frameworks run the same code.
 
-Scenario (b) calls two chained helpers per request, ``get_db()`` then ``get_item(db, id)``.
-They are plain calls for now; once ViperHTTP has ``Depends`` (SPEC §3.3) the scenario becomes
-``db=Depends(get_db)`` in both apps (see bench/README.md).
+Scenario (b) resolves two chained dependencies per request in both frameworks:
+``item=Depends(item_dependency)``, which itself takes ``db=Depends(get_db)`` and the path's
+``item_id``, then calls ``get_item(db, item_id)``.
 """
 
 ITEMS = {i: {"name": "item %d" % i, "price": i * 10} for i in range(1, 101)}

@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import get_db, get_item  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
+from fastapi import Depends, FastAPI  # noqa: E402
 
 app = FastAPI()
 
@@ -29,9 +29,11 @@ async def hello_async():
     return {"message": "hello"}
 
 
-# later: db=Depends(get_db)
+# (b) a path parameter, an optional query parameter and two chained dependencies.
+def item_dependency(item_id: int, db=Depends(get_db)):
+    return get_item(db, item_id)
+
+
 @app.get("/items/{item_id}")
-def read_item(item_id: int, q: str | None = None):
-    db = get_db()
-    item = get_item(db, item_id)
+def read_item(item_id: int, q: str | None = None, item=Depends(item_dependency)):
     return {"item_id": item_id, "q": q, "name": item["name"], "price": item["price"]}

@@ -22,7 +22,7 @@ else:
     sys.path.insert(0, dirname(abspath(__file__)))
 
 from common import get_db, get_item  # noqa: E402
-from viperhttp import ViperHTTP, server_stats  # noqa: E402
+from viperhttp import Depends, ViperHTTP, server_stats  # noqa: E402
 
 app = ViperHTTP()
 
@@ -39,12 +39,13 @@ async def hello_async():
     return {"message": "hello"}
 
 
-# (b) a path parameter, an optional query parameter and two chained helper calls
-# (later: db=Depends(get_db)).
+# (b) a path parameter, an optional query parameter and two chained dependencies.
+def item_dependency(item_id, db=Depends(get_db)):
+    return get_item(db, item_id)
+
+
 @app.get("/items/{item_id:int}")
-def read_item(item_id, q=None):
-    db = get_db()
-    item = get_item(db, item_id)
+def read_item(item_id, q=None, item=Depends(item_dependency)):
     return {"item_id": item_id, "q": q, "name": item["name"], "price": item["price"]}
 
 
