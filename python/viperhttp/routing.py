@@ -9,7 +9,7 @@ already converted by the engine's router (``{id:int}`` gives an ``int``).
 from . import _compat
 from ._compat import EMPTY
 from .exceptions import RequestValidationError
-from .params import Param
+from .params import Param, convert, error
 
 _CONVERTERS = ("str", "int", "float", "path")
 
@@ -24,41 +24,6 @@ def path_param_names(pattern):
                 raise ValueError("unknown path converter {!r} in {!r}".format(conv, pattern))
             names.append(name)
     return names
-
-
-_TRUE = ("1", "true", "on", "yes")
-_FALSE = ("0", "false", "off", "no")
-
-
-def _error(kind, loc, msg, value):
-    return {"type": kind, "loc": loc, "msg": msg, "input": value}
-
-
-def convert_scalar(kind, raw, loc):
-    """Converts a query/header string to ``kind``; returns (value, error_or_None)."""
-    if kind is str:
-        return raw, None
-    if kind is int:
-        try:
-            return int(raw), None
-        except ValueError:
-            return None, _error("int_parsing", loc, "Input should be a valid integer, unable to "
-                                "parse string as an integer", raw)
-    if kind is float:
-        try:
-            return float(raw), None
-        except ValueError:
-            return None, _error("float_parsing", loc, "Input should be a valid number, unable to "
-                                "parse string as a number", raw)
-    if kind is bool:
-        low = raw.lower()
-        if low in _TRUE:
-            return True, None
-        if low in _FALSE:
-            return False, None
-        return None, _error("bool_parsing", loc, "Input should be a valid boolean, unable to "
-                            "interpret input", raw)
-    return raw, None
 
 
 # Parameter sources in a plan.
@@ -159,11 +124,11 @@ class Route:
                 if raw is None:
                     if extra is EMPTY:
                         errors = errors or []
-                        errors.append(_error("missing", ["query", name], "Field required", None))
+                        errors.append(error("missing", ["query", name], "Field required", None))
                     else:
                         kwargs[name] = extra
                     continue
-                value, err = convert_scalar(kind, raw, ["query", name])
+                value, err = convert(kind, raw, ["query", name])
                 if err is not None:
                     errors = errors or []
                     errors.append(err)
