@@ -13,6 +13,7 @@ package(
         "exceptions.py",
         "params.py",
         "requests.py",
+        "routers.py",
         "responses.py",
         "routing.py",
         "server.py",

@@ -23,13 +23,14 @@ from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
 from .responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
                         Response)
+from .routers import APIRouter, Router
 from .server import server_stats
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
+    "APIRouter", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "FastAPI", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
-    "RedirectResponse", "Request", "RequestValidationError", "Response", "ViperHTTP",
+    "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
     "server_stats", "status",
 ]

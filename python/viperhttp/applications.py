@@ -80,6 +80,17 @@ class ViperHTTP:
     def options(self, path, **options):
         return self.api_route(path, ["OPTIONS"], **options)
 
+    def include_router(self, router, prefix="", tags=None, dependencies=None):
+        """Registers ``router``'s routes under ``prefix`` with ``tags`` and ``dependencies``
+        (run after the app's, before the router's and the route's)."""
+        from .routers import included_routes
+
+        for path, endpoint, methods, options in included_routes(router, prefix, tags,
+                                                                 dependencies):
+            if not options.get("dependencies"):
+                options.pop("dependencies", None)
+            self.add_api_route(path, endpoint, methods, **options)
+
     # --- turning results and errors into responses -------------------------------------------
 
     def make_response(self, route, value):
