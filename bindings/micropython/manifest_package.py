@@ -10,6 +10,7 @@ package(
         "applications.py",
         "background.py",
         "dependencies.py",
+        "exception_handlers.py",
         "exceptions.py",
         "params.py",
         "requests.py",

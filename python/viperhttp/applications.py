@@ -24,7 +24,7 @@ class ViperHTTP:
     """
 
     def __init__(self, title="ViperHTTP", version="0.1.0", debug=False, redirect_slashes=True,
-                 description="", dependencies=None, **extra):
+                 description="", dependencies=None, lifespan=None, **extra):
         self.title = title
         self.version = version
         self.debug = debug
@@ -35,6 +35,14 @@ class ViperHTTP:
         self.routes = []
         self.state = State()
         self._server = None  # the running server, set by run()
+        # exception class (or HTTPException status code) -> (handler, is_async)
+        self.exception_handlers = {}
+        self._handler_cache = {}  # exception class -> (handler, is_async) or None
+        # lifespan(app) -> async context manager, entered before serving, left after
+        self.lifespan = lifespan
+        self.on_startup = []
+        self.on_shutdown = []
+        self._lifespan_cm = None
 
     # --- routes -------------------------------------------------------------------------------
 
@@ -91,6 +99,104 @@ class ViperHTTP:
                 options.pop("dependencies", None)
             self.add_api_route(path, endpoint, methods, **options)
 
+    # --- lifespan -----------------------------------------------------------------------------
+
+    def add_event_handler(self, event_type, fn):
+        """Runs ``fn()`` (``def`` or ``async def``) at ``"startup"`` or ``"shutdown"``."""
+        if event_type == "startup":
+            self.on_startup.append(fn)
+        elif event_type == "shutdown":
+            self.on_shutdown.append(fn)
+        else:
+            raise ValueError("event type must be 'startup' or 'shutdown': {!r}".format(
+                event_type))
+
+    def on_event(self, event_type):
+        if event_type not in ("startup", "shutdown"):
+            raise ValueError("event type must be 'startup' or 'shutdown': {!r}".format(
+                event_type))
+
+        def decorator(fn):
+            self.add_event_handler(event_type, fn)
+            return fn
+
+        return decorator
+
+    def has_lifespan(self):
+        return bool(self.lifespan is not None or self.on_startup or self.on_shutdown)
+
+    async def startup(self):
+        """Startup handlers in registration order, then ``lifespan(app).__aenter__()``."""
+        for fn in self.on_startup:
+            result = fn()
+            if _compat.is_coroutine_function(fn):
+                await result
+        if self.lifespan is not None:
+            cm = self.lifespan(self)
+            await cm.__aenter__()
+            self._lifespan_cm = cm
+
+    async def shutdown(self):
+        """``lifespan``'s ``__aexit__``, then the shutdown handlers in registration order.
+        Every step runs; the first exception is raised at the end."""
+        error = None
+        cm, self._lifespan_cm = self._lifespan_cm, None
+        if cm is not None:
+            try:
+                await cm.__aexit__(None, None, None)
+            except Exception as exc:
+                error = exc
+        for fn in self.on_shutdown:
+            try:
+                result = fn()
+                if _compat.is_coroutine_function(fn):
+                    await result
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+
+    # --- exception handlers -------------------------------------------------------------------
+
+    def add_exception_handler(self, exc_class_or_status_code, handler):
+        """``handler(request, exc)`` (``def`` or ``async def``) answers exceptions of that class
+        (and its subclasses), or ``HTTPException`` with that status code; it returns a
+        Response."""
+        key = exc_class_or_status_code
+        if not isinstance(key, int) and not (isinstance(key, type) and
+                                             issubclass(key, BaseException)):
+            raise TypeError("exception_handler needs an exception class or a status code")
+        self.exception_handlers[key] = (handler, _compat.is_coroutine_function(handler))
+        self._handler_cache = {}
+
+    def exception_handler(self, exc_class_or_status_code):
+        def decorator(fn):
+            self.add_exception_handler(exc_class_or_status_code, fn)
+            return fn
+
+        return decorator
+
+    def lookup_exception_handler(self, exc):
+        """(handler, is_async) registered for ``exc``, or None: by status code for an
+        ``HTTPException``, then along the class hierarchy, nearest class first."""
+        handlers = self.exception_handlers
+        if not handlers:
+            return None
+        if isinstance(exc, HTTPException) and exc.status_code in handlers:
+            return handlers[exc.status_code]
+        cls = type(exc)
+        try:
+            return self._handler_cache[cls]
+        except KeyError:
+            pass
+        found = None
+        for klass in _class_hierarchy(cls):
+            if klass in handlers:
+                found = handlers[klass]
+                break
+        self._handler_cache[cls] = found
+        return found
+
     # --- turning results and errors into responses -------------------------------------------
 
     def make_response(self, route, value):
@@ -136,6 +242,22 @@ class ViperHTTP:
         config = validate_options(host, port, options)
         server = Server(self, config)
         _compat.asyncio.run(server.serve())
+
+
+def _class_hierarchy(cls):
+    """``cls`` and its bases, nearest first: ``__mro__`` where there is one (CPython), else
+    ``__bases__`` breadth-first (MicroPython)."""
+    mro = getattr(cls, "__mro__", None)
+    if mro is not None:
+        return mro
+    out = [cls]
+    i = 0
+    while i < len(out):
+        for base in getattr(out[i], "__bases__", ()):
+            if base not in out:
+                out.append(base)
+        i += 1
+    return out
 
 
 FastAPI = ViperHTTP

@@ -128,6 +128,27 @@ class Response:
             mt = mt + "; charset=" + self.charset
         self._header_list.append(("content-type", mt))
 
+    def set_cookie(self, key, value="", max_age=None, expires=None, path="/", domain=None,
+                   secure=False, httponly=False, samesite="lax"):
+        """Adds a ``Set-Cookie`` header formatted exactly as Starlette's (one per call)::
+
+            response.set_cookie("session", "abc", max_age=3600, httponly=True)
+            # Set-Cookie: session=abc; HttpOnly; Max-Age=3600; Path=/; SameSite=lax
+
+        ``expires``: seconds from now (int), a string used as is, or an aware ``datetime``
+        (CPython).  ``samesite`` is ``"strict"``, ``"lax"``, ``"none"`` or None (else
+        ``ValueError``), as is a key that is not a legal cookie name.
+        """
+        self.headers.append("set-cookie", format_cookie(
+            key, value, max_age, expires, path, domain, secure, httponly, samesite))
+
+    def delete_cookie(self, key, path="/", domain=None, secure=False, httponly=False,
+                      samesite="lax"):
+        """Expires the cookie ``key`` now (``Max-Age=0``); path and domain must match the
+        ones it was set with."""
+        self.set_cookie(key, max_age=0, expires=0, path=path, domain=domain, secure=secure,
+                        httponly=httponly, samesite=samesite)
+
     def encode_headers(self):
         """The header lines the engine sends after its own (``name: value\\r\\n`` each)."""
         lines = []
@@ -135,6 +156,84 @@ class Response:
             if k.lower() not in _ENGINE_HEADERS:
                 lines.append(k + ": " + v + "\r\n")
         return _compat.header_bytes("".join(lines)) if lines else b""
+
+
+# --- Set-Cookie, as http.cookies.SimpleCookie formats it (Starlette uses that) -------------------
+
+_COOKIE_LEGAL = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                 "!#$%&'*+-.^_`|~:")
+_COOKIE_UNESCAPED = _COOKIE_LEGAL + " ()/<=>?@[]{}"
+_COOKIE_RESERVED = ("expires", "path", "comment", "domain", "max-age", "secure", "httponly",
+                    "version", "samesite")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = (None, "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+           "Dec")
+
+
+def _cookie_quote(value):
+    if value and all(c in _COOKIE_LEGAL for c in value):
+        return value
+    out = ['"']
+    for c in value:
+        if c == '"':
+            out.append('\\"')
+        elif c == "\\":
+            out.append("\\\\")
+        elif ord(c) < 256 and c not in _COOKIE_UNESCAPED:
+            out.append("\\%03o" % ord(c))
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def _http_date(t):
+    # t: (year, month, day, hour, minute, second, weekday, ...), weekday 0 = Monday
+    return "%s, %02d %3s %4d %02d:%02d:%02d GMT" % (_WEEKDAYS[t[6]], t[2], _MONTHS[t[1]], t[0],
+                                                    t[3], t[4], t[5])
+
+
+def format_cookie(key, value="", max_age=None, expires=None, path="/", domain=None,
+                  secure=False, httponly=False, samesite="lax"):
+    """The value of a ``Set-Cookie`` header (Starlette's ``Response.set_cookie``)."""
+    import time
+
+    key = str(key)
+    if not key or not all(c in _COOKIE_LEGAL for c in key) or key.lower() in _COOKIE_RESERVED:
+        raise ValueError("illegal cookie name {!r}".format(key))
+    value = str(value)
+    attrs = []  # (sort key, text), sorted by attribute name as SimpleCookie does
+    if max_age is not None and max_age != "":
+        attrs.append(("max-age", "Max-Age=%d" % max_age if isinstance(max_age, int)
+                      else "Max-Age=" + str(max_age)))
+    if expires is not None and expires != "":
+        if isinstance(expires, int):
+            text = _http_date(time.gmtime(int(time.time()) + expires))
+        elif hasattr(expires, "utctimetuple"):  # datetime (Starlette: format_datetime)
+            if getattr(expires, "tzinfo", None) is None:
+                raise ValueError("expires must be an aware datetime (UTC)")
+            text = _http_date(tuple(expires.utctimetuple())[:6] + (expires.weekday(),))
+        else:
+            text = str(expires)
+        attrs.append(("expires", "expires=" + text))
+    if path is not None and path != "":
+        attrs.append(("path", "Path=" + str(path)))
+    if domain is not None and domain != "":
+        attrs.append(("domain", "Domain=" + str(domain)))
+    if secure:
+        attrs.append(("secure", "Secure"))
+    if httponly:
+        attrs.append(("httponly", "HttpOnly"))
+    if samesite is not None:
+        if str(samesite).lower() not in ("strict", "lax", "none"):
+            raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
+        attrs.append(("samesite", "SameSite=" + str(samesite)))
+    attrs.sort()
+    out = key + "=" + _cookie_quote(value)
+    for _, text in attrs:
+        out += "; " + text
+    _check_header("set-cookie", out)
+    return out
 
 
 class JSONResponse(Response):

@@ -102,6 +102,13 @@ def validate_options(host, port, options):
     return engine, py
 
 
+class _Pending:
+    """The coroutine of an ``async def`` exception handler, still to be awaited."""
+
+    def __init__(self, coro):
+        self.coro = coro
+
+
 class Server:
     def __init__(self, app, config):
         import _viperhttp
@@ -135,6 +142,17 @@ class Server:
         _current = self
         self.app._server = self
         self.stopped = asyncio.Event()
+        lifespan = self.app.has_lifespan()
+        if lifespan:
+            self._log("info", "Waiting for application startup.")
+            try:
+                await self.app.startup()
+            except BaseException:
+                self.app._server = None
+                _current = None
+                self._log("error", "Application startup failed. Exiting.")
+                raise
+            self._log("info", "Application startup complete.")
         self.port = self.engine.start()
         _compat.install_stop_signals(self.engine, self.request_stop)
         self._log("info", "ViperHTTP running on http://{}:{} (Press CTRL+C to quit)".format(
@@ -145,6 +163,14 @@ class Server:
             for task in list(self.tasks.values()):
                 task.cancel()
             self.engine.join()
+            if lifespan:
+                self._log("info", "Waiting for application shutdown.")
+                try:
+                    await self.app.shutdown()
+                    self._log("info", "Application shutdown complete.")
+                except Exception as exc:
+                    _compat.print_exception(exc)
+                    self._log("error", "Application shutdown failed.")
             self.app._server = None
             _current = None
             self._log("info", "Finished server process")
@@ -206,6 +232,9 @@ class Server:
         except Exception as exc:
             response = self._error(request, exc)
         self.stats["sync"] += 1
+        if type(response) is _Pending:
+            self._start_pending(token, request, response)
+            return
         self._send(token, request, response)
 
     def _handle_dependant(self, token, request, route):
@@ -221,7 +250,10 @@ class Server:
             error = exc
             response = self._error(request, exc)
         self.stats["sync"] += 1
-        self._send(token, request, response)
+        if type(response) is _Pending:
+            self._start_pending(token, request, response)
+        else:
+            self._send(token, request, response)
         ctx.close(error)
         if error is None and ctx.has_background():
             if ctx.background._async:
@@ -263,6 +295,8 @@ class Server:
         except Exception as exc:
             error = exc
             response = self._error(request, exc)
+        if type(response) is _Pending:
+            response = await self._await_error(response)
         self.tasks.pop(token, None)
         self._send(token, request, response)
         if ctx is not None:
@@ -282,18 +316,65 @@ class Server:
             self.stats["cancelled"] += 1
 
     def _error(self, request, exc):
+        """The response for ``exc``: from the app's exception handler for it (a ``_Pending``
+        when that handler is ``async def``: await ``_await_error``) or the default one."""
         from .exceptions import HTTPException, RequestValidationError
 
-        if not isinstance(exc, (HTTPException, RequestValidationError)):
-            self.stats["errors"] += 1
-            self._log("error", "Exception in handler for {} {}".format(request.method,
-                                                                        request._path))
-            _compat.print_exception(exc)
         try:
-            return self.app.error_response(request, exc)
-        except Exception as err:  # a failing error handler must not take the server down
-            _compat.print_exception(err)
-            return self.app.server_error(err)
+            found = self.app.lookup_exception_handler(exc)
+        except Exception as err:
+            return self._handler_failed(err)
+        if found is None:
+            if not isinstance(exc, (HTTPException, RequestValidationError)):
+                self.stats["errors"] += 1
+                self._log("error", "Exception in handler for {} {}".format(request.method,
+                                                                            request._path))
+                _compat.print_exception(exc)
+            try:
+                return self.app.error_response(request, exc)
+            except Exception as err:  # a failing error handler must not take the server down
+                return self._handler_failed(err)
+        handler, is_async = found
+        try:
+            result = handler(request, exc)
+        except Exception as err:
+            return self._handler_failed(err)
+        if is_async:
+            return _Pending(result)
+        return self._handler_result(result)
+
+    async def _await_error(self, pending):
+        try:
+            result = await pending.coro
+        except Exception as err:
+            return self._handler_failed(err)
+        return self._handler_result(result)
+
+    async def _send_pending(self, token, request, pending):
+        # A sync route whose exception handler is async: answered from a coroutine.
+        response = await self._await_error(pending)
+        self.tasks.pop(token, None)
+        self._send(token, request, response)
+
+    def _start_pending(self, token, request, pending):
+        done, task = _compat.start_inline(self._send_pending(token, request, pending))
+        if not done:
+            self.tasks[token] = task
+            self.stats["tasks_created"] += 1
+
+    def _handler_failed(self, err):
+        self.stats["errors"] += 1
+        self._log("error", "Exception in exception handler")
+        _compat.print_exception(err)
+        return self.app.server_error(err)
+
+    def _handler_result(self, result):
+        from .responses import Response
+
+        if isinstance(result, Response):
+            return result
+        return self._handler_failed(TypeError(
+            "exception handler returned {}, not a Response".format(type(result).__name__)))
 
     def _send(self, token, request, response):
         status = response.status_code
