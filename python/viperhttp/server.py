@@ -296,7 +296,13 @@ class Server:
             error = exc
             response = self._error(request, exc)
         if type(response) is _Pending:
-            response = await self._await_error(response)
+            try:
+                response = await self._await_error(response)
+            except asyncio.CancelledError as exc:  # client gone while the handler waited
+                self.tasks.pop(token, None)
+                if ctx is not None:
+                    ctx.close(exc)
+                raise
         self.tasks.pop(token, None)
         self._send(token, request, response)
         if ctx is not None:

@@ -160,7 +160,7 @@ def test_bad_registrations():
     assert out.stdout.decode().split() == ["TypeError"] * 3 + ["ValueError"]
 
 
-# --- lifespan ----------------------------------------------------------------------------------------
+# --- lifespan ------------------------------------------------------------------------------------
 
 def test_startup_ran_before_serving(app):
     assert get(app, "/state").json() == {"resource": "ready",
@@ -302,7 +302,7 @@ def test_asynccontextmanager_lifespan_cpython():
         "{'model': 'loaded', 'events': ['before']}", "['before', 'after']"]
 
 
-# --- cookies ------------------------------------------------------------------------------------------
+# --- cookies -------------------------------------------------------------------------------------
 
 def http_date_near(text, offset):
     """``text`` is an RFC 1123 GMT date within a few seconds of now + offset."""
