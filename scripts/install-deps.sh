@@ -4,7 +4,7 @@
 set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
-      dpkg-dev xz-utils libmbedtls-dev)
+      dpkg-dev xz-utils libmbedtls-dev python3-fastapi)
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools)
 case "${1:-test}" in
   build) want=("${build[@]}") ;;

@@ -31,6 +31,11 @@ step "Python API end-to-end tests (CPython, debug build)"
 VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
   $PY -m pytest -q -p no:cacheprovider tests/pyapi
 
+if [[ -d tests/parity ]]; then
+  step "FastAPI parity (the same apps under FastAPI's and ViperHTTP's TestClient)"
+  PYTHONPATH=build/debug/python:python $PY -m pytest -q -p no:cacheprovider tests/parity
+fi
+
 step "build: MicroPython unix port with _viperhttp (Debian's micropython source package)"
 scripts/micropython.sh
 
