@@ -92,8 +92,7 @@ REQUESTS = [
      "expect_difference": {
          "reason": "ViperHTTP answers HEAD for every GET route with the GET response's headers "
                    "and no body (SPEC, as Starlette's own routes); FastAPI's APIRoute answers 405",
-         "fastapi": {"status": 405, "body": '{"detail":"Method Not Allowed"}',
-                     "header:allow": ["GET"]},
-         "viperhttp": {"status": 200, "body": "", "header:allow": None}}},
+         "fastapi": {"status": 405, "header:allow": ["GET"]},
+         "viperhttp": {"status": 200, "header:allow": None}}},
     {"id": "trailing-slash-redirect", "method": "GET", "path": "/items/5/"},
 ]
