@@ -45,6 +45,8 @@ PYDANTIC1_TO_2 = {
     "value_error.any_str.max_length": "string_too_long",
     "value_error.str.regex": "string_pattern_mismatch",
     "value_error.jsondecode": "json_invalid",
+    "type_error.list": "list_type",
+    "type_error.dict": "dict_type",
 }
 # pydantic 1 ctx keys -> pydantic 2 ctx keys
 CTX1_TO_2 = {"limit_value": None, "pattern": "pattern"}
