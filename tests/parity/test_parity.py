@@ -48,8 +48,30 @@ PYDANTIC1_TO_2 = {
     "type_error.list": "list_type",
     "type_error.dict": "dict_type",
 }
-# pydantic 1 ctx keys -> pydantic 2 ctx keys
-CTX1_TO_2 = {"limit_value": None, "pattern": "pattern"}
+# pydantic 2's messages (what newer FastAPI sends), formatted with the error's ctx
+PYDANTIC2_MSG = {
+    "missing": "Field required",
+    "int_parsing": "Input should be a valid integer, unable to parse string as an integer",
+    "float_parsing": "Input should be a valid number, unable to parse string as a number",
+    "bool_parsing": "Input should be a valid boolean, unable to interpret input",
+    "greater_than_equal": "Input should be greater than or equal to {ge}",
+    "greater_than": "Input should be greater than {gt}",
+    "less_than_equal": "Input should be less than or equal to {le}",
+    "less_than": "Input should be less than {lt}",
+    "string_too_short": "String should have at least {min_length} character{s}",
+    "string_too_long": "String should have at most {max_length} character{s}",
+    "string_pattern_mismatch": "String should match pattern '{pattern}'",
+    "json_invalid": "JSON decode error",
+    "list_type": "Input should be a valid list",
+    "dict_type": "Input should be a valid dictionary",
+}
+
+
+def pydantic2_msg(error):
+    ctx = dict(error.get("ctx") or {})
+    n = ctx.get("min_length", ctx.get("max_length"))
+    ctx["s"] = "" if n == 1 else "s"
+    return PYDANTIC2_MSG[error["type"]].format(**ctx)
 
 
 def encode_request(req):
@@ -144,7 +166,7 @@ def assert_pydantic_wording(fa, vi):
     """The one difference of a 422: pydantic 1's ``type``/``msg``/``ctx`` (FastAPI 0.92)
     against pydantic 2's (ViperHTTP, as newer FastAPI): same status, same headers, same
     errors in the same order at the same ``loc``, types mapped one to one, ctx values equal,
-    and pydantic 2's ``input``."""
+    pydantic 2's messages and its ``input``."""
     assert fa["status"] == vi["status"] == 422
     assert {k: v for k, v in fa.items() if k.startswith("header:")} == \
         {k: v for k, v in vi.items() if k.startswith("header:")}
@@ -153,6 +175,7 @@ def assert_pydantic_wording(fa, vi):
     for e1, e2 in zip(fa_errors, vi_errors):
         assert PYDANTIC1_TO_2[e1["type"]] == e2["type"], (e1, e2)
         assert set(e2) - {"ctx"} == {"type", "loc", "msg", "input"}
+        assert e2["msg"] == pydantic2_msg(e2), e2
         if e2["type"] == "json_invalid":     # pydantic 1 adds doc/pos/lineno/colno
             assert e1["ctx"]["msg"] == e2["ctx"]["error"], (e1, e2)
             continue
