@@ -409,9 +409,16 @@ void Server::Impl::begin_drain() {
   }
   for (uint32_t i = 0; i < opt.max_connections; i++) {
     Conn& c = slots[i];
-    if (c.state == ConnState::Idle || c.state == ConnState::Linger ||
-        (c.state == ConnState::Head && c.in_len == 0)) {
+    if (c.state == ConnState::Linger) {
       close_conn(c);
+    } else if (c.state == ConnState::Idle || (c.state == ConnState::Head && c.in_len == 0)) {
+      // A request may already sit unread in the socket (sent just before the stop): read it
+      // and serve it (its response says Connection: close); close only what has nothing.
+      on_readable(c);
+      if ((c.state == ConnState::Idle || c.state == ConnState::Head) && c.in_len == 0 &&
+          !c.head_ready) {
+        close_conn(c);
+      }
     }
   }
 }
