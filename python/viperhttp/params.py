@@ -19,8 +19,9 @@ from ._compat import EMPTY
 
 QUERY, PATH, HEADER, COOKIE, BODY, FORM = "query", "path", "header", "cookie", "body", "form"
 
-_TRUE = ("1", "true", "on", "yes")
-_FALSE = ("0", "false", "off", "no")
+# As pydantic (FastAPI): these spellings, in any case.
+_TRUE = ("1", "true", "on", "yes", "t", "y")
+_FALSE = ("0", "false", "off", "no", "f", "n")
 
 
 def error(kind, loc, msg, value, ctx=None):

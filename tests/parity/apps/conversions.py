@@ -65,19 +65,16 @@ def make_app(fw):
 W = {"kind": "pydantic-wording",
      "reason": "422 type/msg/ctx: pydantic 1 in FastAPI 0.92, pydantic 2 (newer FastAPI) in ViperHTTP"}
 
-BOOL_BUG = pytest.mark.xfail(strict=True, reason=(
-    "bug: bool parameters reject t/y/f/n (any case), which pydantic 1 (FastAPI 0.92) and "
-    "pydantic 2 (newer FastAPI) both accept; ViperHTTP only knows 1/true/on/yes, 0/false/off/no"))
 BODY_TYPE_BUG = pytest.mark.xfail(strict=True, reason=(
     "bug: a Body parameter annotated list (or dict) accepts a JSON value of another type; "
     "FastAPI answers 422 (pydantic 2: list_type / dict_type at [\"body\"])"))
 
 REQUESTS = [
     {"id": "bool-true", "method": "GET", "path": "/bool?v=True"},
-    {"id": "bool-t", "method": "GET", "path": "/bool?v=t", "marks": BOOL_BUG},
-    {"id": "bool-y", "method": "GET", "path": "/bool?v=y", "marks": BOOL_BUG},
-    {"id": "bool-f", "method": "GET", "path": "/bool?v=f", "marks": BOOL_BUG},
-    {"id": "bool-n", "method": "GET", "path": "/bool?v=N", "marks": BOOL_BUG},
+    {"id": "bool-t", "method": "GET", "path": "/bool?v=t"},
+    {"id": "bool-y", "method": "GET", "path": "/bool?v=y"},
+    {"id": "bool-f", "method": "GET", "path": "/bool?v=f"},
+    {"id": "bool-n", "method": "GET", "path": "/bool?v=N"},
     {"id": "bool-1", "method": "GET", "path": "/bool?v=1"},
     {"id": "bool-empty-422", "method": "GET", "path": "/bool?v=", "expect_difference": W,
      "compare_headers": ["x-validation"]},
