@@ -50,7 +50,7 @@ TEST(SpscRing, CountersWrapAround) {
 TEST(PayloadRing, SkipsTheTailGapAndCountsIt) {
   PayloadRing p;
   ASSERT_TRUE(p.init(100));
-  uint64_t a, b, c;
+  uint64_t a = 0, b = 0, c = 0;
   ASSERT_NE(p.reserve(60, &a), nullptr);
   p.commit(a, 60);
   // 40 bytes remain at the end, 0 at the start: 50 does not fit anywhere yet.
@@ -67,7 +67,7 @@ TEST(PayloadRing, SkipsTheTailGapAndCountsIt) {
   p.commit(c, 50);
   // Used: 30 (b) + 10 (gap) + 50 (c) = 90; 11 bytes cannot fit, 10 cannot either (the 10
   // free bytes are split: none at the end after c, 10 before b... b still holds 60..90).
-  uint64_t d;
+  uint64_t d = 0;
   EXPECT_EQ(p.reserve(11, &d), nullptr);
   p.release(b, 30);
   p.release(c, 50);
@@ -85,7 +85,7 @@ TEST(PayloadRing, SkipsTheTailGapAndCountsIt) {
 TEST(PayloadRing, ShorterCommitThanReservation) {
   PayloadRing p;
   ASSERT_TRUE(p.init(64));
-  uint64_t a, b;
+  uint64_t a = 0, b = 0;
   ASSERT_NE(p.reserve(64, &a), nullptr);
   p.commit(a, 10);
   ASSERT_NE(p.reserve(54, &b), nullptr);
