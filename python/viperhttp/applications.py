@@ -4,12 +4,11 @@ from . import _compat
 from .exceptions import HTTPException, RequestValidationError
 from .requests import State
 from .responses import JSONResponse, Response
-from .routing import Route
+from .routing import HTTP_METHODS as _HTTP_METHODS
+from .routing import Route, RouteDecorators
 
-_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
-
-class ViperHTTP:
+class ViperHTTP(RouteDecorators):
     """The application::
 
         from viperhttp import ViperHTTP
@@ -59,34 +58,6 @@ class ViperHTTP:
         route = Route(path, endpoint, methods, **options)
         self.routes.append(route)
         return route
-
-    def api_route(self, path, methods=None, **options):
-        def decorator(fn):
-            self.add_api_route(path, fn, methods, **options)
-            return fn
-
-        return decorator
-
-    def get(self, path, **options):
-        return self.api_route(path, ["GET"], **options)
-
-    def post(self, path, **options):
-        return self.api_route(path, ["POST"], **options)
-
-    def put(self, path, **options):
-        return self.api_route(path, ["PUT"], **options)
-
-    def patch(self, path, **options):
-        return self.api_route(path, ["PATCH"], **options)
-
-    def delete(self, path, **options):
-        return self.api_route(path, ["DELETE"], **options)
-
-    def head(self, path, **options):
-        return self.api_route(path, ["HEAD"], **options)
-
-    def options(self, path, **options):
-        return self.api_route(path, ["OPTIONS"], **options)
 
     def include_router(self, router, prefix="", tags=None, dependencies=None):
         """Registers ``router``'s routes under ``prefix`` with ``tags`` and ``dependencies``

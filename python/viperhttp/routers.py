@@ -18,7 +18,8 @@ then router-level, then route-level, as FastAPI).  Routers nest::
     app.include_router(api, prefix="/v1")  # /v1/api/items/{item_id:int}
 """
 
-_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+from .routing import HTTP_METHODS as _HTTP_METHODS
+from .routing import RouteDecorators
 
 
 def _check_prefix(prefix):
@@ -40,7 +41,7 @@ class RouteSpec:
         self.options = options
 
 
-class Router:
+class Router(RouteDecorators):
     """A group of routes with a common ``prefix``, ``tags`` and ``dependencies``."""
 
     def __init__(self, prefix="", tags=None, dependencies=None):
@@ -62,34 +63,6 @@ class Router:
         spec = RouteSpec(full, endpoint, methods, options)
         self.routes.append(spec)
         return spec
-
-    def api_route(self, path, methods=None, **options):
-        def decorator(fn):
-            self.add_api_route(path, fn, methods, **options)
-            return fn
-
-        return decorator
-
-    def get(self, path, **options):
-        return self.api_route(path, ["GET"], **options)
-
-    def post(self, path, **options):
-        return self.api_route(path, ["POST"], **options)
-
-    def put(self, path, **options):
-        return self.api_route(path, ["PUT"], **options)
-
-    def patch(self, path, **options):
-        return self.api_route(path, ["PATCH"], **options)
-
-    def delete(self, path, **options):
-        return self.api_route(path, ["DELETE"], **options)
-
-    def head(self, path, **options):
-        return self.api_route(path, ["HEAD"], **options)
-
-    def options(self, path, **options):
-        return self.api_route(path, ["OPTIONS"], **options)
 
     def include_router(self, router, prefix="", tags=None, dependencies=None):
         """Copies ``router``'s routes into this one under ``prefix`` (then this router's)."""

@@ -12,6 +12,7 @@ from .exceptions import RequestValidationError
 from .params import Param, convert, error
 
 _CONVERTERS = ("str", "int", "float", "path")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
 def path_param_names(pattern):
@@ -51,6 +52,39 @@ def _needs_dependant(sig):
                 name in SPECIALS and name != "request"):
             return True
     return False
+
+
+class RouteDecorators:
+    """``api_route`` and the per-method decorators, shared by the app and ``Router``; both
+    provide ``add_api_route(path, endpoint, methods, **options)``."""
+
+    def api_route(self, path, methods=None, **options):
+        def decorator(fn):
+            self.add_api_route(path, fn, methods, **options)
+            return fn
+
+        return decorator
+
+    def get(self, path, **options):
+        return self.api_route(path, ["GET"], **options)
+
+    def post(self, path, **options):
+        return self.api_route(path, ["POST"], **options)
+
+    def put(self, path, **options):
+        return self.api_route(path, ["PUT"], **options)
+
+    def patch(self, path, **options):
+        return self.api_route(path, ["PATCH"], **options)
+
+    def delete(self, path, **options):
+        return self.api_route(path, ["DELETE"], **options)
+
+    def head(self, path, **options):
+        return self.api_route(path, ["HEAD"], **options)
+
+    def options(self, path, **options):
+        return self.api_route(path, ["OPTIONS"], **options)
 
 
 class Route:

@@ -1,9 +1,9 @@
 # CPython-only features behind test_params.py / test_depends.py: annotated handlers
 # (MicroPython drops annotations) and async generator dependencies (MicroPython has none).  Arguments are ``key=value`` options for app.run.
 import asyncio
-import json
 import sys
 
+from app_options import parse_options
 import viperhttp
 from viperhttp import Depends, Header, Query, ViperHTTP
 
@@ -67,17 +67,6 @@ def a_agen(a=Depends(agen_dep), s=Depends(sync_gen_dep), fail: bool = False):
     if fail:
         raise ValueError("handler failed")
     return {"a": a, "s": s}
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":

@@ -5,9 +5,9 @@
 # Written in the subset MicroPython shares with CPython (no f-strings, no annotations).
 # Arguments are ``key=value`` options for app.run.
 import asyncio
-import json
 import sys
 
+from app_options import parse_options
 import viperhttp
 from viperhttp import (BackgroundTasks, Body, Cookie, Depends, Form, Header, HTTPException,
                        JSONResponse, Path, Query, ViperHTTP)
@@ -391,17 +391,6 @@ def d_response_returned(response):
 def d_tasks_type(background_tasks):
     return {"type": type(background_tasks).__name__,
             "same": isinstance(background_tasks, BackgroundTasks)}
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":

@@ -8,25 +8,14 @@
 # fail-shutdown|none`` and ``events_file=PATH`` (where lifespan events are appended) are
 # taken out first.
 import asyncio
-import json
 import sys
 
+from app_options import parse_options
 import viperhttp
 from viperhttp import Depends, HTTPException, JSONResponse, PlainTextResponse, Query, ViperHTTP
 from viperhttp.exception_handlers import (http_exception_handler,
                                           request_validation_exception_handler)
 from viperhttp.exceptions import RequestValidationError
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 OPTIONS = parse_options(sys.argv[1:])

@@ -3,9 +3,9 @@
 #
 # Written in the subset MicroPython shares with CPython (no f-strings, no annotations).
 # Arguments are ``key=value`` options for app.run.
-import json
 import sys
 
+from app_options import parse_options
 import viperhttp
 from viperhttp import APIRouter, Depends, Header, HTTPException, Router, ViperHTTP
 
@@ -98,17 +98,6 @@ def secured_data():
 app.include_router(api, prefix="/v1", tags=["v1"], dependencies=[Depends(mark("include"))])
 app.include_router(items)  # the same router a second time, at its own prefix
 app.include_router(secured, dependencies=[Depends(guard)])
-
-
-def parse_options(argv):
-    options = {}
-    for arg in argv:
-        key, _, raw = arg.partition("=")
-        try:
-            options[key] = json.loads(raw)
-        except ValueError:
-            options[key] = raw
-    return options
 
 
 if __name__ == "__main__":
