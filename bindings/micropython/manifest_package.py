@@ -12,6 +12,7 @@ package(
         "dependencies.py",
         "exception_handlers.py",
         "exceptions.py",
+        "middleware.py",
         "params.py",
         "requests.py",
         "routers.py",

@@ -16,7 +16,7 @@ API, shared by CPython and MicroPython::
 
 from . import status
 from .applications import FastAPI, ViperHTTP
-from .background import BackgroundTasks
+from .background import BackgroundTask, BackgroundTasks
 from .dependencies import Depends
 from .exceptions import HTTPException, RequestValidationError
 from .params import Body, Cookie, Form, Header, Path, Query
@@ -29,7 +29,7 @@ from .server import server_stats
 __version__ = "0.1.0"
 
 __all__ = [
-    "APIRouter", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
+    "APIRouter", "BackgroundTask", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "FastAPI", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
     "server_stats", "status",

@@ -42,6 +42,8 @@ class ViperHTTP(RouteDecorators):
         self.on_startup = []
         self.on_shutdown = []
         self._lifespan_cm = None
+        # Python middleware instances, outermost first (FastAPI's order: last added first).
+        self.user_middleware = []
 
     # --- routes -------------------------------------------------------------------------------
 
@@ -69,6 +71,34 @@ class ViperHTTP(RouteDecorators):
             if not options.get("dependencies"):
                 options.pop("dependencies", None)
             self.add_api_route(path, endpoint, methods, **options)
+
+    # --- middleware ---------------------------------------------------------------------------
+
+    def add_middleware(self, middleware_class, **options):
+        """Adds ``middleware_class(app, **options)`` as the new outermost middleware: a
+        ``BaseHTTPMiddleware`` subclass (see viperhttp.middleware)."""
+        from .middleware import BaseHTTPMiddleware
+
+        if self._server is not None:
+            raise RuntimeError("cannot add middleware after the application has started")
+        if not (isinstance(middleware_class, type) and
+                issubclass(middleware_class, BaseHTTPMiddleware)):
+            raise TypeError("add_middleware needs a BaseHTTPMiddleware subclass "
+                            "(ASGI middleware is not supported): {!r}".format(middleware_class))
+        self.user_middleware.insert(0, middleware_class(self, **options))
+
+    def middleware(self, middleware_type):
+        """``@app.middleware("http")`` on ``async def mw(request, call_next)``."""
+        if middleware_type != "http":
+            raise ValueError("only 'http' middleware is supported: {!r}".format(middleware_type))
+
+        def decorator(fn):
+            from .middleware import BaseHTTPMiddleware
+
+            self.add_middleware(BaseHTTPMiddleware, dispatch=fn)
+            return fn
+
+        return decorator
 
     # --- lifespan -----------------------------------------------------------------------------
 

@@ -43,6 +43,15 @@ class BackgroundTasks:
                 _report(exc)
 
 
+class BackgroundTask(BackgroundTasks):
+    """One task, for ``Response(..., background=BackgroundTask(fn, *args, **kwargs))``: it runs
+    after that response has been handed to the engine."""
+
+    def __init__(self, func, *args, **kwargs):
+        BackgroundTasks.__init__(self)
+        self.add_task(func, *args, **kwargs)
+
+
 def _report(exc):
     import sys
 

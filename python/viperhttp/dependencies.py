@@ -147,12 +147,12 @@ def _param_entry(owner, name, default, annotation, path_names):
     key = spec.alias if spec is not None and spec.alias else name
     if source is HEADER and (spec.alias is None) and spec.convert_underscores:
         key = name.replace("_", "-")
+    loc = ["body" if source is FORM else source, key]  # as written (FastAPI: "X-Token")
     if source is HEADER:
-        key = key.lower()
+        key = key.lower()  # the request's header names are lower-case
     kind = value_kind(value_default, annotation, spec)
     required = value_default is EMPTY or value_default is ...
-    loc0 = "body" if source is FORM else source
-    return (name, source, key, None, kind, spec, value_default, required, [loc0, key])
+    return (name, source, key, None, kind, spec, value_default, required, loc)
 
 
 _plans = {}
@@ -326,6 +326,22 @@ def _fill(dep, ctx, kwargs):
 
 _NO_BODY = object()
 
+# A Body whose type is list or dict (from its default or, on CPython, its annotation) and a
+# JSON value of another type: pydantic 2's errors, as newer FastAPI.
+_TYPE_ERRORS = {
+    list: lambda loc, value: error("list_type", loc, "Input should be a valid list", value),
+    dict: lambda loc, value: error("dict_type", loc, "Input should be a valid dictionary", value),
+}
+
+
+def _fresh(default):
+    # a list or dict default is copied: a handler may change what it is given
+    if isinstance(default, list):
+        return list(default)
+    if isinstance(default, dict):
+        return dict(default)
+    return default
+
 
 def _fill_body(dep, ctx, kwargs):
     request = ctx.request
@@ -343,17 +359,19 @@ def _fill_body(dep, ctx, kwargs):
     for entry in dep.body:
         name, source, key, index, kind, spec, default, required, loc = entry
         if dep.body_whole:
-            value, loc = data, ["body"]
-            present = data is not _NO_BODY
+            value, loc = (None if data is _NO_BODY else data), ["body"]
         else:
-            present = isinstance(data, dict) and key in data
-            value = data[key] if present else None
-        if not present:
+            value = data.get(key) if isinstance(data, dict) else None
+        if value is None:  # as FastAPI: a JSON null is a missing value
             if required:
                 errors.append(error("missing", loc, "Field required", None))
             else:
-                kwargs[name] = default
+                kwargs[name] = _fresh(default)
             continue
+        if kind is list or kind is dict:
+            if not isinstance(value, kind):
+                errors.append(_TYPE_ERRORS[kind](loc, value))
+                continue
         if kind in (int, float, NUMBER) and (isinstance(value, bool) or not isinstance(value, (int, float))):
             value, err = convert(kind, value if isinstance(value, str) else str(value), loc)
             if err is not None:

@@ -131,11 +131,14 @@ NUMBER = "number"  # no type given, but numeric constraints: int if it parses, e
 
 
 def value_kind(default, annotation, spec=None):
-    """The type a value is converted to: int/float/bool/str/list/NUMBER."""
-    if annotation in (int, float, bool, str, list):
+    """The type a value is converted to: int/float/bool/str/list/dict/NUMBER (dict: only a
+    Body is checked against it; elsewhere the value stays a string)."""
+    if annotation in (int, float, bool, str, list, dict):
         return annotation
     if isinstance(default, list):
         return list
+    if isinstance(default, dict):
+        return dict
     if default is EMPTY or default is None or default is ...:
         if spec is not None and (spec.ge is not None or spec.gt is not None or
                                  spec.le is not None or spec.lt is not None):
@@ -153,12 +156,17 @@ def portability_warning(owner, name, annotation, default, spec=None):
     """CPython: warns at registration when an annotation sets a type that the default would
     not give — MicroPython drops annotations, so the app would behave
     differently there.  Says what to write instead."""
-    if annotation not in (int, float, bool, list):
+    if annotation not in (int, float, bool, list, dict):
         return
     if value_kind(default, EMPTY, spec) is annotation:
         return
+    declaration = type(spec).__name__.lstrip("_") if spec is not None else "Query"
     if annotation is list:
-        hint = "a list default such as Query([])"
+        hint = "a list default such as {}([])".format(declaration)
+    elif annotation is dict:
+        if spec is None or spec.source is not BODY:
+            return  # a dict is only checked for a Body
+        hint = "a dict default such as Body({})"
     else:
         hint = "a default of that type, e.g. {}={}".format(
             name, {int: "0", float: "0.0", bool: "False"}[annotation])

@@ -128,6 +128,12 @@ class Response:
             mt = mt + "; charset=" + self.charset
         self._header_list.append(("content-type", mt))
 
+    @property
+    def body_iterator(self):
+        """The body as an async iterator of one chunk, for middleware written for Starlette
+        (``async for chunk in response.body_iterator``)."""
+        return _BodyIterator(self.body)
+
     def set_cookie(self, key, value="", max_age=None, expires=None, path="/", domain=None,
                    secure=False, httponly=False, samesite="lax"):
         """Adds a ``Set-Cookie`` header formatted exactly as Starlette's (one per call)::
@@ -156,6 +162,20 @@ class Response:
             if k.lower() not in _ENGINE_HEADERS:
                 lines.append(k + ": " + v + "\r\n")
         return _compat.header_bytes("".join(lines)) if lines else b""
+
+
+class _BodyIterator:
+    def __init__(self, body):
+        self._body = body
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        body, self._body = self._body, None
+        if body is None:
+            raise StopAsyncIteration
+        return body
 
 
 # --- Set-Cookie, as http.cookies.SimpleCookie formats it (Starlette uses that) -------------------

@@ -14,7 +14,9 @@ import sys
 from . import _compat
 from ._compat import asyncio
 from ._urlencoding import quote_path
+from .middleware import chain
 from .requests import Request
+from .responses import Response
 from .status import phrase
 
 _current = None  # the running Server, for server_stats()
@@ -131,6 +133,8 @@ class Server:
         self._log_lines = []  # access log lines of the current batch, written at once
         self._in_wake = False
         self._stopping = False
+        # Python middleware, outermost first (viperhttp.middleware)
+        self.middleware = [m.dispatch_func for m in app.user_middleware]
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
                 self.engine.add_route(method, route.path, route_id)
@@ -215,8 +219,12 @@ class Server:
         route = self.app.routes[route_id]
         request = Request(self.app, method, path, query, headers, body, params, client, version,
                           route.path_names)
-        if route.is_async:
-            done, task = _compat.start_inline(self._run_async(token, request, route))
+        if route.is_async or self.middleware:
+            if self.middleware:
+                coro = self._run_middleware(token, request, route)
+            else:
+                coro = self._run_async(token, request, route)
+            done, task = _compat.start_inline(coro)
             if done:
                 self.stats["fast_path"] += 1
             else:
@@ -236,6 +244,8 @@ class Server:
             self._start_pending(token, request, response)
             return
         self._send(token, request, response)
+        if response.background is not None:
+            self._run_later(token, response.background)
 
     def _handle_dependant(self, token, request, route):
         # Sync handler and dependencies with a full plan (dependencies.py).
@@ -256,13 +266,20 @@ class Server:
             self._send(token, request, response)
         ctx.close(error)
         if error is None and ctx.has_background():
-            if ctx.background._async:
-                done, task = _compat.start_inline(self._run_background(token, ctx.background))
-                if not done:  # kept (and counted as in flight) until the tasks finish
-                    self.tasks[token] = task
-                    self.stats["tasks_created"] += 1
-            else:
-                ctx.background.run_sync()
+            self._run_later(token, ctx.background)
+        if type(response) is not _Pending and response.background is not None:
+            self._run_later(token, response.background)
+
+    def _run_later(self, token, background):
+        """Runs ``BackgroundTasks`` after the response went out: inline when every task is
+        plain, else as a task kept (and counted in flight) until they finish."""
+        if not background._async:
+            background.run_sync()
+            return
+        done, task = _compat.start_inline(self._run_background(token, background))
+        if not done:
+            self.tasks[token] = task
+            self.stats["tasks_created"] += 1
 
     async def _run_background(self, token, background):
         await background.run()
@@ -270,8 +287,58 @@ class Server:
 
     async def _run_async(self, token, request, route):
         # Started inline by _handle; becomes a task only if something really waits.
+        try:
+            response, ctx, error = await self._produce(request, route, False)
+        except asyncio.CancelledError:
+            self.tasks.pop(token, None)
+            raise
+        self.tasks.pop(token, None)
+        self._send(token, request, response)
+        if ctx is not None or response.background is not None:
+            await self._finish(ctx, error, response)
+            self.tasks.pop(token, None)
+
+    async def _run_middleware(self, token, request, route):
+        # The route wrapped by the app's Python middleware (viperhttp.middleware).
+        produced = []  # (response, ctx, error) of the route, if the chain reached it
+
+        async def run_route(req):
+            result = await self._produce(req, route, True)
+            produced.append(result)
+            return result[0]
+
+        try:
+            response = await chain(self.middleware, run_route)(request)
+            if not isinstance(response, Response):
+                raise TypeError("middleware returned {}, not a Response".format(
+                    type(response).__name__))
+        except asyncio.CancelledError as exc:
+            self.tasks.pop(token, None)
+            for _, ctx, _ in produced:
+                if ctx is not None:
+                    ctx.close(exc)
+            raise
+        except Exception as exc:
+            response = self._error(request, exc)
+            if type(response) is _Pending:
+                try:
+                    response = await self._await_error(response)
+                except asyncio.CancelledError:
+                    self.tasks.pop(token, None)
+                    raise
+        self.tasks.pop(token, None)
+        self._send(token, request, response)
+        for inner, ctx, error in produced:
+            await self._finish(ctx, error, inner)
+        if response.background is not None and not (produced and produced[0][0] is response):
+            await response.background.run()
+        self.tasks.pop(token, None)
+
+    async def _produce(self, request, route, reraise):
+        """Runs ``route`` for ``request``: (response, dependency context or None, exception or
+        None).  Exceptions become responses through the exception handlers; with ``reraise``
+        (inside middleware) one that no handler takes is raised instead, as in FastAPI."""
         ctx = None
-        error = None
         try:
             if route.dependant is None:
                 kwargs = route.arguments(request, request._params)
@@ -287,32 +354,50 @@ class Server:
             response = self.app.make_response(route, result)
             if ctx is not None:
                 response = ctx.finish_response(response, result)
+            return response, ctx, None
         except asyncio.CancelledError as exc:
-            self.tasks.pop(token, None)
             if ctx is not None:
                 ctx.close(exc)
             raise
         except Exception as exc:
-            error = exc
-            response = self._error(request, exc)
-        if type(response) is _Pending:
-            try:
-                response = await self._await_error(response)
-            except asyncio.CancelledError as exc:  # client gone while the handler waited
-                self.tasks.pop(token, None)
+            if reraise and not self._is_handled(exc):
                 if ctx is not None:
-                    ctx.close(exc)
+                    await self._close(ctx, exc)
                 raise
-        self.tasks.pop(token, None)
-        self._send(token, request, response)
+            response = self._error(request, exc)
+            if type(response) is _Pending:
+                try:
+                    response = await self._await_error(response)
+                except asyncio.CancelledError as cancel:  # client gone while it waited
+                    if ctx is not None:
+                        ctx.close(cancel)
+                    raise
+            return response, ctx, exc
+
+    def _is_handled(self, exc):
+        from .exceptions import HTTPException, RequestValidationError
+
+        if isinstance(exc, (HTTPException, RequestValidationError)):
+            return True
+        try:
+            return self.app.lookup_exception_handler(exc) is not None
+        except Exception:
+            return False
+
+    async def _close(self, ctx, error):
+        if ctx.async_exits:
+            await ctx.aclose(error)
+        else:
+            ctx.close(error)
+
+    async def _finish(self, ctx, error, response):
+        # After the response went out: generator dependencies' cleanup, then background tasks.
         if ctx is not None:
-            if ctx.async_exits:
-                await ctx.aclose(error)
-            else:
-                ctx.close(error)
+            await self._close(ctx, error)
             if error is None and ctx.has_background():
                 await ctx.background.run()
-            self.tasks.pop(token, None)
+        if response.background is not None:
+            await response.background.run()
 
     def _cancel(self, token):
         # The engine gave up on this request (client gone, or it answered 504 itself).

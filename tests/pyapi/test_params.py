@@ -240,6 +240,50 @@ def test_body_several_params_are_embedded(app):
                        "Input should be greater than or equal to 1", 0, {"ge": 1})]
 
 
+def test_body_json_null_is_missing(app):
+    # as FastAPI: null is a missing value (required: 422, optional: the default)
+    assert detail(app, "/p/body", "POST", data=b"null",
+                  headers={"Content-Type": "application/json"}) == [
+        err("missing", ["body"], "Field required", None)]
+    assert ok(app, "/p/body-multi", "POST", json={"a": "x", "b": None}) == {"a": "x", "b": 1}
+    assert detail(app, "/p/body-embed", "POST", json={"item": None}) == [
+        err("missing", ["body", "item"], "Field required", None)]
+
+
+def test_body_list_type_from_default(app):
+    assert ok(app, "/p/body-list", "POST", json=[1, "a"]) == {"items": [1, "a", "seen"]}
+    # no body, or null: the default, a fresh list each time
+    assert ok(app, "/p/body-list", "POST") == {"items": ["seen"]}
+    assert ok(app, "/p/body-list", "POST", data=b"null",
+              headers={"Content-Type": "application/json"}) == {"items": ["seen"]}
+    for value in ({"a": 1}, "abc", 3, True):
+        assert detail(app, "/p/body-list", "POST", json=value) == [
+            err("list_type", ["body"], "Input should be a valid list", value)]
+
+
+def test_body_list_and_dict_embedded(app):
+    got = ok(app, "/p/body-typed-embed", "POST", json={"items": [1], "opts": {"k": 2}})
+    assert got == {"items": [1], "opts": {"k": 2}}
+    assert ok(app, "/p/body-typed-embed", "POST", json={}) == {"items": [], "opts": {}}
+    assert detail(app, "/p/body-typed-embed", "POST",
+                  json={"items": {"a": 1}, "opts": [1, 2]}) == [
+        err("list_type", ["body", "items"], "Input should be a valid list", {"a": 1}),
+        err("dict_type", ["body", "opts"], "Input should be a valid dictionary", [1, 2])]
+    assert detail(app, "/p/body-typed-embed", "POST", json={"opts": "x"}) == [
+        err("dict_type", ["body", "opts"], "Input should be a valid dictionary", "x")]
+
+
+def test_header_alias_kept_as_written_in_errors(app):
+    # looked up in any case, but the 422 loc has the name as declared, as in FastAPI
+    assert ok(app, "/p/header-alias", headers={"x-api-token": "t", "x-count": "4"}) == {
+        "token": "t", "count": 4}
+    assert ok(app, "/p/header-alias", headers={"X-API-TOKEN": "u"}) == {"token": "u", "count": 0}
+    assert detail(app, "/p/header-alias", headers={"X-Count": "x"}) == [
+        err("missing", ["header", "X-Api-Token"], "Field required", None),
+        err("int_parsing", ["header", "X-Count"], "Input should be a valid integer, unable to "
+            "parse string as an integer", "x")]
+
+
 def test_form(app):
     got = ok(app, "/p/form", "POST", data={"username": "ann", "tags": ["x", "y"], "age": "0"})
     assert got == {"username": "ann", "tags": ["x", "y"], "age": 0}
@@ -281,11 +325,27 @@ def test_depends_without_argument_uses_the_annotated_class(annotated):
     assert detail(annotated, "/a/class?level=x")[0]["loc"] == ["query", "level"]
 
 
+def test_annotated_body_list_and_dict(annotated):
+    assert ok(annotated, "/a/body-list", "POST", json=[1]) == {"items": [1]}
+    assert ok(annotated, "/a/body-dict", "POST", json={"a": 1}) == {"item": {"a": 1}}
+    assert detail(annotated, "/a/body-list", "POST", json={"a": 1}) == [
+        err("list_type", ["body"], "Input should be a valid list", {"a": 1})]
+    assert detail(annotated, "/a/body-dict", "POST", json=[1, 2]) == [
+        err("dict_type", ["body"], "Input should be a valid dictionary", [1, 2])]
+    assert detail(annotated, "/a/body-dict", "POST", data=b"null",
+                  headers={"Content-Type": "application/json"}) == [
+        err("missing", ["body"], "Field required", None)]
+
+
 def test_annotation_portability_warnings(annotated):
     err_text = annotated.stderr_text()
     assert ("WARNING:  parameter 'n' of a_query: its int annotation sets the type, which "
             "MicroPython cannot see; for portable code use a default of that type, e.g. n=0"
             in err_text)
     assert "parameter 'tags' of a_query: its list annotation" in err_text
+    assert ("parameter 'items' of a_body_list: its list annotation sets the type, which "
+            "MicroPython cannot see; for portable code use a list default such as Body([])"
+            in err_text)
+    assert "parameter 'item' of a_body_dict: its dict annotation" in err_text
     assert "parameter 'x_count'" not in err_text  # Header(0): the default gives int already
     assert "parameter 'level'" not in err_text

@@ -5,7 +5,7 @@ import sys
 
 from app_options import parse_options
 import viperhttp
-from viperhttp import Depends, Header, Query, ViperHTTP
+from viperhttp import Body, Depends, Header, Query, ViperHTTP
 
 app = ViperHTTP(title="pyapi annotated app")
 
@@ -19,6 +19,16 @@ def stats():
 def a_query(n: int = Query(...), ratio: float = Query(None), on: bool = Query(None),
             tags: list = Query(None), x_count: int = Header(0, le=3)):
     return {"n": n, "ratio": ratio, "on": on, "tags": tags, "x_count": x_count}
+
+
+@app.post("/a/body-list")
+def a_body_list(items: list = Body(...)):
+    return {"items": items}
+
+
+@app.post("/a/body-dict")
+def a_body_dict(item: dict = Body(...)):
+    return {"item": item}
 
 
 class Settings:

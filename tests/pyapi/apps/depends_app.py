@@ -120,6 +120,22 @@ def p_body_multi(a=Body(...), b=Body(1, ge=1)):
     return {"a": a, "b": b}
 
 
+@app.post("/p/body-list")
+def p_body_list(items=Body([])):  # list from the default: any other JSON type is a 422
+    items.append("seen")  # the default is a fresh list per request
+    return {"items": items}
+
+
+@app.post("/p/body-typed-embed")
+def p_body_typed_embed(items=Body([]), opts=Body({})):
+    return {"items": items, "opts": opts}
+
+
+@app.get("/p/header-alias")
+def p_header_alias(token=Header(..., alias="X-Api-Token"), X_Count=Header(0)):
+    return {"token": token, "count": X_Count}
+
+
 @app.post("/p/form")
 def p_form(username=Form(...), tags=Form([]), age=Form(0, ge=0)):
     return {"username": username, "tags": tags, "age": age}

@@ -1,0 +1,69 @@
+"""Middleware: Python code around every route, and switches for the engine's own.
+
+Python middleware sees each request before its route and the response after it, as in
+FastAPI.  Write it as a function::
+
+    @app.middleware("http")
+    async def add_version(request, call_next):
+        response = await call_next(request)
+        response.headers["x-app-version"] = "1.2"
+        return response
+
+or as a class, registered with ``app.add_middleware``::
+
+    class RequireKey(BaseHTTPMiddleware):
+        def __init__(self, app, key):
+            super().__init__(app)
+            self.key = key
+
+        async def dispatch(self, request, call_next):
+            if request.headers.get("x-key") != self.key:
+                return JSONResponse({"detail": "no key"}, status_code=401)  # short-circuit
+            return await call_next(request)
+
+    app.add_middleware(RequireKey, key="s3cret")
+
+Order is FastAPI's: the middleware added last is the outermost, so it sees the request first
+and the response last.  ``call_next(request)`` runs the rest of the chain and the route and
+returns its ``Response`` (exception handlers have already turned ``HTTPException`` and handled
+exceptions into responses; an unhandled exception is raised out of ``call_next``, so a
+middleware can catch it).  The middleware may change the response's status, headers and body,
+or return another response.
+
+Only routes pass through Python middleware: what the engine answers alone (404 for an unknown
+path, 405, 503, 504, static files) does not — see docs/fastapi-differences.md.
+"""
+
+
+class BaseHTTPMiddleware:
+    """Base class of Python middleware: override ``async def dispatch(request, call_next)``,
+    or pass ``dispatch=`` a function of that shape."""
+
+    def __init__(self, app, dispatch=None):
+        self.app = app
+        if dispatch is not None:
+            self.dispatch_func = dispatch
+        else:
+            self.dispatch_func = self.dispatch
+
+    async def dispatch(self, request, call_next):
+        raise NotImplementedError("BaseHTTPMiddleware subclasses must define dispatch()")
+
+
+class CallNext:
+    """The ``call_next`` a middleware receives: runs the next layer (or the route) once."""
+
+    def __init__(self, dispatch, inner):
+        self._dispatch = dispatch  # the middleware of this layer
+        self._inner = inner  # the next layer: a CallNext or the route runner
+
+    async def __call__(self, request):
+        return await self._dispatch(request, self._inner)
+
+
+def chain(dispatchers, endpoint):
+    """``endpoint`` wrapped by ``dispatchers`` (outermost first): the callable to await."""
+    handler = endpoint
+    for dispatch in reversed(dispatchers):
+        handler = CallNext(dispatch, handler)
+    return handler
