@@ -98,7 +98,10 @@ def is_coroutine_function(fn):
     if MICROPYTHON:
         import _viperhttp
 
-        return _viperhttp.is_async(fn)
+        try:
+            return _viperhttp.is_async(fn)
+        except TypeError:  # a built-in function or method (list.append, print): not async
+            return False
     import inspect  # CPython only
 
     if inspect.iscoroutinefunction(fn):
