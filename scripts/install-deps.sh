@@ -2,7 +2,8 @@
 # Installs the Debian packages a task needs, only those missing.  Usage:
 #   scripts/install-deps.sh build|test|bench
 set -euo pipefail
-build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev)
+build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev
+       zlib1g-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
       dpkg-dev xz-utils libmbedtls-dev python3-fastapi)
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools)

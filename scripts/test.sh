@@ -31,6 +31,13 @@ step "Python API end-to-end tests (CPython, debug build)"
 VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
   $PY -m pytest -q -p no:cacheprovider tests/pyapi
 
+step "user guide examples (CPython)"
+VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
+  $PY -m pytest -q -p no:cacheprovider tests/docs
+
+step "asset packer (tools/pack_assets.py)"
+$PY -m pytest -q -p no:cacheprovider tests/tools
+
 if [[ -d tests/parity ]]; then
   step "FastAPI parity (the same apps under FastAPI's and ViperHTTP's TestClient)"
   PYTHONPATH=build/debug/python:python $PY -m pytest -q -p no:cacheprovider tests/parity
@@ -42,6 +49,10 @@ scripts/micropython.sh
 step "Python API end-to-end tests (MicroPython unix port)"
 VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \
   $PY -m pytest -q -p no:cacheprovider tests/pyapi
+
+step "user guide examples (MicroPython unix port)"
+VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \
+  $PY -m pytest -q -p no:cacheprovider tests/docs
 
 step "build: asan+ubsan (clang)"
 cmake --preset asan >/dev/null

@@ -129,6 +129,31 @@ AddResult EngineHandle::add_route(std::string_view method, std::string_view patt
   return bridge_->add_route(m, pattern, route_id);
 }
 
+const char* EngineHandle::add_static(std::string_view kind, std::string_view prefix,
+                                     std::string_view source, bool html,
+                                     std::string_view cache_control) {
+  if (server_ == nullptr || started_) return "the engine is not configurable now";
+  StaticMount m;
+  if (kind == "directory")
+    m.kind = StaticKind::Directory;
+  else if (kind == "pack")
+    m.kind = StaticKind::Pack;
+  else if (kind == "file")
+    m.kind = StaticKind::File;
+  else
+    return "kind";
+  char path[512];  // the source as a C string
+  if (source.size() >= sizeof path || source.find('\0') != std::string_view::npos)
+    return "source: path too long";
+  std::memcpy(path, source.data(), source.size());
+  path[source.size()] = '\0';
+  m.prefix = prefix;
+  m.source = path;
+  m.html = html;
+  m.cache_control = cache_control;
+  return server_->add_static(m);
+}
+
 int EngineHandle::start() {
   if (server_ == nullptr || started_) return -EINVAL;
   if (!server_->listen()) return -(errno != 0 ? errno : EINVAL);

@@ -49,6 +49,11 @@ class EngineHandle {
   // Method name ("GET", ...) and pattern; BadPattern for an unknown method too.
   AddResult add_route(std::string_view method, std::string_view pattern, uint32_t route_id);
 
+  // After create(), before start(): a static mount.  `kind` is "directory", "pack" or "file".
+  // nullptr on success, else the message for a ValueError.
+  const char* add_static(std::string_view kind, std::string_view prefix, std::string_view source,
+                         bool html, std::string_view cache_control);
+
   // Binds, listens and starts the engine thread.  Returns the port, or -errno.
   int start();
   // Requests a graceful stop (any thread).  The engine thread ends once in-flight requests

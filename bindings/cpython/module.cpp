@@ -217,6 +217,38 @@ PyObject* engine_respond(EngineObject* self, PyObject* args) {
   return PyLong_FromLong(long(r));
 }
 
+// respond_file(token, status, headers: bytes, path: bytes, request_headers: bytes) -> as respond
+PyObject* engine_respond_file(EngineObject* self, PyObject* args) {
+  unsigned long long token;
+  unsigned int status;
+  Py_buffer headers, path, req;
+  if (!PyArg_ParseTuple(args, "KIy*y*y*", &token, &status, &headers, &path, &req)) return nullptr;
+  viper::bridge::Push r = self->h->bridge()->respond_file(
+      token, uint16_t(status),
+      std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)),
+      std::string_view(static_cast<const char*>(path.buf), size_t(path.len)),
+      std::string_view(static_cast<const char*>(req.buf), size_t(req.len)));
+  PyBuffer_Release(&headers);
+  PyBuffer_Release(&path);
+  PyBuffer_Release(&req);
+  return PyLong_FromLong(long(r));
+}
+
+// add_static(kind, prefix, source, html, cache_control): ValueError with what is wrong.
+PyObject* engine_add_static(EngineObject* self, PyObject* args) {
+  const char *kind, *prefix, *source, *cc;
+  Py_ssize_t plen, slen, clen;
+  int html;
+  if (!PyArg_ParseTuple(args, "ss#s#ps#", &kind, &prefix, &plen, &source, &slen, &html, &cc,
+                        &clen))
+    return nullptr;
+  const char* err = self->h->add_static(kind, std::string_view(prefix, size_t(plen)),
+                                        std::string_view(source, size_t(slen)), html != 0,
+                                        std::string_view(cc, size_t(clen)));
+  if (err != nullptr) return raise_value_error(err);
+  Py_RETURN_NONE;
+}
+
 PyObject* engine_stop(EngineObject* self, PyObject*) {
   self->h->stop();
   Py_RETURN_NONE;
@@ -250,6 +282,10 @@ PyMethodDef engine_methods[] = {
      "descriptor readable when drain() has work"},
     {"drain", reinterpret_cast<PyCFunction>(engine_drain), METH_NOARGS,
      "pending requests (tuples) and cancellations (ints)"},
+    {"respond_file", reinterpret_cast<PyCFunction>(engine_respond_file), METH_VARARGS,
+     "respond_file(token, status, headers, path, request_headers) -> as respond"},
+    {"add_static", reinterpret_cast<PyCFunction>(engine_add_static), METH_VARARGS,
+     "add_static(kind, prefix, source, html, cache_control)"},
     {"respond", reinterpret_cast<PyCFunction>(engine_respond), METH_VARARGS,
      "respond(token, status, headers, body) -> 0 ok, 1 full, 2 too large"},
     {"stop", reinterpret_cast<PyCFunction>(engine_stop), METH_NOARGS, "request a graceful stop"},

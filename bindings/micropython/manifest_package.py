@@ -19,6 +19,7 @@ package(
         "responses.py",
         "routing.py",
         "server.py",
+        "staticfiles.py",
         "status.py",
     ],
     base_path="../../python",

@@ -11,6 +11,7 @@ file(GLOB VIPERHTTP_ENGINE_SOURCES
     ${VIPERHTTP_ROOT}/engine/router/*.cpp
     ${VIPERHTTP_ROOT}/engine/bridge/*.cpp
     ${VIPERHTTP_ROOT}/engine/mem/*.cpp
+    ${VIPERHTTP_ROOT}/engine/static/*.cpp
     ${VIPERHTTP_ROOT}/engine/net/*.cpp)
 list(FILTER VIPERHTTP_ENGINE_SOURCES EXCLUDE REGEX "poller_epoll\\.cpp$")
 
@@ -32,5 +33,18 @@ target_compile_definitions(usermod_viperhttp INTERFACE
     VIPER_IO_BUFFER_BYTES=4096
     VIPER_MAX_CONNECTIONS_CAP=16
     VIPER_MAX_HEADERS_CAP=32)
+
+# zlib for the engine's gzip (engine/http/gzip_encoder.cpp).  ESP-IDF v5 ships no zlib of its
+# own: it is the registry component espressif/zlib, declared in the port's idf_component.yml
+# (`idf.py add-dependency "espressif/zlib^1.3.1"` in ports/esp32/main), whose target is
+# idf::espressif__zlib.  Untested: ESP-IDF cannot be built on the development host.
+idf_build_get_property(VIPERHTTP_IDF_COMPONENTS BUILD_COMPONENTS)
+if("espressif__zlib" IN_LIST VIPERHTTP_IDF_COMPONENTS)
+  target_link_libraries(usermod_viperhttp INTERFACE idf::espressif__zlib)
+elseif("zlib" IN_LIST VIPERHTTP_IDF_COMPONENTS)
+  target_link_libraries(usermod_viperhttp INTERFACE idf::zlib)
+else()
+  message(FATAL_ERROR "viperhttp needs zlib: add espressif/zlib to the port's idf_component.yml")
+endif()
 
 target_link_libraries(usermod INTERFACE usermod_viperhttp)

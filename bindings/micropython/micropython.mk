@@ -12,10 +12,12 @@ SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/net/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/bridge/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/mem/*.cpp) \
+	$(wildcard $(VIPERHTTP_ROOT)/engine/static/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/linux/*.cpp)
 
 CFLAGS_USERMOD += -I$(VIPERHTTP_DIR)
 CXXFLAGS_USERMOD += -I$(VIPERHTTP_DIR) -I$(VIPERHTTP_ROOT)/bindings/common \
 	-I$(VIPERHTTP_ROOT)/engine -I$(VIPERHTTP_ROOT)/engine/include \
 	-std=gnu++20 -fno-exceptions -fno-rtti
-LDFLAGS_USERMOD += -lstdc++ -lpthread
+# zlib for the engine's gzip (engine/http/gzip_encoder.cpp).
+LDFLAGS_USERMOD += -lstdc++ -lpthread -lz

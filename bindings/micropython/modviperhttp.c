@@ -267,6 +267,37 @@ static mp_obj_t vh_engine_respond(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_respond_obj, 5, 5, vh_engine_respond);
 
+static mp_obj_t vh_engine_respond_file(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    mp_buffer_info_t headers, path, req;
+    mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
+    mp_get_buffer_raise(args[4], &path, MP_BUFFER_READ);
+    mp_get_buffer_raise(args[5], &req, MP_BUFFER_READ);
+    uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
+    int r = vh_respond_file(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]),
+                            headers.buf, headers.len, path.buf, path.len, req.buf, req.len);
+    return MP_OBJ_NEW_SMALL_INT(r);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_respond_file_obj, 6, 6,
+                                           vh_engine_respond_file);
+
+// add_static(kind, prefix, source, html, cache_control)
+static mp_obj_t vh_engine_add_static(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    size_t klen, plen, slen, clen;
+    const char *kind = mp_obj_str_get_data(args[1], &klen);
+    const char *prefix = mp_obj_str_get_data(args[2], &plen);
+    const char *source = mp_obj_str_get_data(args[3], &slen);
+    const char *cc = mp_obj_str_get_data(args[5], &clen);
+    const char *err = vh_add_static(vh_get(args[0]), kind, klen, prefix, plen, source, slen,
+                                    mp_obj_is_true(args[4]), cc, clen);
+    if (err != NULL) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), err);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_add_static_obj, 6, 6, vh_engine_add_static);
+
 static mp_obj_t vh_engine_stop(mp_obj_t self_in) {
     vh_stop(vh_get(self_in));
     return mp_const_none;
@@ -353,6 +384,8 @@ static const mp_rom_map_elem_t vh_engine_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_fileno), MP_ROM_PTR(&vh_engine_fileno_obj)},
     {MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&vh_engine_drain_obj)},
     {MP_ROM_QSTR(MP_QSTR_respond), MP_ROM_PTR(&vh_engine_respond_obj)},
+    {MP_ROM_QSTR(MP_QSTR_respond_file), MP_ROM_PTR(&vh_engine_respond_file_obj)},
+    {MP_ROM_QSTR(MP_QSTR_add_static), MP_ROM_PTR(&vh_engine_add_static_obj)},
     {MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj)},
     {MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj)},
     {MP_ROM_QSTR(MP_QSTR_join), MP_ROM_PTR(&vh_engine_join_obj)},

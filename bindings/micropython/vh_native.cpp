@@ -140,6 +140,22 @@ int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *header
                                       std::string_view(body, body_len)));
 }
 
+int vh_respond_file(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+                    size_t headers_len, const char *path, size_t path_len, const char *req,
+                    size_t req_len) {
+    return int(e->h.bridge()->respond_file(token, uint16_t(status),
+                                           std::string_view(headers, headers_len),
+                                           std::string_view(path, path_len),
+                                           std::string_view(req, req_len)));
+}
+
+const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const char *prefix,
+                          size_t plen, const char *source, size_t slen, int html, const char *cc,
+                          size_t clen) {
+    return e->h.add_static(std::string_view(kind, klen), std::string_view(prefix, plen),
+                           std::string_view(source, slen), html != 0, std::string_view(cc, clen));
+}
+
 void vh_set_wake_hook(vh_engine *e, void (*hook)(void)) {
     e->h.bridge()->set_wake_hook(hook);
 }

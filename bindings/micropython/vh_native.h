@@ -56,6 +56,13 @@ int vh_pop_cancel(vh_engine *e, uint64_t *token);
 // 0 queued, 1 queue full (retry after the next wake-up), 2 too large
 int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *headers,
                size_t headers_len, const char *body, size_t body_len);
+int vh_respond_file(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+                    size_t headers_len, const char *path, size_t path_len, const char *req,
+                    size_t req_len);
+// NULL, or the message for a ValueError
+const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const char *prefix,
+                          size_t plen, const char *source, size_t slen, int html, const char *cc,
+                          size_t clen);
 size_t vh_max_response_bytes(vh_engine *e);
 size_t vh_stats_json(vh_engine *e, char *out, size_t cap);
 const char *vh_method_name(unsigned method);

@@ -175,9 +175,15 @@ void Bridge::on_ready(void* self) {
   ResponseRecord r;
   while (b.responses_.pop(&r)) {
     const char* p = b.resp_payload_.at(r.pos);
-    Server::Completion c =
-        b.server_->complete(r.token, r.status, std::string_view(p, r.headers_len),
-                            std::string_view(p + r.headers_len, r.body_len));
+    std::string_view headers(p, r.headers_len), body(p + r.headers_len, r.body_len);
+    Server::Completion c;
+    if (r.file) {
+      size_t nul = body.find('\0');
+      c = b.server_->complete_file(r.token, r.status, headers, body.substr(0, nul),
+                                   body.substr(nul + 1));
+    } else {
+      c = b.server_->complete(r.token, r.status, headers, body);
+    }
     b.resp_payload_.release(r.pos, r.headers_len + r.body_len);
     if (c == Server::Completion::Gone)
       b.counters_.responses_gone.inc();
@@ -254,10 +260,24 @@ bool Bridge::pop_cancel(uint64_t* token) {
 
 Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
                      std::string_view body) {
-  size_t total = headers.size() + body.size();
-  if (total > resp_payload_.capacity() / 2 || body.size() > server_->max_completion_body())
-    return Push::TooLarge;
-  ResponseRecord r{token, 0, uint32_t(headers.size()), uint32_t(body.size()), status};
+  if (body.size() > server_->max_completion_body()) return Push::TooLarge;
+  ResponseRecord r{token, 0, uint32_t(headers.size()), uint32_t(body.size()), status, false};
+  return push(r, headers, body, {}, {});
+}
+
+Push Bridge::respond_file(uint64_t token, uint16_t status, std::string_view headers,
+                          std::string_view path, std::string_view request_headers) {
+  uint32_t body_len = uint32_t(path.size() + 1 + request_headers.size());
+  ResponseRecord r{token, 0, uint32_t(headers.size()), body_len, status, true};
+  return push(r, headers, path, std::string_view("\0", 1), request_headers);
+}
+
+// Copies the pieces back to back into the payload ring and queues the record.
+Push Bridge::push(const ResponseRecord& rec, std::string_view a, std::string_view b,
+                  std::string_view c, std::string_view d) {
+  ResponseRecord r = rec;
+  size_t total = a.size() + b.size() + c.size() + d.size();
+  if (total > resp_payload_.capacity() / 2) return Push::TooLarge;
   char* dst = resp_payload_.reserve(uint32_t(total), &r.pos);
   if (dst == nullptr || !responses_.can_push()) {
     // Ask the engine to wake us once it has drained; then check again ourselves, in case it
@@ -269,8 +289,10 @@ Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
       return Push::Full;
     }
   }
-  if (!headers.empty()) std::memcpy(dst, headers.data(), headers.size());
-  if (!body.empty()) std::memcpy(dst + headers.size(), body.data(), body.size());
+  for (std::string_view piece : {a, b, c, d}) {
+    if (!piece.empty()) std::memcpy(dst, piece.data(), piece.size());
+    dst += piece.size();
+  }
   responses_.push(r);
   resp_payload_.commit(r.pos, uint32_t(total));
   counters_.responses_queued.inc();

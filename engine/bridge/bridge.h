@@ -80,6 +80,7 @@ struct ResponseRecord {
   uint64_t pos;
   uint32_t headers_len, body_len;
   uint16_t status;
+  bool file;  // body is "<path>\0<request header lines>": a FileResponse
 };
 
 // Counters of each side, each written by one thread only.
@@ -108,6 +109,10 @@ class Bridge {
   bool pop_cancel(uint64_t* token);
   // `headers`: complete "Name: value\r\n" lines, validated by the caller (no CR/LF inside).
   Push respond(uint64_t token, uint16_t status, std::string_view headers, std::string_view body);
+  // A FileResponse: the engine sends the file at `path` itself (Server::complete_file), with
+  // the request's conditional/range lines in `request_headers`.
+  Push respond_file(uint64_t token, uint16_t status, std::string_view headers,
+                    std::string_view path, std::string_view request_headers);
   // The largest headers + body respond() accepts: half the response payload ring, and a body
   // no larger than one of the engine's body buffers (where a large response is copied).
   size_t max_response_bytes() const;
@@ -128,6 +133,8 @@ class Bridge {
   static void on_abandon(void* self, uint64_t token);
   static void on_loop_end(void* self);
   void wake_interpreter_if_needed();
+  Push push(const ResponseRecord& r, std::string_view a, std::string_view b, std::string_view c,
+            std::string_view d);
 
   Server* server_ = nullptr;
   SpscRing<RequestRecord> requests_;

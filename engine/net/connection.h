@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "http/file_headers.h"
 #include "http/request_parser.h"
 #include "viper/server.h"
 
@@ -35,6 +36,29 @@ enum ListId : uint8_t {
 };
 
 inline constexpr uint32_t kNil = 0xffffffffu;
+
+// Most ranges one request may ask for (more: the Range header is ignored and the whole file
+// sent, as nginx does beyond its max_ranges).
+inline constexpr size_t kMaxRanges = 8;
+
+// A file body being sent (static files, FileResponse).  Lent from a pool of one per slot while
+// the body is in flight, so an idle connection pays only the pointer.  The bytes come from an
+// open file (sendfile, or read into the output buffer where there is none) or from memory
+// (an asset pack's mapping, a pinned cache entry) sent without a copy.
+struct Transfer {
+  int fd = -1;                  // file, or -1 when `mem` holds the bytes
+  const char* mem = nullptr;
+  int32_t cache_entry = -1;     // pinned while its bytes are borrowed
+  uint64_t size = 0;            // the whole representation (for multipart Content-Range)
+  uint64_t off = 0, left = 0;   // the part being sent
+  uint8_t num_ranges = 0;       // multipart/byteranges: parts in `ranges`
+  uint8_t next_range = 0;       // the next part to start
+  bool multipart = false;
+  bool trailer_sent = false;
+  http::ByteRange ranges[kMaxRanges] = {};
+  char content_type[96] = {};   // for the part headers
+  uint8_t content_type_len = 0;
+};
 
 struct Conn {
   int fd = -1;
@@ -69,6 +93,8 @@ struct Conn {
   uint32_t head_bytes = 0;
   uint32_t raw_start = 0;  // chunked: where undecoded bytes start (decoded body ends there)
   uint32_t requests = 0;   // served on this connection
+
+  Transfer* xfer = nullptr;  // a file body in flight (net/file_path.cpp)
 
   ChunkFill fill = nullptr;  // streaming producer and its state
   void* fill_user = nullptr;

@@ -56,6 +56,11 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "abandoned", c.abandoned.get(), &first);
   field(a, "late_completions", c.late_completions.get(), &first);
   field(a, "responses_too_large", c.responses_too_large.get(), &first);
+  field(a, "static_requests", c.static_requests.get(), &first);
+  field(a, "file_responses", c.file_responses.get(), &first);
+  field(a, "static_not_modified", c.static_not_modified.get(), &first);
+  field(a, "file_bytes", c.file_bytes.get(), &first);
+  field(a, "transfers_active", c.transfers_active.get(), &first);
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {

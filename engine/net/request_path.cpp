@@ -87,6 +87,12 @@ void Server::Impl::drive(Conn& c) {
     if (!flush(c)) return;                                 // closed
     if (c.out_len != 0 || c.extra_body != nullptr) break;  // socket full: wait for writable
     if (c.awaiting) break;  // the rest waits for the deferred response
+    if (c.xfer != nullptr) {
+      Pump p = pump_transfer(c);
+      if (p == Pump::Closed) return;
+      if (p == Pump::Wait) break;
+      continue;  // the body is out: the next pipelined request, or close
+    }
     if (c.streaming) {
       if (!refill_stream(c)) return;
       continue;
@@ -112,7 +118,8 @@ void Server::Impl::drive(Conn& c) {
 
 // After a drive: choose the list, the poller interest and whether buffers can go back.
 void Server::Impl::settle(Conn& c) {
-  bool pending_out = c.out_len != 0 || c.extra_body != nullptr || c.streaming;
+  bool pending_out =
+      c.out_len != 0 || c.extra_body != nullptr || c.streaming || c.xfer != nullptr;
   if (c.awaiting) {
     // Keep reading (pipelined requests wait in the buffer, and EOF tells the client left)
     // until the buffer is full; write whatever earlier responses are still queued.
@@ -165,7 +172,8 @@ void Server::Impl::settle(Conn& c) {
 // output buffer needs to drain first (so drive() should call it again after flushing).
 bool Server::Impl::process(Conn& c) {
   while (c.in_len > 0) {
-    if (c.close_after || c.streaming || c.awaiting) return false;  // resumed by their ends
+    if (c.close_after || c.streaming || c.awaiting || c.xfer != nullptr)
+      return false;  // resumed by their ends
     // A borrowed body or a full output buffer must drain before the next response is queued.
     if (c.extra_body != nullptr || (c.out != nullptr && c.out_len + kOutReserve > io.size()))
       return true;
@@ -307,6 +315,11 @@ void Server::Impl::dispatch(Conn& c, std::string_view body) {
     size_t n = format_allow(m.allow, allow, sizeof allow);
     http::Header h{"Allow", std::string_view(allow, n)};
     respond_error(c, 405, "Method Not Allowed", c.close_after, &h, 1);
+    return;
+  }
+  if (m.target.fn == nullptr) {  // a static mount: answered here, never crossing the bridge
+    std::string_view rel = m.num_params > 0 ? m.params[0].value : std::string_view();
+    serve_mount(c, *static_cast<fs::Mount*>(m.target.user), rel, path);
     return;
   }
   RouteRequest rr{&req, path, m.params, m.num_params, body, c.peer_ip, c.peer_port, m.target.id};

@@ -83,8 +83,13 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->alt_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 2));
   d->location_scratch = static_cast<char*>(mem::alloc(d->location_capacity()));
   d->poller = net::make_poller(o.poller, n + 2);
+  d->transfers = mem::alloc_array<net::Transfer>(n);
+  d->free_transfers = mem::alloc_array<net::Transfer*>(n);
+  d->file_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));
+  d->index_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));
   bool ok =
       d->slots && d->free_slots && d->path_scratch && d->alt_scratch && d->location_scratch &&
+      d->transfers && d->free_transfers && d->file_scratch && d->index_scratch &&
       d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
       d->bodies.init(o.body_buffers, uint32_t(o.limits.max_header_bytes + o.limits.max_body_bytes +
                                               VIPER_IO_BUFFER_BYTES));
@@ -96,8 +101,12 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   for (uint32_t i = 0; i < n; i++) {
     new (&d->slots[i]) Conn();
     d->free_slots[i] = n - 1 - i;
+    new (&d->transfers[i]) net::Transfer();
+    d->free_transfers[i] = &d->transfers[i];
   }
   d->free_top = n;
+  d->transfer_top = n;
+  d->choose_boundary();
   d->timeouts[net::kListIdle] = o.keepalive_timeout_ms;
   d->timeouts[net::kListHead] = o.header_timeout_ms;
   d->timeouts[net::kListBody] = o.header_timeout_ms;
@@ -129,6 +138,17 @@ void Server::Impl::free_all(Impl* d) {
   mem::release(d->path_scratch);
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
+  mem::release(d->transfers);
+  mem::release(d->free_transfers);
+  mem::release(d->file_scratch);
+  mem::release(d->index_scratch);
+  for (uint32_t i = 0; i < d->num_mounts; i++) {
+    fs::Mount* m = d->mounts[i];
+    if (m->root_fd >= 0) close(m->root_fd);
+    port::unmap_file(m->map, m->map_size);
+    m->~Mount();
+    mem::release(m);
+  }
   d->~Impl();
   mem::release(d);
 }
@@ -143,6 +163,72 @@ void Server::destroy(Server* s) {
 AddResult Server::add_route(http::Method method, std::string_view pattern, RouteFn fn, void* user,
                             uint32_t id) {
   return impl_->router.add(method, pattern, RouteTarget{reinterpret_cast<void*>(fn), user, id});
+}
+
+// Mounts keep copies of their strings (the caller's may not live as long as the server).
+static const char* copy_string(std::string_view s) {
+  char* p = static_cast<char*>(mem::alloc(s.size() + 1));
+  if (p != nullptr) std::memcpy(p, s.data(), s.size());
+  return p;
+}
+
+const char* Server::add_static(const StaticMount& sm) {
+  Impl& d = *impl_;
+  if (d.num_mounts == kMaxMounts) return "too many mounts";
+  std::string_view prefix = sm.prefix;
+  if (prefix.empty() || prefix[0] != '/' || prefix.find('{') != std::string_view::npos)
+    return "prefix";
+  if (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
+  void* mem = mem::alloc(sizeof(fs::Mount));
+  if (mem == nullptr) return "out of memory";
+  fs::Mount* m = new (mem) fs::Mount();
+  d.mounts[d.num_mounts++] = m;  // freed with the server, whatever happens below
+  m->id = d.num_mounts - 1;
+  m->html = sm.html;
+  m->kind = sm.kind == StaticKind::Directory ? fs::SourceKind::Directory
+            : sm.kind == StaticKind::Pack    ? fs::SourceKind::Pack
+                                             : fs::SourceKind::File;
+  const char* src = sm.source != nullptr ? sm.source : "";
+  const char* cc = copy_string(sm.cache_control);
+  m->root = copy_string(src);
+  if (cc == nullptr || m->root == nullptr) return "out of memory";
+  m->cache_control = std::string_view(cc, sm.cache_control.size());
+  if (!http::header_value_ok(m->cache_control)) return "cache_control";
+  if (m->kind == fs::SourceKind::Directory) {
+    m->root_fd = port::open_root(src);
+#ifdef __linux__
+    if (m->root_fd < 0) return "source: not a readable directory";
+#endif
+  } else if (m->kind == fs::SourceKind::Pack) {
+    m->map = port::map_file(src, &m->map_size);
+    if (m->map == nullptr) return "source: cannot map the asset pack";
+    if (const char* why = m->pack.open(m->map, m->map_size)) return why;
+  }
+  // Patterns for the router: the prefix itself and everything below it.
+  char pattern[600];
+  http::Appender a(pattern, sizeof pattern);
+  a.put(prefix == "/" ? std::string_view() : prefix);
+  if (m->kind != fs::SourceKind::File) a.put("/{path:path}");
+  if (!a.ok()) return "prefix";
+  RouteTarget t{nullptr, m, 0};
+  AddResult r = d.router.add(http::Method::Get, std::string_view(pattern, a.size()), t);
+  if (r != AddResult::Ok) return r == AddResult::Conflict ? "route conflict" : "prefix";
+  return nullptr;
+}
+
+void Server::Impl::choose_boundary() {
+  // Unique enough per server: the boundary only has to be absent from the parts' bytes, and a
+  // 20-character random-looking token is (RFC 2046 §5.1.1).
+  uint64_t x = uint64_t(port::unix_time()) * 0x9E3779B97F4A7C15ull ^ port::now_ms() ^
+               uint64_t(reinterpret_cast<uintptr_t>(this));
+  static const char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  for (size_t i = 0; i < 20; i++) {
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    boundary[i] = kAlphabet[(x * 0x2545F4914F6CDD1Dull >> 58) % 36];
+  }
+  boundary[20] = '\0';
 }
 
 const Counters& Server::counters() const {
@@ -254,6 +340,7 @@ void Server::Impl::release_buffers(Conn& c) {
 
 void Server::Impl::close_conn(Conn& c) {
   if (c.awaiting) abandon(c);
+  end_transfer(c);
   uint32_t idx = index_of(c);
   lists.unlink(slots, idx);
   poller->remove(c.fd);

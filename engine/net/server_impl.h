@@ -9,6 +9,7 @@
 #include "http/response_writer.h"
 #include "net/buffer_pool.h"
 #include "net/connection.h"
+#include "static/file_source.h"
 #include "viper/server.h"
 
 namespace viper {
@@ -38,6 +39,23 @@ inline constexpr std::string_view kRejectFull =
     "Retry-After: 1\r\n\r\n" VIPER_REJECT_FULL_BODY;
 }  // namespace detail
 
+// What a request says about the file it wants (the headers of RFC 9110 §13 and §14).
+struct FileQuery {
+  std::string_view range, if_range, if_none_match, if_modified_since;
+  bool gzip = false;  // Accept-Encoding allows gzip
+  static FileQuery from_request(const http::Request& r);
+  static FileQuery from_lines(std::string_view lines);  // "name: value\r\n" lines
+};
+
+// How the application wants a file answered.
+struct FileReply {
+  uint16_t status = 200;            // 200: conditionals and ranges apply; else sent as is
+  std::string_view cache_control;   // the mount's
+  std::string_view raw_headers;     // FileResponse's own header lines
+};
+
+inline constexpr uint32_t kMaxMounts = 16;
+
 struct Server::Impl {
   ServerOptions opt;
   Router router;
@@ -63,6 +81,17 @@ struct Server::Impl {
   uint32_t timeouts[net::kNumLists] = {};
   uint32_t next_request_id = 0;
   Server::Hooks hooks;
+
+  // --- static files (net/file_path.cpp) ----------------------------------------------------
+  fs::Mount* mounts[kMaxMounts] = {};
+  uint32_t num_mounts = 0;
+  net::Transfer* transfers = nullptr;  // one per slot
+  net::Transfer** free_transfers = nullptr;
+  uint32_t transfer_top = 0;
+  char* file_scratch = nullptr;   // file names built for lookups
+  char* index_scratch = nullptr;  // "<dir>/index.html"
+  char boundary[24] = {};         // multipart/byteranges boundary, chosen at start-up
+  size_t file_scratch_cap() const { return opt.limits.max_uri_bytes + 32; }
 
   // --- slot and buffer management -------------------------------------------------------
   uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }
@@ -103,6 +132,31 @@ struct Server::Impl {
                               std::string_view body);
   void abandon(Conn& c);
 
+  // --- static files and FileResponse (file_path.cpp) ---------------------------------------
+  enum class Pump : uint8_t { Closed, Wait, Done };
+  void serve_mount(Conn& c, fs::Mount& m, std::string_view rel, std::string_view path);
+  fs::Lookup find_index(fs::Mount& m, std::string_view rel, bool gzip, fs::Found* f);
+  void redirect_to_directory(Conn& c, std::string_view path);
+  void close_found(fs::Found& f);
+  void send_found(Conn& c, fs::Found& f, const FileQuery& q, const FileReply& r);
+  bool not_modified(const fs::Found& f, const FileQuery& q);
+  bool queue_file_head(Conn& c, uint16_t status, std::string_view type, uint64_t length,
+                       const http::Header* hs, uint16_t n, std::string_view raw);
+  void send_multipart(Conn& c, fs::Found& f, std::string_view type, const http::ByteRange* r,
+                      size_t num, const http::Header* hs, uint16_t n, std::string_view raw);
+  size_t part_header(char* out, size_t cap, std::string_view type, const http::ByteRange& r,
+                     uint64_t size) const;
+  size_t part_trailer(char* out, size_t cap) const;
+  net::Transfer* take_transfer(Conn& c, fs::Found& f);
+  void start_transfer(Conn& c, fs::Found& f, uint64_t off, uint64_t len);
+  void end_transfer(Conn& c);
+  Pump pump_transfer(Conn& c);
+  long read_into_output(Conn& c, net::Transfer& t, size_t want);
+  bool next_part(Conn& c, net::Transfer& t);
+  Server::Completion complete_file(uint64_t token, uint16_t status, std::string_view raw_headers,
+                                   std::string_view path, std::string_view request_headers);
+
+  void choose_boundary();
   static void free_all(Impl* d);
   size_t location_capacity() const {
     return opt.limits.max_header_bytes + 3 * opt.limits.max_uri_bytes + 16;

@@ -3,6 +3,7 @@
 // in port/<platform>/.  Linux is built and tested here; port/esp32/ is built by ESP-IDF.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 struct sockaddr_in;
@@ -43,5 +44,28 @@ void configure_engine_thread();
 // Blocks the asynchronous signals (SIGINT, SIGTERM, SIGPIPE...) in the calling thread so they
 // reach the interpreter thread, not the engine thread.
 void block_signals_in_this_thread();
+
+// Maps a whole file read-only (Linux: mmap of a regular file, the descriptor closed right away;
+// ESP32: "partition:<label>" maps a data partition from flash, sized by the asset pack header
+// at its start, any other path is read from the VFS into a heap buffer).  Returns nullptr with
+// errno set on failure.  An empty file maps to a non-null pointer with *size = 0.  The bytes
+// must not change while mapped (Linux: truncating a mapped file raises SIGBUS on access).
+const void* map_file(const char* path, size_t* size);
+// Releases a mapping from map_file with the size it returned.  Null is ignored.
+void unmap_file(const void* p, size_t size);
+
+// Opens the directory `root` for open_beneath (Linux: an O_PATH descriptor; ESP32: -1, the
+// path is used instead).  Returns -1 with errno set on failure (Linux).
+int open_root(const char* root);
+// Opens `rel` (no leading '/') read-only below the root, never resolving outside it: Linux uses
+// openat2(RESOLVE_BENEATH) and, where the kernel refuses that call, resolves the real path and
+// checks it stays inside `root`.  ESP32 filesystems (FAT, littlefs) have no symlinks: it opens
+// root + "/" + rel.  Returns a descriptor or -1 (errno set; EXDEV when it would escape).
+int open_beneath(int root_fd, const char* root, const char* rel);
+
+// Sends up to `count` bytes of file `in_fd` from *offset to socket `out_fd` without copying
+// through user space (Linux: sendfile).  Returns the bytes sent and advances *offset, or -1
+// with errno (EAGAIN: the socket is full; ENOSYS: not available here, read and send instead).
+long send_file(int out_fd, int in_fd, uint64_t* offset, size_t count);
 
 }  // namespace viper::port

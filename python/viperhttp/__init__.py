@@ -21,7 +21,7 @@ from .dependencies import Depends
 from .exceptions import HTTPException, RequestValidationError
 from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
-from .responses import (HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
+from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
                         Response)
 from .routers import APIRouter, Router
 from .server import server_stats
@@ -30,7 +30,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APIRouter", "BackgroundTask", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
-    "FastAPI", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
+    "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
     "server_stats", "status",
 ]

@@ -42,6 +42,7 @@ class ViperHTTP(RouteDecorators):
         self.on_startup = []
         self.on_shutdown = []
         self._lifespan_cm = None
+        self.mounts = []  # (path, StaticFiles, name), served by the engine
         # Python middleware instances, outermost first (FastAPI's order: last added first).
         self.user_middleware = []
 
@@ -71,6 +72,18 @@ class ViperHTTP(RouteDecorators):
             if not options.get("dependencies"):
                 options.pop("dependencies", None)
             self.add_api_route(path, endpoint, methods, **options)
+
+    def mount(self, path, app, name=None):
+        """Serves ``app`` (a ``StaticFiles``) under ``path``, in the engine."""
+        from .staticfiles import StaticFiles
+
+        if not isinstance(app, StaticFiles):
+            raise TypeError("only StaticFiles can be mounted: {!r}".format(app))
+        if not path.startswith("/"):
+            raise ValueError("mount path must start with '/': {!r}".format(path))
+        if self._server is not None:
+            raise RuntimeError("cannot mount after the application has started")
+        self.mounts.append((path, app, name))
 
     # --- middleware ---------------------------------------------------------------------------
 

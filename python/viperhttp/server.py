@@ -21,6 +21,9 @@ from .status import phrase
 
 _current = None  # the running Server, for server_stats()
 
+# Request headers a FileResponse is answered with (conditionals, ranges, encodings).
+_FILE_REQUEST_HEADERS = ("range", "if-range", "if-none-match", "if-modified-since",
+                         "accept-encoding")
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 # Options handled in Python; every other option goes to the native engine, which validates it
 # (and raises ValueError naming it).
@@ -138,6 +141,12 @@ class Server:
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
                 self.engine.add_route(method, route.path, route_id)
+        for path, files, _ in app.mounts:
+            try:
+                self.engine.add_static(files.kind, path, files.source, files.html,
+                                       files.cache_control)
+            except ValueError as exc:
+                raise ValueError("mount {!r}: {}".format(path, exc))
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -469,6 +478,9 @@ class Server:
 
     def _send(self, token, request, response):
         status = response.status_code
+        if getattr(response, "path", None) is not None:
+            self._send_file(token, request, response)
+            return
         try:
             headers = response.encode_headers()
         except Exception as exc:
@@ -488,10 +500,31 @@ class Server:
         if self.access_log:
             self._access(request, status)
 
+    def _send_file(self, token, request, response):
+        # FileResponse: the engine opens and sends the file, with the request's validators.
+        lines = []
+        get = request.headers.get
+        for name in _FILE_REQUEST_HEADERS:
+            value = get(name)
+            if value is not None:
+                lines.append(name + ": " + value + "\r\n")
+        req = _compat.header_bytes("".join(lines))
+        headers = response.encode_headers()
+        path = response.path.encode()
+        r = self.engine.respond_file(token, response.status_code, headers, path, req)
+        if r == 1:
+            self.backlog.append((token, response.status_code, headers, (path, req)))
+        if self.access_log:
+            self._access(request, response.status_code)
+
     def _retry_backlog(self):
         pending, self.backlog = self.backlog, []
         for i, (token, status, headers, body) in enumerate(pending):
-            if self.engine.respond(token, status, headers, body) == 1:
+            if type(body) is tuple:  # a FileResponse: (path, request header lines)
+                r = self.engine.respond_file(token, status, headers, body[0], body[1])
+            else:
+                r = self.engine.respond(token, status, headers, body)
+            if r == 1:
                 self.backlog = pending[i:]
                 return
             self.stats["backlog_retries"] += 1

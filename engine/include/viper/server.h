@@ -80,6 +80,9 @@ struct Counters {
   Counter deferred, deferred_in_flight, timeouts_handler, abandoned, late_completions,
       responses_too_large;
   Counter loop_wakeups;
+  // Static files (SPEC §3.8): requests for mounts (never crossing the bridge), FileResponse
+  // completions, 304s, file body bytes sent, transfers in flight.
+  Counter static_requests, file_responses, static_not_modified, file_bytes, transfers_active;
 };
 
 // Writes the counters as one JSON object into `out`; returns the length (0 if no room).
@@ -105,6 +108,18 @@ struct RouteRequest {
 using ChunkFill = size_t (*)(void* user, uint64_t state[2], char* dst, size_t cap, bool* done);
 
 class Server;
+
+// A static mount (SPEC §3.8), served by the engine alone.
+enum class StaticKind : uint8_t { Directory, Pack, File };
+struct StaticMount {
+  StaticKind kind = StaticKind::Directory;
+  // Directory and Pack: the URL prefix ("/static", or "/" for the whole site); the mount
+  // answers "<prefix>/<path>".  File: the exact URL path ("/favicon.ico").
+  std::string_view prefix;
+  const char* source = nullptr;  // the directory, the pack file, or the file
+  bool html = false;             // index.html for "dir/", 404.html for what is missing
+  std::string_view cache_control;  // Cache-Control of its responses (none when empty)
+};
 
 // How a handler answers.  Exactly one of the send functions should be called; a handler that
 // calls none gets a 500.  They return false if the response was not accepted (bad header value,
@@ -170,6 +185,18 @@ class Server {
   enum class Completion : uint8_t { Sent, Gone, TooLarge };
   Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
                       std::string_view body);
+
+  // Completes a deferred response with the file at `path` (FileResponse), sent as a static
+  // file would be: `request_headers` are the request's Range / If-Range / If-None-Match /
+  // If-Modified-Since / Accept-Encoding lines ("name: value\r\n"), which apply when `status`
+  // is 200; `raw_headers` are the response's own lines (a Content-Type there wins over the
+  // MIME table).  A missing file gives 404.
+  Completion complete_file(uint64_t token, uint16_t status, std::string_view raw_headers,
+                           std::string_view path, std::string_view request_headers);
+
+  // Adds a static mount (before listen()).  nullptr on success, else what is wrong ("source:
+  // ...", "prefix", "too many mounts", "route conflict").
+  const char* add_static(const StaticMount& m);
 
   // Hooks for a producer of deferred responses (the bridge), all called on the engine thread:
   // `on_ready` when `fd` is readable; `on_abandon` with the token of a deferred request that

@@ -1,13 +1,27 @@
 // Linux implementation of port/port.h.
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+#if __has_include(<linux/openat2.h>)
+#include <linux/openat2.h>
+#define VIPER_HAVE_OPENAT2 1
+#endif
 
 #include "port/port.h"
 
@@ -90,6 +104,95 @@ void block_signals_in_this_thread() {
   sigdelset(&set, SIGFPE);
   sigdelset(&set, SIGILL);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+// mmap() refuses length 0, yet an empty file is a valid file: hand out this instead.
+static const char kEmptyMapping[1] = {};
+
+const void* map_file(const char* path, size_t* size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return nullptr;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    return nullptr;
+  }
+  if (st.st_size == 0) {
+    close(fd);
+    *size = 0;
+    return kEmptyMapping;
+  }
+  void* p = mmap(nullptr, size_t(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  close(fd);  // the mapping keeps the file referenced
+  if (p == MAP_FAILED) {
+    errno = err;
+    return nullptr;
+  }
+  *size = size_t(st.st_size);
+  return p;
+}
+
+void unmap_file(const void* p, size_t size) {
+  if (p == nullptr || p == kEmptyMapping) return;
+  munmap(const_cast<void*>(p), size);
+}
+
+int open_root(const char* root) {
+  return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+// The fallback where openat2 is refused (old kernels, seccomp filters): open, then compare the
+// file's real path with the root's.  realpath() into a caller buffer does not allocate for
+// paths below PATH_MAX.
+static int open_checked(const char* root, const char* rel) {
+  char full[PATH_MAX], real[PATH_MAX], real_root[PATH_MAX];
+  size_t rl = std::strlen(root), ll = std::strlen(rel);
+  if (rl + 1 + ll + 1 > sizeof full) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::memcpy(full, root, rl);
+  full[rl] = '/';
+  std::memcpy(full + rl + 1, rel, ll + 1);
+  if (realpath(full, real) == nullptr || realpath(root, real_root) == nullptr) return -1;
+  size_t n = std::strlen(real_root);
+  bool inside = std::strncmp(real, real_root, n) == 0 && (real[n] == '/' || real[n] == 0 ||
+                                                          (n == 1 && real_root[0] == '/'));
+  if (!inside) {
+    errno = EXDEV;
+    return -1;
+  }
+  return open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+int open_beneath(int root_fd, const char* root, const char* rel) {
+#ifdef VIPER_HAVE_OPENAT2
+  static bool openat2_works = true;  // engine thread only
+  if (openat2_works && root_fd >= 0) {
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return int(fd);
+    openat2_works = false;
+  }
+#endif
+  return open_checked(root, rel);
+}
+
+long send_file(int out_fd, int in_fd, uint64_t* offset, size_t count) {
+  off_t off = off_t(*offset);
+  ssize_t n = sendfile(out_fd, in_fd, &off, count);
+  if (n > 0) *offset = uint64_t(off);
+  return long(n);
 }
 
 }  // namespace viper::port

@@ -1,0 +1,494 @@
+// The file path: static mounts and FileResponse, answered on the engine thread (SPEC §3.8).
+//
+// A request for a mount never crosses the bridge.  The source (fs::find_file) gives the bytes
+// and their validators; here the HTTP semantics are applied — If-None-Match / If-Modified-Since
+// → 304, Range / If-Range → 206 (one part, or multipart/byteranges) or 416, the gzip variant
+// chosen by Accept-Encoding, HEAD — and the body is handed to a Transfer that the connection
+// pumps whenever its socket is writable: sendfile for files, the mapping itself for a pack.  A
+// turn sends at most kTurnBytes, so concurrent downloads interleave and memory per transfer is
+// bounded whatever the file size.
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "http/file_headers.h"
+#include "net/server_impl.h"
+#include "port/port.h"
+#include "static/mime.h"
+
+namespace viper {
+
+using namespace detail;
+
+namespace {
+
+// Bytes one connection may send per writable event before the loop serves the others.
+constexpr size_t kTurnBytes = 256 * 1024;
+
+std::string_view trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = char(x + 32);
+    if (y >= 'A' && y <= 'Z') y = char(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+void take_header(FileQuery& q, std::string_view name, std::string_view value) {
+  if (ieq(name, "range")) q.range = value;
+  else if (ieq(name, "if-range")) q.if_range = value;
+  else if (ieq(name, "if-none-match")) q.if_none_match = value;
+  else if (ieq(name, "if-modified-since")) q.if_modified_since = value;
+  else if (ieq(name, "accept-encoding")) q.gzip = http::accepts_gzip(value);
+}
+
+// Does a block of "Name: value\r\n" lines hold a header called `name`?
+bool has_raw_header(std::string_view lines, std::string_view name) {
+  while (!lines.empty()) {
+    size_t eol = lines.find("\r\n");
+    std::string_view line = lines.substr(0, eol);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos && ieq(trim(line.substr(0, colon)), name)) return true;
+    if (eol == std::string_view::npos) break;
+    lines.remove_prefix(eol + 2);
+  }
+  return false;
+}
+
+}  // namespace
+
+FileQuery FileQuery::from_request(const http::Request& r) {
+  FileQuery q;
+  for (uint16_t i = 0; i < r.num_headers; i++) take_header(q, r.headers[i].name, r.headers[i].value);
+  return q;
+}
+
+FileQuery FileQuery::from_lines(std::string_view lines) {
+  FileQuery q;
+  while (!lines.empty()) {
+    size_t eol = lines.find("\r\n");
+    std::string_view line = lines.substr(0, eol);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos)
+      take_header(q, trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    if (eol == std::string_view::npos) break;
+    lines.remove_prefix(eol + 2);
+  }
+  return q;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mounts
+
+void Server::Impl::serve_mount(Conn& c, fs::Mount& m, std::string_view rel, std::string_view path) {
+  counters.static_requests.inc();
+  FileQuery q = FileQuery::from_request(req);
+  bool dir = rel.empty() || rel.back() == '/';
+  fs::Found f;
+  fs::Lookup r = fs::Lookup::NotFound;
+  if (dir) {
+    if (m.html) r = find_index(m, rel, q.gzip, &f);
+  } else {
+    r = fs::find_file(m, rel, q.gzip, file_scratch, file_scratch_cap(), &f);
+    if (r != fs::Lookup::Found && m.html && m.kind != fs::SourceKind::File) {
+      // "docs" names a directory with an index: send the browser to "docs/" (as Starlette).
+      fs::Found index;
+      if (find_index(m, rel, false, &index) == fs::Lookup::Found) {
+        close_found(index);
+        redirect_to_directory(c, path);
+        return;
+      }
+    }
+  }
+  if (r == fs::Lookup::Found) {
+    send_found(c, f, q, FileReply{200, m.cache_control, {}});
+    return;
+  }
+  if (m.html && fs::find_file(m, "404.html", q.gzip, file_scratch, file_scratch_cap(), &f) ==
+                    fs::Lookup::Found) {
+    send_found(c, f, FileQuery{}, FileReply{404, {}, {}});
+    return;
+  }
+  static constexpr std::string_view kNotFound = "Not Found";
+  if (!respond(c, 404, "text/plain; charset=utf-8", kNotFound, kNotFound.data(), nullptr, 0))
+    respond_error(c, 500, "Internal Server Error", true);
+}
+
+// "<dir>index.html" (rel is "" or ends with '/'; a missing slash is added).
+fs::Lookup Server::Impl::find_index(fs::Mount& m, std::string_view rel, bool gzip, fs::Found* f) {
+  static constexpr std::string_view kIndex = "index.html";
+  char* name = index_scratch;
+  size_t cap = file_scratch_cap();
+  bool slash = !rel.empty() && rel.back() != '/';
+  if (rel.size() + 1 + kIndex.size() >= cap) return fs::Lookup::NotFound;
+  std::memcpy(name, rel.data(), rel.size());
+  size_t n = rel.size();
+  if (slash) name[n++] = '/';
+  std::memcpy(name + n, kIndex.data(), kIndex.size());
+  n += kIndex.size();
+  return fs::find_file(m, std::string_view(name, n), gzip, file_scratch, cap, f);
+}
+
+void Server::Impl::redirect_to_directory(Conn& c, std::string_view path) {
+  http::Appender a(location_scratch, location_capacity());
+  a.put(req.path);  // still percent-encoded, as the client sent it
+  a.put("/");
+  if (!req.query.empty()) {
+    a.put("?");
+    a.put(req.query);
+  }
+  (void)path;
+  http::Header h{"Location", std::string_view(location_scratch, a.size())};
+  if (!a.ok() || !respond(c, 307, {}, {}, nullptr, &h, 1))
+    respond_error(c, 500, "Internal Server Error", true);
+}
+
+void Server::Impl::close_found(fs::Found& f) {
+  if (f.fd >= 0) close(f.fd);
+  f.fd = -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answering with a file
+
+// Validators first (304), then ranges (206/416), then the whole representation (status).
+void Server::Impl::send_found(Conn& c, fs::Found& f, const FileQuery& q, const FileReply& r) {
+  char last_modified[29];
+  http::format_http_date(f.mtime, last_modified);
+  http::Header hs[8];
+  uint16_t n = 0;
+  if (!f.etag.empty()) hs[n++] = {"ETag", f.etag};
+  hs[n++] = {"Last-Modified", std::string_view(last_modified, 29)};
+  if (!r.cache_control.empty()) hs[n++] = {"Cache-Control", r.cache_control};
+  if (f.vary) hs[n++] = {"Vary", "Accept-Encoding"};
+  uint16_t validators = n;
+  if (r.status == 200 && not_modified(f, q)) {
+    counters.static_not_modified.inc();
+    close_found(f);
+    queue_file_head(c, 304, {}, 0, hs, validators, r.raw_headers);
+    return;
+  }
+  if (f.gzip) hs[n++] = {"Content-Encoding", "gzip"};
+  std::string_view type = has_raw_header(r.raw_headers, "content-type") ? std::string_view()
+                                                                         : f.content_type;
+  size_t num_ranges = 0;
+  http::ByteRange ranges[net::kMaxRanges];
+  http::RangeResult rr = http::RangeResult::Ignore;
+  if (r.status == 200) {
+    hs[n++] = {"Accept-Ranges", "bytes"};
+    if (!q.range.empty() &&
+        (q.if_range.empty() || http::if_range_matches(q.if_range, f.etag, f.mtime)))
+      rr = http::parse_range(q.range, f.size, ranges, net::kMaxRanges, &num_ranges);
+  }
+  if (rr == http::RangeResult::Unsatisfiable) {
+    close_found(f);
+    char cr[40];
+    http::Appender a(cr, sizeof cr);
+    a.put("bytes */");
+    a.put_uint(f.size);
+    hs[n++] = {"Content-Range", std::string_view(cr, a.size())};
+    static constexpr std::string_view kBody = "Range Not Satisfiable";
+    if (!respond(c, 416, "text/plain; charset=utf-8", kBody, kBody.data(), hs, n))
+      respond_error(c, 500, "Internal Server Error", true);
+    return;
+  }
+  if (rr == http::RangeResult::Ok && num_ranges == 1) {
+    char cr[64];
+    http::Appender a(cr, sizeof cr);
+    a.put("bytes ");
+    a.put_uint(ranges[0].first);
+    a.put("-");
+    a.put_uint(ranges[0].last);
+    a.put("/");
+    a.put_uint(f.size);
+    hs[n++] = {"Content-Range", std::string_view(cr, a.size())};
+    uint64_t len = ranges[0].last - ranges[0].first + 1;
+    if (queue_file_head(c, 206, type, len, hs, n, r.raw_headers))
+      start_transfer(c, f, ranges[0].first, len);
+    else
+      close_found(f);
+    return;
+  }
+  if (rr == http::RangeResult::Ok) {
+    send_multipart(c, f, type, ranges, num_ranges, hs, n, r.raw_headers);
+    return;
+  }
+  if (queue_file_head(c, r.status, type, f.size, hs, n, r.raw_headers))
+    start_transfer(c, f, 0, f.size);
+  else
+    close_found(f);
+}
+
+bool Server::Impl::not_modified(const fs::Found& f, const FileQuery& q) {
+  // If-None-Match wins over If-Modified-Since when both are present (RFC 9110 §13.1.3).
+  if (!q.if_none_match.empty()) return http::etag_list_matches(q.if_none_match, f.etag);
+  int64_t since = 0;
+  if (q.if_modified_since.empty() || !http::parse_http_date(q.if_modified_since, &since))
+    return false;
+  return f.mtime <= since;
+}
+
+// The head of a file response: Content-Length is the body that follows (0 for 304 / HEAD's
+// would-be length).  False when it could not be queued (the caller closes the file).
+bool Server::Impl::queue_file_head(Conn& c, uint16_t status, std::string_view type,
+                                   uint64_t length, const http::Header* hs, uint16_t n,
+                                   std::string_view raw) {
+  if (!lend_out(c)) return false;
+  http::ResponseHead h;
+  h.status = status;
+  h.content_type = type;
+  h.framing = status == 304 ? Framing::NoBody : Framing::Length;
+  h.content_length = length;
+  h.close = c.close_after;
+  h.keep_alive_10 = !c.close_after && c.minor0;
+  h.extra = hs;
+  h.num_extra = n;
+  h.raw_headers = raw;
+  size_t w = http::write_head(c.out + c.out_len, io.size() - c.out_len, h, date);
+  if (w == 0) {
+    respond_error(c, 500, "Response head too large", true);
+    return false;
+  }
+  c.out_len += uint32_t(w);
+  count_status(status);
+  return true;
+}
+
+// multipart/byteranges (RFC 9110 §14.6): every part has its own Content-Type and
+// Content-Range; the total length is known up front, so the response keeps its Content-Length.
+void Server::Impl::send_multipart(Conn& c, fs::Found& f, std::string_view type,
+                                  const http::ByteRange* ranges, size_t num,
+                                  const http::Header* hs, uint16_t n, std::string_view raw) {
+  uint64_t total = 0;
+  char part[160];
+  for (size_t i = 0; i < num; i++) {
+    total += part_header(part, sizeof part, f.content_type, ranges[i], f.size);
+    total += ranges[i].last - ranges[i].first + 1;
+  }
+  total += part_trailer(part, sizeof part);
+  char ct[96];
+  http::Appender a(ct, sizeof ct);
+  a.put("multipart/byteranges; boundary=");
+  a.put(boundary);
+  (void)type;
+  if (!queue_file_head(c, 206, std::string_view(ct, a.size()), total, hs, n, raw)) {
+    close_found(f);
+    return;
+  }
+  if (c.is_head) {
+    close_found(f);
+    return;
+  }
+  net::Transfer* t = take_transfer(c, f);
+  if (t == nullptr) return;
+  t->multipart = true;
+  t->num_ranges = uint8_t(num);
+  std::memcpy(t->ranges, ranges, num * sizeof ranges[0]);
+  size_t tl = f.content_type.size() < sizeof t->content_type ? f.content_type.size()
+                                                             : sizeof t->content_type;
+  std::memcpy(t->content_type, f.content_type.data(), tl);
+  t->content_type_len = uint8_t(tl);
+}
+
+size_t Server::Impl::part_header(char* out, size_t cap, std::string_view type,
+                                 const http::ByteRange& r, uint64_t size) const {
+  http::Appender a(out, cap);
+  a.put("\r\n--");
+  a.put(boundary);
+  a.put("\r\nContent-Type: ");
+  a.put(type);
+  a.put("\r\nContent-Range: bytes ");
+  a.put_uint(r.first);
+  a.put("-");
+  a.put_uint(r.last);
+  a.put("/");
+  a.put_uint(size);
+  a.put("\r\n\r\n");
+  return a.ok() ? a.size() : 0;
+}
+
+size_t Server::Impl::part_trailer(char* out, size_t cap) const {
+  http::Appender a(out, cap);
+  a.put("\r\n--");
+  a.put(boundary);
+  a.put("--\r\n");
+  return a.ok() ? a.size() : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transfers
+
+net::Transfer* Server::Impl::take_transfer(Conn& c, fs::Found& f) {
+  if (transfer_top == 0) {  // cannot happen: one per slot
+    close_found(f);
+    c.close_after = true;
+    counters.io_errors.inc();
+    return nullptr;
+  }
+  net::Transfer* t = free_transfers[--transfer_top];
+  new (t) net::Transfer();
+  t->fd = f.fd;
+  t->mem = f.data;
+  t->size = f.size;
+  f.fd = -1;
+  c.xfer = t;
+  counters.transfers_active.inc();
+  return t;
+}
+
+void Server::Impl::start_transfer(Conn& c, fs::Found& f, uint64_t off, uint64_t len) {
+  if (c.is_head || len == 0) {
+    close_found(f);
+    return;
+  }
+  net::Transfer* t = take_transfer(c, f);
+  if (t == nullptr) return;
+  t->off = off;
+  t->left = len;
+}
+
+void Server::Impl::end_transfer(Conn& c) {
+  net::Transfer* t = c.xfer;
+  if (t == nullptr) return;
+  if (t->fd >= 0) close(t->fd);
+  if (c.extra_body != nullptr && !c.out_big) c.extra_body = nullptr;  // borrowed from `mem`
+  c.xfer = nullptr;
+  free_transfers[transfer_top++] = t;
+  counters.transfers_active.dec();
+}
+
+// Sends the next piece of the file.  Returns Closed when the connection was closed, Wait when
+// the socket is full or this turn is over (the poller reports writable again), Done when the
+// whole body has gone out.
+Server::Impl::Pump Server::Impl::pump_transfer(Conn& c) {
+  net::Transfer& t = *c.xfer;
+  size_t budget = kTurnBytes;
+  for (;;) {
+    if (c.out_len != 0 || c.extra_body != nullptr) {
+      if (!flush(c)) return Pump::Closed;
+      if (c.out_len != 0 || c.extra_body != nullptr) return Pump::Wait;
+    }
+    if (t.left == 0) {
+      if (!next_part(c, t)) {
+        end_transfer(c);
+        return Pump::Done;
+      }
+      continue;  // a part header or the trailer was queued: it goes out first
+    }
+    if (budget == 0) return Pump::Wait;
+    size_t want = t.left < budget ? size_t(t.left) : budget;
+    if (t.mem != nullptr) {
+      c.extra_body = t.mem + t.off;  // sent from the mapping: no copy
+      c.extra_len = uint32_t(want < 0x40000000u ? want : 0x40000000u);
+      c.extra_sent = 0;
+      t.off += c.extra_len;
+      t.left -= c.extra_len;
+      budget -= c.extra_len;
+      counters.file_bytes.inc(c.extra_len);
+      continue;
+    }
+    long sent = port::send_file(c.fd, t.fd, &t.off, want);
+    if (sent < 0 && errno == ENOSYS) sent = read_into_output(c, t, want);
+    if (sent < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Pump::Wait;
+      if (errno == EINTR) continue;
+      counters.peer_resets.inc();
+      close_conn(c);
+      return Pump::Closed;
+    }
+    if (sent == 0) {  // the file shrank under us: the promised length cannot be kept
+      counters.io_errors.inc();
+      close_conn(c);
+      return Pump::Closed;
+    }
+    if (c.list == net::kListSend) set_list(c, net::kListSend);  // progress
+    t.left -= uint64_t(sent);
+    budget -= size_t(sent) < budget ? size_t(sent) : budget;
+    counters.file_bytes.inc(uint64_t(sent));
+  }
+}
+
+// Without sendfile (ESP-IDF): read the next piece into the output buffer, then flush it.
+long Server::Impl::read_into_output(Conn& c, net::Transfer& t, size_t want) {
+  if (!lend_out(c)) return -1;
+  size_t room = io.size();
+  if (want > room) want = room;
+  ssize_t n = pread(t.fd, c.out, want, off_t(t.off));
+  if (n <= 0) return n == 0 ? 0 : -1;
+  c.out_len = uint32_t(n);
+  c.out_sent = 0;
+  t.off += uint64_t(n);
+  if (!flush(c)) return -1;
+  return long(n);
+}
+
+// multipart: queues the next part's header (or the closing boundary) into the output buffer.
+// False when nothing is left to send.
+bool Server::Impl::next_part(Conn& c, net::Transfer& t) {
+  if (!t.multipart || t.trailer_sent) return false;
+  if (!lend_out(c)) return false;
+  size_t room = io.size() - c.out_len;
+  if (t.next_range < t.num_ranges) {
+    const http::ByteRange& r = t.ranges[t.next_range++];
+    size_t w = part_header(c.out + c.out_len, room,
+                           std::string_view(t.content_type, t.content_type_len), r, t.size);
+    c.out_len += uint32_t(w);
+    t.off = r.first;
+    t.left = r.last - r.first + 1;
+    return true;
+  }
+  c.out_len += uint32_t(part_trailer(c.out + c.out_len, room));
+  t.trailer_sent = true;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FileResponse: a deferred response completed with a file
+
+Server::Completion Server::Impl::complete_file(uint64_t token, uint16_t status,
+                                               std::string_view raw_headers,
+                                               std::string_view path,
+                                               std::string_view request_headers) {
+  uint32_t slot = uint32_t(token >> 32);
+  uint32_t id = uint32_t(token);
+  if (slot >= opt.max_connections || !slots[slot].awaiting || slots[slot].pending_id != id) {
+    counters.late_completions.inc();
+    return Completion::Gone;
+  }
+  Conn& c = slots[slot];
+  c.awaiting = false;
+  counters.deferred_in_flight.dec();
+  counters.file_responses.inc();
+  fs::Found f;
+  bool ok = path.size() < file_scratch_cap() && path.find('\0') == std::string_view::npos;
+  if (ok) {
+    std::memcpy(file_scratch, path.data(), path.size());
+    file_scratch[path.size()] = '\0';
+    ok = fs::open_path(file_scratch, &f);
+  }
+  if (!ok) {
+    respond_error(c, 404, "File not found", false);
+  } else {
+    send_found(c, f, FileQuery::from_lines(request_headers), FileReply{status, {}, raw_headers});
+  }
+  drive(c);
+  return Completion::Sent;
+}
+
+Server::Completion Server::complete_file(uint64_t token, uint16_t status,
+                                         std::string_view raw_headers, std::string_view path,
+                                         std::string_view request_headers) {
+  return impl_->complete_file(token, status, raw_headers, path, request_headers);
+}
+
+}  // namespace viper
