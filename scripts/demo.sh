@@ -5,6 +5,8 @@
 #   scripts/demo.sh --engine       the engine-only C demo instead (examples/demo)
 #   scripts/demo.sh --micropython  the same app on the MicroPython unix port (built from
 #                                  Debian's micropython source package, scripts/micropython.sh)
+#   scripts/demo.sh --pack         the page from an asset pack (tools/pack_assets.py) instead of
+#                                  the www/ directory (combine with --micropython: --pack first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh build
@@ -14,10 +16,17 @@ if [[ "${1:-}" == "--engine" ]]; then
   cmake --build --preset release --target viper_demo
   exec build/release/examples/demo/viper_demo --host 127.0.0.1 --port "${PORT:-8000}" "$@"
 fi
+SITE=()
+if [[ "${1:-}" == "--pack" ]]; then
+  shift
+  mkdir -p build
+  /usr/bin/python3 tools/pack_assets.py examples/app/www build/demo-www.vpak
+  SITE=(--pack build/demo-www.vpak)
+fi
 if [[ "${1:-}" == "--micropython" ]]; then
   scripts/install-deps.sh test
   scripts/micropython.sh
-  MICROPYPATH=python:.frozen exec build/micropython/micropython examples/app/app.py "${PORT:-8000}"
+  MICROPYPATH=python:.frozen exec build/micropython/micropython examples/app/app.py "${PORT:-8000}" "${SITE[@]}"
 fi
 cmake --build --preset release --target _viperhttp
-PYTHONPATH=build/release/python:python exec /usr/bin/python3 examples/app/app.py "${PORT:-8000}"
+PYTHONPATH=build/release/python:python exec /usr/bin/python3 examples/app/app.py "${PORT:-8000}" "${SITE[@]}"

@@ -26,6 +26,8 @@ const OptionSpec kOptionSpecs[] = {
     {"request_queue", OptionKind::Int},
     {"request_queue_bytes", OptionKind::Int},
     {"response_queue_bytes", OptionKind::Int},
+    {"gzip_level", OptionKind::Int},
+    {"gzip_min_bytes", OptionKind::Int},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 
@@ -86,6 +88,12 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
   if (n == "request_queue") return u32(&bopt_.request_records);
   if (n == "request_queue_bytes") return u32(&bopt_.request_bytes) && u > 1024;
   if (n == "response_queue_bytes") return u32(&bopt_.response_bytes) && u > 1024;
+  if (n == "gzip_level") {
+    if (u > 9) return false;
+    opt_.gzip_level = uint8_t(u);
+    return true;
+  }
+  if (n == "gzip_min_bytes") return u32(&opt_.gzip_min_bytes);
   if (n == "max_body_bytes") {
     opt_.limits.max_body_bytes = u;
     return true;

@@ -107,6 +107,12 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->free_top = n;
   d->transfer_top = n;
   d->choose_boundary();
+  if (o.gzip_level > 0 &&
+      !d->gzip.init(o.gzip_level, VIPER_GZIP_WINDOW_BITS, VIPER_GZIP_MEM_LEVEL)) {
+    *error = o.gzip_level > 9 ? "gzip_level" : "out of memory (gzip)";
+    Impl::free_all(d);
+    return nullptr;
+  }
   d->timeouts[net::kListIdle] = o.keepalive_timeout_ms;
   d->timeouts[net::kListHead] = o.header_timeout_ms;
   d->timeouts[net::kListBody] = o.header_timeout_ms;
@@ -138,6 +144,7 @@ void Server::Impl::free_all(Impl* d) {
   mem::release(d->path_scratch);
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
+  d->gzip.destroy();
   mem::release(d->transfers);
   mem::release(d->free_transfers);
   mem::release(d->file_scratch);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 
+#include "http/gzip_encoder.h"
 #include "http/response_writer.h"
 #include "net/buffer_pool.h"
 #include "net/connection.h"
@@ -91,6 +92,7 @@ struct Server::Impl {
   char* file_scratch = nullptr;   // file names built for lookups
   char* index_scratch = nullptr;  // "<dir>/index.html"
   char boundary[24] = {};         // multipart/byteranges boundary, chosen at start-up
+  http::GzipEncoder gzip;         // GZipMiddleware, when opt.gzip_level > 0
   size_t file_scratch_cap() const { return opt.limits.max_uri_bytes + 32; }
 
   // --- slot and buffer management -------------------------------------------------------
@@ -130,6 +132,8 @@ struct Server::Impl {
   bool try_redirect_slash(Conn& c, std::string_view path);
   Server::Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
                               std::string_view body);
+  bool respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
+                       std::string_view body);
   void abandon(Conn& c);
 
   // --- static files and FileResponse (file_path.cpp) ---------------------------------------

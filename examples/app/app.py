@@ -1,7 +1,13 @@
-"""A small device-style API on ViperHTTP: simulated sensors, an LED, and a page that calls
-them.  The same file runs on CPython (scripts/demo.sh) and, later, on MicroPython.
+"""A small device-style API on ViperHTTP: simulated sensors, an LED, and a web page that calls
+them.  The same file runs on CPython and on MicroPython (scripts/demo.sh).
+
+The page (www/: index.html, style.css, app.js, 404.html) is served by the engine from a static
+mount, never by Python: from the directory, or, with ``--pack FILE``, from an asset pack built
+by tools/pack_assets.py (what a device serves from flash)::
 
     PYTHONPATH=build/release/python:python /usr/bin/python3 examples/app/app.py [port]
+    /usr/bin/python3 tools/pack_assets.py examples/app/www build/www.vpak
+    PYTHONPATH=build/release/python:python /usr/bin/python3 examples/app/app.py 8000 --pack build/www.vpak
 """
 
 import asyncio
@@ -10,7 +16,8 @@ import sys
 import time
 
 import viperhttp
-from viperhttp import HTMLResponse, HTTPException, ViperHTTP
+from viperhttp import HTTPException, ViperHTTP
+from viperhttp.staticfiles import StaticFiles
 
 app = ViperHTTP(title="ViperHTTP demo device", version="0.1.0")
 
@@ -28,19 +35,6 @@ def read_sensor(name):
     unit, base, swing, period = SENSORS[name]
     value = base + swing * math.sin(2 * math.pi * time.time() / period)
     return {"sensor": name, "value": round(value, 2), "unit": unit}
-
-
-def load_page():
-    with open(__file__.rsplit("/", 1)[0] + "/index.html") as f:
-        return f.read()
-
-
-PAGE = load_page()
-
-
-@app.get("/")
-def index():
-    return HTMLResponse(PAGE)
 
 
 @app.get("/api/sensors")
@@ -92,6 +86,24 @@ def stats():
     return viperhttp.server_stats()
 
 
+def mount_site(pack=None):
+    """The page, from the www/ directory next to this file or from an asset pack.  Mounted at
+    "/" after the API routes, which win over it."""
+    if pack is not None:
+        site = StaticFiles(pack=pack, html=True, cache_control="no-cache")
+    else:
+        site = StaticFiles(directory=__file__.rsplit("/", 1)[0] + "/www", html=True,
+                           cache_control="no-cache")
+    app.mount("/", site, name="site")
+
+
 if __name__ == "__main__":
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    args = sys.argv[1:]
+    pack = None
+    if "--pack" in args:
+        i = args.index("--pack")
+        pack = args[i + 1]
+        del args[i:i + 2]
+    port = int(args[0]) if args else 8000
+    mount_site(pack)
     app.run(host="127.0.0.1", port=port, max_connections=32)

@@ -45,6 +45,7 @@ class ViperHTTP(RouteDecorators):
         self.mounts = []  # (path, StaticFiles, name), served by the engine
         # Python middleware instances, outermost first (FastAPI's order: last added first).
         self.user_middleware = []
+        self.engine_middleware = []  # executed by the engine (viperhttp.middleware)
 
     # --- routes -------------------------------------------------------------------------------
 
@@ -90,10 +91,13 @@ class ViperHTTP(RouteDecorators):
     def add_middleware(self, middleware_class, **options):
         """Adds ``middleware_class(app, **options)`` as the new outermost middleware: a
         ``BaseHTTPMiddleware`` subclass (see viperhttp.middleware)."""
-        from .middleware import BaseHTTPMiddleware
+        from .middleware import BaseHTTPMiddleware, EngineMiddleware
 
         if self._server is not None:
             raise RuntimeError("cannot add middleware after the application has started")
+        if isinstance(middleware_class, type) and issubclass(middleware_class, EngineMiddleware):
+            self.engine_middleware.append(middleware_class(self, **options))
+            return
         if not (isinstance(middleware_class, type) and
                 issubclass(middleware_class, BaseHTTPMiddleware)):
             raise TypeError("add_middleware needs a BaseHTTPMiddleware subclass "

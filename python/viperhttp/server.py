@@ -30,7 +30,6 @@ _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 _PYTHON_OPTIONS = {
     "ws_max_message_bytes": (int, 4096),
     "ws_ping_interval_s": (float, 30.0),
-    "gzip_min_bytes": (int, 1024),
     "log_level": (str, "info"),
     "access_log": (bool, True),
 }
@@ -44,10 +43,11 @@ _ENGINE_DEFAULTS = {
     "max_headers": 24,
     "max_uri_bytes": 512,
     "max_body_bytes": 65536,
+    "gzip_min_bytes": 1024,
 }
 _ENGINE_INT = ("port", "max_connections", "keepalive_max_requests", "max_header_bytes",
                "max_headers", "max_uri_bytes", "max_body_bytes", "body_buffers", "request_queue",
-               "request_queue_bytes", "response_queue_bytes")
+               "request_queue_bytes", "response_queue_bytes", "gzip_min_bytes")
 _ENGINE_SECONDS = ("keepalive_timeout_s", "header_timeout_s", "handler_timeout_s",
                    "send_timeout_s")
 _ENGINE_STR = ("host", "poller")
@@ -98,8 +98,6 @@ def validate_options(host, port, options):
     v = py["ws_ping_interval_s"]
     if not ((_is_int(v) or isinstance(v, float)) and 0 < v <= 3600):
         raise ValueError("ws_ping_interval_s")
-    if not (_is_int(py["gzip_min_bytes"]) and py["gzip_min_bytes"] >= 0):
-        raise ValueError("gzip_min_bytes")
     if py["log_level"] not in _LOG_LEVELS:
         raise ValueError("log_level")
     if not isinstance(py["access_log"], bool):
@@ -119,6 +117,9 @@ class Server:
         import _viperhttp
 
         engine_options, py_options = config
+        engine_options = dict(engine_options)
+        for middleware in app.engine_middleware:
+            engine_options.update(middleware.engine_options())
         self.app = app
         self.engine = _viperhttp.Engine(**engine_options)
         self.host = engine_options["host"]

@@ -53,6 +53,16 @@
 #define VIPER_MEMORY_BUDGET_BYTES 0
 #endif
 
+// zlib's window and memory level for the engine's gzip of dynamic responses: it takes about
+// (1 << (bits + 2)) + (1 << (level + 9)) bytes + 6 KB, once (15/8: 268 KB; the device's 11/4:
+// about 22 KB, for slightly larger output).
+#ifndef VIPER_GZIP_WINDOW_BITS
+#define VIPER_GZIP_WINDOW_BITS 15
+#endif
+#ifndef VIPER_GZIP_MEM_LEVEL
+#define VIPER_GZIP_MEM_LEVEL 8
+#endif
+
 // Server header value.
 #ifndef VIPER_SERVER_NAME
 #define VIPER_SERVER_NAME "viperhttp"

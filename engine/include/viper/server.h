@@ -39,6 +39,10 @@ struct ServerOptions {
   uint32_t body_buffers = 0;
   bool redirect_slashes = true;
   uint32_t shutdown_grace_ms = 10000;  // in-flight work allowed to finish after request_stop()
+  // GZipMiddleware (SPEC §3.6): responses completed by the bridge of at least gzip_min_bytes
+  // are gzipped when the client accepts it.  0: off.
+  uint8_t gzip_level = 0;
+  uint32_t gzip_min_bytes = 1024;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
@@ -83,6 +87,8 @@ struct Counters {
   // Static files (SPEC §3.8): requests for mounts (never crossing the bridge), FileResponse
   // completions, 304s, file body bytes sent, transfers in flight.
   Counter static_requests, file_responses, static_not_modified, file_bytes, transfers_active;
+  // GZipMiddleware: responses gzipped, and bytes before and after.
+  Counter gzip_responses, gzip_bytes_in, gzip_bytes_out;
 };
 
 // Writes the counters as one JSON object into `out`; returns the length (0 if no room).

@@ -1,0 +1,113 @@
+"""The demo app (examples/app/app.py, what the README's first command serves): its page,
+stylesheet and script come from a static mount — the www/ directory, or an asset pack built by
+tools/pack_assets.py — and its API from Python, on both interpreters."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+import requests
+
+from pyapi_support import INTERPRETER, MICROPYTHON, ROOT, RUNNING_RE, app_env
+
+TIMEOUT = 10
+WWW = ROOT / "examples" / "app" / "www"
+
+
+def start_demo(extra):
+    argv = [INTERPRETER, str(ROOT / "examples" / "app" / "app.py"), "0"] + extra
+    if MICROPYTHON:
+        argv[1:1] = ["-X", "heapsize=16M"]
+    err = tempfile.TemporaryFile()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err,
+                            stdin=subprocess.DEVNULL, env=app_env(), cwd=str(ROOT))
+    deadline = time.monotonic() + 15
+    while True:
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+        m = RUNNING_RE.search(text)
+        if m:
+            return proc, int(m.group(1))
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("demo did not start:\n" + text)
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module", params=["directory", "pack"])
+def demo(request, tmp_path_factory):
+    extra = []
+    if request.param == "pack":
+        pack = tmp_path_factory.mktemp("pack") / "www.vpak"
+        subprocess.run([sys.executable, str(ROOT / "tools" / "pack_assets.py"), str(WWW),
+                        str(pack)], check=True, capture_output=True, timeout=60)
+        extra = ["--pack", str(pack)]
+    proc, port = start_demo(extra)
+    yield request.param, "http://127.0.0.1:%d" % port
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize("path, name, media_type", [
+    ("/", "index.html", "text/html; charset=utf-8"),
+    ("/style.css", "style.css", "text/css; charset=utf-8"),
+    ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+])
+def test_page_from_the_mount(demo, path, name, media_type):
+    kind, base = demo
+    r = requests.get(base + path, headers={"Accept-Encoding": "identity"}, timeout=TIMEOUT)
+    assert r.status_code == 200
+    assert r.content == (WWW / name).read_bytes()
+    assert r.headers["content-type"] == media_type
+    assert r.headers["cache-control"] == "no-cache"
+    etag = r.headers["etag"]
+    again = requests.get(base + path, headers={"If-None-Match": etag,
+                                               "Accept-Encoding": "identity"}, timeout=TIMEOUT)
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+def test_page_gzipped_from_the_pack(demo):
+    kind, base = demo
+    r = requests.get(base + "/", headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT,
+                     stream=True)
+    body = r.raw.read(decode_content=False)
+    if kind == "pack":  # the packer kept a gzip variant of the page: it is smaller
+        import gzip
+
+        assert r.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(body) == (WWW / "index.html").read_bytes()
+    else:  # no index.html.gz in the directory: identity
+        assert "content-encoding" not in r.headers
+        assert body == (WWW / "index.html").read_bytes()
+
+
+def test_missing_page_is_the_404_page(demo):
+    kind, base = demo
+    r = requests.get(base + "/nowhere", timeout=TIMEOUT)
+    assert r.status_code == 404
+    assert r.content == (WWW / "404.html").read_bytes()
+
+
+def test_api_routes_win_over_the_mount(demo):
+    kind, base = demo
+    assert requests.get(base + "/api/sensors", timeout=TIMEOUT).json() == {
+        "sensors": ["humidity", "light", "pressure", "temperature"]}
+    r = requests.put(base + "/api/led", json={"on": True}, timeout=TIMEOUT)
+    assert r.status_code == 200
+    assert requests.get(base + "/api/led", timeout=TIMEOUT).json()["on"] is True
+
+
+def test_page_never_crosses_the_bridge(demo):
+    kind, base = demo
+    before = requests.get(base + "/api/stats", timeout=TIMEOUT).json()
+    for path in ("/", "/style.css", "/app.js") * 5:
+        assert requests.get(base + path, timeout=TIMEOUT).status_code == 200
+    after = requests.get(base + "/api/stats", timeout=TIMEOUT).json()
+    assert after["static_requests"] - before["static_requests"] == 15
+    # the only request that reached Python in between is the second /api/stats
+    assert after["bridge"]["requests_queued"] - before["bridge"]["requests_queued"] == 1
