@@ -93,7 +93,7 @@ FileQuery FileQuery::from_lines(std::string_view lines) {
 void Server::Impl::serve_mount(Conn& c, fs::Mount& m, std::string_view rel, std::string_view path) {
   counters.static_requests.inc();
   FileQuery q = FileQuery::from_request(req);
-  bool dir = rel.empty() || rel.back() == '/';
+  bool dir = m.kind != fs::SourceKind::File && (rel.empty() || rel.back() == '/');
   fs::Found f;
   fs::Lookup r = fs::Lookup::NotFound;
   if (dir) {
