@@ -28,6 +28,7 @@ const OptionSpec kOptionSpecs[] = {
     {"response_queue_bytes", OptionKind::Int},
     {"gzip_level", OptionKind::Int},
     {"gzip_min_bytes", OptionKind::Int},
+    {"static_cache_bytes", OptionKind::Int},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 
@@ -94,6 +95,7 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
     return true;
   }
   if (n == "gzip_min_bytes") return u32(&opt_.gzip_min_bytes);
+  if (n == "static_cache_bytes") return u32(&opt_.static_cache_bytes);
   if (n == "max_body_bytes") {
     opt_.limits.max_body_bytes = u;
     return true;

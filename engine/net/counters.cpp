@@ -61,6 +61,7 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "static_not_modified", c.static_not_modified.get(), &first);
   field(a, "file_bytes", c.file_bytes.get(), &first);
   field(a, "transfers_active", c.transfers_active.get(), &first);
+  field(a, "static_cache_hits", c.static_cache_hits.get(), &first);
   field(a, "gzip_responses", c.gzip_responses.get(), &first);
   field(a, "gzip_bytes_in", c.gzip_bytes_in.get(), &first);
   field(a, "gzip_bytes_out", c.gzip_bytes_out.get(), &first);

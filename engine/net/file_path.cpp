@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "http/file_headers.h"
@@ -99,7 +100,7 @@ void Server::Impl::serve_mount(Conn& c, fs::Mount& m, std::string_view rel, std:
   if (dir) {
     if (m.html) r = find_index(m, rel, q.gzip, &f);
   } else {
-    r = fs::find_file(m, rel, q.gzip, file_scratch, file_scratch_cap(), &f);
+    r = find_cached(m, rel, q.gzip, &f);
     if (r != fs::Lookup::Found && m.html && m.kind != fs::SourceKind::File) {
       // "docs" names a directory with an index: send the browser to "docs/" (as Starlette).
       fs::Found index;
@@ -136,7 +137,118 @@ fs::Lookup Server::Impl::find_index(fs::Mount& m, std::string_view rel, bool gzi
   if (slash) name[n++] = '/';
   std::memcpy(name + n, kIndex.data(), kIndex.size());
   n += kIndex.size();
-  return fs::find_file(m, std::string_view(name, n), gzip, file_scratch, cap, f);
+  return find_cached(m, std::string_view(name, n), gzip, f);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The hot-file cache (directory and file mounts; a pack is in memory already)
+//
+// A cached file is checked on disk at every request with one stat (size and nanosecond mtime),
+// so a change is seen at once; what the cache saves is the open, the read and the close, and
+// the separate send of the head.  With gzip accepted, the cache also remembers that a file has
+// no ".gz" sibling (an empty entry), so a site without variants costs one more stat, not an
+// open per request.
+
+namespace {
+constexpr int64_t kNoVariant = INT64_MIN;  // mtime of an entry saying "no .gz here"
+uint32_t cache_key(const fs::Mount& m, bool gzip) {
+  return m.id * 2 + (gzip ? 1 : 0);
+}
+}  // namespace
+
+// The file's name as open_beneath wants it ("" for a file mount), with ".gz" when asked.
+const char* Server::Impl::disk_name(const fs::Mount& m, std::string_view name, bool gz) {
+  if (m.kind == fs::SourceKind::File) return nullptr;
+  if (name.size() + 4 > file_scratch_cap()) return nullptr;
+  std::memcpy(file_scratch, name.data(), name.size());
+  std::memcpy(file_scratch + name.size(), gz ? ".gz" : "", gz ? 4 : 1);
+  return file_scratch;
+}
+
+// Is cache entry i still what is on disk?  One stat.
+bool Server::Impl::still_valid(int32_t i, const fs::Mount& m, std::string_view name, bool gz) {
+  const fs::CachedFile& e = cache.get(i);
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool exists;
+  if (m.kind == fs::SourceKind::File) {
+    // The application's path, absolute or relative to the working directory.
+    exists = port::stat_beneath(-1, m.root[0] == '/' ? "" : ".", m.root, &size, &mtime_ns);
+  } else {
+    const char* rel = disk_name(m, name, gz);
+    exists = rel != nullptr && port::stat_beneath(m.root_fd, m.root, rel, &size, &mtime_ns);
+  }
+  if (e.mtime == kNoVariant) return !exists;
+  return exists && size == e.data.size() && mtime_ns == e.mtime;
+}
+
+fs::Lookup Server::Impl::find_cached(fs::Mount& m, std::string_view name, bool gzip,
+                                     fs::Found* f) {
+  if (!cache.enabled() || m.kind == fs::SourceKind::Pack || !fs::safe_relative_path(name))
+    return fs::find_file(m, name, gzip, file_scratch, file_scratch_cap(), f);
+  bool try_identity = true;
+  if (gzip && m.kind == fs::SourceKind::Directory) {
+    int32_t g = cache.find(cache_key(m, true), name);
+    if (g < 0 || !still_valid(g, m, name, true)) {
+      if (g >= 0) cache.erase(g);
+      try_identity = false;  // the disk decides which variant there is
+    } else if (cache.get(g).mtime != kNoVariant) {
+      return from_cache(g, m, name, true, f);
+    }
+  }
+  if (try_identity) {
+    int32_t i = cache.find(cache_key(m, false), name);
+    if (i >= 0 && still_valid(i, m, name, false)) return from_cache(i, m, name, false, f);
+    if (i >= 0) cache.erase(i);
+  }
+  fs::Lookup r = fs::find_file(m, name, gzip, file_scratch, file_scratch_cap(), f);
+  if (r == fs::Lookup::Found) cache_file(m, name, gzip, f);
+  return r;
+}
+
+// Fills `f` from cache entry i, as find_file would have.  No system call.
+fs::Lookup Server::Impl::from_cache(int32_t i, const fs::Mount& m, std::string_view name,
+                                    bool gz, fs::Found* f) {
+  const fs::CachedFile& e = cache.get(i);
+  f->fd = -1;
+  f->data = e.data.data();
+  f->size = e.data.size();
+  f->mtime_ns = e.mtime;
+  f->mtime = e.mtime >= 0 ? e.mtime / 1000000000 : -((-e.mtime + 999999999) / 1000000000);
+  f->gzip = gz;
+  f->vary = gz;
+  f->cache_entry = i;
+  f->content_type = fs::mime_for_path(m.kind == fs::SourceKind::File ? m.root : name);
+  f->etag = fs::format_file_etag(f->mtime, f->size, f->etag_buf, sizeof f->etag_buf);
+  counters.static_cache_hits.inc();
+  return fs::Lookup::Found;
+}
+
+// After a lookup on disk: reads the file into the cache (then `f` points at the cached bytes
+// and the file is closed), and remembers a missing gzip variant.
+void Server::Impl::cache_file(const fs::Mount& m, std::string_view name, bool gzip,
+                              fs::Found* f) {
+  int32_t i = -1;
+  if (gzip && !f->gzip && m.kind == fs::SourceKind::Directory &&
+      cache.reserve(cache_key(m, true), name, 0, &i) != nullptr)
+    cache.commit(i, kNoVariant, now);
+  if (f->fd < 0 || f->size > cache.max_file()) return;
+  char* dst = cache.reserve(cache_key(m, f->gzip), name, size_t(f->size), &i);
+  if (dst == nullptr) return;
+  size_t got = 0;
+  while (got < f->size) {
+    ssize_t n = pread(f->fd, dst + got, size_t(f->size) - got, off_t(got));
+    if (n <= 0) break;
+    got += size_t(n);
+  }
+  if (got != f->size) {
+    cache.abort(i);
+    return;
+  }
+  cache.commit(i, f->mtime_ns, now);
+  close_found(*f);
+  from_cache(i, m, name, f->gzip, f);
+  counters.static_cache_hits.dec();  // read from disk this time: not a hit
 }
 
 void Server::Impl::redirect_to_directory(Conn& c, std::string_view path) {
@@ -340,6 +452,8 @@ net::Transfer* Server::Impl::take_transfer(Conn& c, fs::Found& f) {
   t->fd = f.fd;
   t->mem = f.data;
   t->size = f.size;
+  t->cache_entry = f.cache_entry;
+  if (t->cache_entry >= 0) cache.pin(t->cache_entry);  // its bytes are borrowed until the end
   f.fd = -1;
   c.xfer = t;
   counters.transfers_active.inc();
@@ -361,6 +475,7 @@ void Server::Impl::end_transfer(Conn& c) {
   net::Transfer* t = c.xfer;
   if (t == nullptr) return;
   if (t->fd >= 0) close(t->fd);
+  if (t->cache_entry >= 0) cache.unpin(t->cache_entry);
   if (c.extra_body != nullptr && !c.out_big) c.extra_body = nullptr;  // borrowed from `mem`
   c.xfer = nullptr;
   free_transfers[transfer_top++] = t;
@@ -374,29 +489,31 @@ Server::Impl::Pump Server::Impl::pump_transfer(Conn& c) {
   net::Transfer& t = *c.xfer;
   size_t budget = kTurnBytes;
   for (;;) {
+    // Bytes in memory ride behind whatever head is queued: one sendmsg for both.
+    if (c.extra_body == nullptr && t.mem != nullptr && t.left > 0 && budget > 0) {
+      size_t want = t.left < budget ? size_t(t.left) : budget;
+      c.extra_body = t.mem + t.off;  // sent from the mapping or the cache: no copy
+      c.extra_len = uint32_t(want);
+      c.extra_sent = 0;
+      t.off += want;
+      t.left -= want;
+      budget -= want;
+      counters.file_bytes.inc(want);
+    }
     if (c.out_len != 0 || c.extra_body != nullptr) {
       if (!flush(c)) return Pump::Closed;
       if (c.out_len != 0 || c.extra_body != nullptr) return Pump::Wait;
+      continue;
     }
-    if (t.left == 0) {
+    if (t.left == 0) {  // everything so far is out
       if (!next_part(c, t)) {
         end_transfer(c);
         return Pump::Done;
       }
-      continue;  // a part header or the trailer was queued: it goes out first
+      continue;  // a part header or the closing boundary was queued
     }
-    if (budget == 0) return Pump::Wait;
+    if (budget == 0 || t.mem != nullptr) return Pump::Wait;
     size_t want = t.left < budget ? size_t(t.left) : budget;
-    if (t.mem != nullptr) {
-      c.extra_body = t.mem + t.off;  // sent from the mapping: no copy
-      c.extra_len = uint32_t(want < 0x40000000u ? want : 0x40000000u);
-      c.extra_sent = 0;
-      t.off += c.extra_len;
-      t.left -= c.extra_len;
-      budget -= c.extra_len;
-      counters.file_bytes.inc(c.extra_len);
-      continue;
-    }
     long sent = port::send_file(c.fd, t.fd, &t.off, want);
     if (sent < 0 && errno == ENOSYS) sent = read_into_output(c, t, want);
     if (sent < 0) {

@@ -107,6 +107,13 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->free_top = n;
   d->transfer_top = n;
   d->choose_boundary();
+  // About one entry per 2 KB of budget: small files are what the cache is for.
+  if (o.static_cache_bytes > 0 &&
+      !d->cache.init(o.static_cache_bytes, o.static_cache_bytes / 2048 + 16)) {
+    *error = "out of memory (static_cache_bytes)";
+    Impl::free_all(d);
+    return nullptr;
+  }
   if (o.gzip_level > 0 &&
       !d->gzip.init(o.gzip_level, VIPER_GZIP_WINDOW_BITS, VIPER_GZIP_MEM_LEVEL)) {
     *error = o.gzip_level > 9 ? "gzip_level" : "out of memory (gzip)";
@@ -145,6 +152,7 @@ void Server::Impl::free_all(Impl* d) {
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
   d->gzip.destroy();
+  d->cache.destroy();
   mem::release(d->transfers);
   mem::release(d->free_transfers);
   mem::release(d->file_scratch);

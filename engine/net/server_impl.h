@@ -10,6 +10,7 @@
 #include "http/response_writer.h"
 #include "net/buffer_pool.h"
 #include "net/connection.h"
+#include "static/file_cache.h"
 #include "static/file_source.h"
 #include "viper/server.h"
 
@@ -93,6 +94,7 @@ struct Server::Impl {
   char* index_scratch = nullptr;  // "<dir>/index.html"
   char boundary[24] = {};         // multipart/byteranges boundary, chosen at start-up
   http::GzipEncoder gzip;         // GZipMiddleware, when opt.gzip_level > 0
+  fs::FileCache cache;            // hot small files of directory mounts
   size_t file_scratch_cap() const { return opt.limits.max_uri_bytes + 32; }
 
   // --- slot and buffer management -------------------------------------------------------
@@ -140,6 +142,12 @@ struct Server::Impl {
   enum class Pump : uint8_t { Closed, Wait, Done };
   void serve_mount(Conn& c, fs::Mount& m, std::string_view rel, std::string_view path);
   fs::Lookup find_index(fs::Mount& m, std::string_view rel, bool gzip, fs::Found* f);
+  fs::Lookup find_cached(fs::Mount& m, std::string_view name, bool gzip, fs::Found* f);
+  fs::Lookup from_cache(int32_t i, const fs::Mount& m, std::string_view name, bool gz,
+                        fs::Found* f);
+  void cache_file(const fs::Mount& m, std::string_view name, bool gzip, fs::Found* f);
+  const char* disk_name(const fs::Mount& m, std::string_view name, bool gz);
+  bool still_valid(int32_t i, const fs::Mount& m, std::string_view name, bool gz);
   void redirect_to_directory(Conn& c, std::string_view path);
   void close_found(fs::Found& f);
   void send_found(Conn& c, fs::Found& f, const FileQuery& q, const FileReply& r);

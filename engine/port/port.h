@@ -63,6 +63,13 @@ int open_root(const char* root);
 // root + "/" + rel.  Returns a descriptor or -1 (errno set; EXDEV when it would escape).
 int open_beneath(int root_fd, const char* root, const char* rel);
 
+// What open_beneath would open, without opening it: size and modification time in nanoseconds
+// (to notice a change within the same second).  False if it is missing or not a regular file.
+bool stat_beneath(int root_fd, const char* root, const char* rel, uint64_t* size,
+                  int64_t* mtime_ns);
+// The same for an open descriptor.
+bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir);
+
 // Sends up to `count` bytes of file `in_fd` from *offset to socket `out_fd` without copying
 // through user space (Linux: sendfile).  Returns the bytes sent and advances *offset, or -1
 // with errno (EAGAIN: the socket is full; ENOSYS: not available here, read and send instead).

@@ -2,7 +2,6 @@
 #include "static/file_source.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -43,16 +42,15 @@ std::string_view format_file_etag(int64_t mtime, uint64_t size, char* buf, size_
 
 // Describes an open descriptor; false (and closes it) unless it is a regular file.
 static Lookup describe(int fd, Found* out) {
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    bool dir = S_ISDIR(st.st_mode);
+  bool dir = false;
+  if (!port::stat_fd(fd, &out->size, &out->mtime_ns, &dir)) {
     close(fd);
     return dir ? Lookup::Directory : Lookup::NotFound;
   }
   out->fd = fd;
   out->data = nullptr;
-  out->size = uint64_t(st.st_size);
-  out->mtime = int64_t(st.st_mtime);
+  out->mtime = out->mtime_ns >= 0 ? out->mtime_ns / 1000000000
+                                  : -((-out->mtime_ns + 999999999) / 1000000000);
   out->etag = format_file_etag(out->mtime, out->size, out->etag_buf, sizeof out->etag_buf);
   return Lookup::Found;
 }

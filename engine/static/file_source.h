@@ -34,13 +34,15 @@ struct Mount {
 // One representation of a file, ready to be sent.
 struct Found {
   uint64_t size = 0;
-  int64_t mtime = 0;
+  int64_t mtime = 0;            // Unix seconds (Last-Modified, the ETag)
+  int64_t mtime_ns = 0;         // POSIX: nanoseconds, to notice a change within a second
   std::string_view content_type;
   std::string_view etag;        // a view into etag_buf, or into the pack
   const char* data = nullptr;   // memory source (pack); nullptr when `fd` holds the bytes
   int fd = -1;                  // open file (POSIX); the caller owns and closes it
   bool gzip = false;            // this is the gzip variant: Content-Encoding: gzip
   bool vary = false;            // a gzip variant exists: Vary: Accept-Encoding
+  int32_t cache_entry = -1;     // `data` is this file cache entry's (pinned while sent)
   char etag_buf[48] = {};
 };
 

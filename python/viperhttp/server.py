@@ -47,7 +47,8 @@ _ENGINE_DEFAULTS = {
 }
 _ENGINE_INT = ("port", "max_connections", "keepalive_max_requests", "max_header_bytes",
                "max_headers", "max_uri_bytes", "max_body_bytes", "body_buffers", "request_queue",
-               "request_queue_bytes", "response_queue_bytes", "gzip_min_bytes")
+               "request_queue_bytes", "response_queue_bytes", "gzip_min_bytes",
+               "static_cache_bytes")
 _ENGINE_SECONDS = ("keepalive_timeout_s", "header_timeout_s", "handler_timeout_s",
                    "send_timeout_s")
 _ENGINE_STR = ("host", "poller")

@@ -63,6 +63,17 @@
 #define VIPER_GZIP_MEM_LEVEL 8
 #endif
 
+// Bytes of small static files (from directory mounts) kept in memory, so that a hot file costs
+// no system call but the send (runtime option static_cache_bytes).  The device serves its site
+// from an asset pack in flash, which needs no cache: 0 there.
+#ifndef VIPER_DEFAULT_STATIC_CACHE_BYTES
+#if defined(VIPER_PROFILE_ESP32)
+#define VIPER_DEFAULT_STATIC_CACHE_BYTES 0
+#else
+#define VIPER_DEFAULT_STATIC_CACHE_BYTES (1u << 20)
+#endif
+#endif
+
 // Server header value.
 #ifndef VIPER_SERVER_NAME
 #define VIPER_SERVER_NAME "viperhttp"

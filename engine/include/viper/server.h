@@ -16,6 +16,7 @@
 #include "http/request_parser.h"
 #include "net/poller.h"
 #include "router/router.h"
+#include "viper/config.h"
 
 namespace viper {
 
@@ -43,6 +44,9 @@ struct ServerOptions {
   // are gzipped when the client accepts it.  0: off.
   uint8_t gzip_level = 0;
   uint32_t gzip_min_bytes = 1024;
+  // In-memory cache of small static files from directory mounts; a cached file is checked on
+  // disk again at most once a second.  0: off.
+  uint32_t static_cache_bytes = VIPER_DEFAULT_STATIC_CACHE_BYTES;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
@@ -87,6 +91,7 @@ struct Counters {
   // Static files (SPEC §3.8): requests for mounts (never crossing the bridge), FileResponse
   // completions, 304s, file body bytes sent, transfers in flight.
   Counter static_requests, file_responses, static_not_modified, file_bytes, transfers_active;
+  Counter static_cache_hits;  // answered from the in-memory cache without touching the disk
   // GZipMiddleware: responses gzipped, and bytes before and after.
   Counter gzip_responses, gzip_bytes_in, gzip_bytes_out;
 };

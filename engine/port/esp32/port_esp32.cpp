@@ -277,6 +277,25 @@ int open_beneath(int, const char* root, const char* rel) {
   return open(full, O_RDONLY);
 }
 
+bool stat_beneath(int, const char* root, const char* rel, uint64_t* size, int64_t* mtime_ns) {
+  char full[256];
+  int n = snprintf(full, sizeof full, "%s/%s", root, rel);
+  struct stat st;
+  if (n < 0 || size_t(n) >= sizeof full || stat(full, &st) != 0) return false;
+  *size = uint64_t(st.st_size);
+  *mtime_ns = int64_t(st.st_mtime) * 1000000000;  // FAT/littlefs: seconds at best
+  return S_ISREG(st.st_mode);
+}
+
+bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  *size = uint64_t(st.st_size);
+  *mtime_ns = int64_t(st.st_mtime) * 1000000000;
+  *is_dir = S_ISDIR(st.st_mode);
+  return S_ISREG(st.st_mode);
+}
+
 long send_file(int, int, uint64_t*, size_t) {
   errno = ENOSYS;  // lwIP has no sendfile: the engine reads into the connection's buffer
   return -1;

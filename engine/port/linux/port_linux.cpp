@@ -188,6 +188,37 @@ int open_beneath(int root_fd, const char* root, const char* rel) {
   return open_checked(root, rel);
 }
 
+static bool describe_stat(const struct stat& st, uint64_t* size, int64_t* mtime_ns) {
+  *size = uint64_t(st.st_size);
+  *mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return S_ISREG(st.st_mode);
+}
+
+bool stat_beneath(int root_fd, const char* root, const char* rel, uint64_t* size,
+                  int64_t* mtime_ns) {
+  struct stat st;
+  // Follows symlinks: the caller only compares the result with a file it opened through
+  // open_beneath, and opens again (refusing an escape) when anything differs.
+  int r = root_fd >= 0 ? fstatat(root_fd, rel, &st, 0) : -1;
+  if (root_fd < 0) {
+    char full[PATH_MAX];
+    size_t rl = std::strlen(root), ll = std::strlen(rel);
+    if (rl + 1 + ll + 1 > sizeof full) return false;
+    std::memcpy(full, root, rl);
+    full[rl] = '/';
+    std::memcpy(full + rl + 1, rel, ll + 1);
+    r = stat(full, &st);
+  }
+  return r == 0 && describe_stat(st, size, mtime_ns);
+}
+
+bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return false;
+  *is_dir = S_ISDIR(st.st_mode);
+  return describe_stat(st, size, mtime_ns);
+}
+
 long send_file(int out_fd, int in_fd, uint64_t* offset, size_t count) {
   off_t off = off_t(*offset);
   ssize_t n = sendfile(out_fd, in_fd, &off, count);
