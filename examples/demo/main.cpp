@@ -190,10 +190,34 @@ void stats(const RouteRequest&, Responder& res, void* user) {
   res.send(200, kJson, std::string_view(buf, n));
 }
 
+// Static mounts from the command line: --static PREFIX=DIR, --static-html PREFIX=DIR,
+// --pack PREFIX=FILE, --file PATH=FILE.
+struct MountArg {
+  viper::StaticMount m;
+  char prefix[256];
+};
+
 struct Args {
   viper::ServerOptions opt;
   bool quiet = false;
+  MountArg mounts[8];
+  int num_mounts = 0;
 };
+
+bool parse_mount(const char* v, viper::StaticKind kind, bool html, Args& a) {
+  const char* eq = std::strchr(v, '=');
+  if (eq == nullptr || a.num_mounts == 8 || size_t(eq - v) >= sizeof a.mounts[0].prefix)
+    return false;
+  MountArg& ma = a.mounts[a.num_mounts++];
+  std::memcpy(ma.prefix, v, size_t(eq - v));
+  ma.prefix[eq - v] = '\0';
+  ma.m.kind = kind;
+  ma.m.prefix = ma.prefix;
+  ma.m.source = eq + 1;  // argv outlives the server
+  ma.m.html = html;
+  ma.m.cache_control = "no-cache";
+  return true;
+}
 
 void usage() {
   std::puts(
@@ -201,6 +225,8 @@ void usage() {
       "  [--keepalive-timeout S] [--keepalive-max-requests N] [--header-timeout S]\n"
       "  [--send-timeout S] [--max-header-bytes N] [--max-headers N] [--max-uri-bytes N]\n"
       "  [--max-body-bytes N] [--body-buffers N] [--no-redirect-slashes] [--quiet]\n"
+      "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
+      "  [--file PATH=FILE] [--static-cache-bytes N]\n"
       "Times are in seconds (fractions allowed).  --port 0 picks a free port.");
 }
 
@@ -260,6 +286,12 @@ const char* parse_args(int argc, char** argv, Args& a) {
       ok = parse_seconds(v, &o.send_timeout_ms);
     } else if (k == "--max-body-bytes") {
       ok = parse_u64(v, UINT64_MAX, &o.limits.max_body_bytes);
+    } else if (k == "--static" || k == "--static-html") {
+      ok = parse_mount(v, viper::StaticKind::Directory, k == "--static-html", a);
+    } else if (k == "--pack") {
+      ok = parse_mount(v, viper::StaticKind::Pack, true, a);
+    } else if (k == "--file") {
+      ok = parse_mount(v, viper::StaticKind::File, false, a);
     } else if (k == "--port") {
       ok = parse_u64(v, 65535, &n);
       o.port = uint16_t(n);
@@ -278,6 +310,8 @@ const char* parse_args(int argc, char** argv, Args& a) {
         o.limits.max_uri_bytes = u;
       else if (k == "--body-buffers")
         o.body_buffers = u;
+      else if (k == "--static-cache-bytes")
+        o.static_cache_bytes = u;
       else
         return argv[i - 1];
     }
@@ -330,6 +364,12 @@ int main(int argc, char** argv) {
     if (server->add_route(r.m, r.pattern, r.fn, server) != viper::AddResult::Ok) {
       std::fprintf(stderr, "viper_demo: cannot add route %s\n", r.pattern);
       return 1;
+    }
+  }
+  for (int i = 0; i < args.num_mounts; i++) {
+    if (const char* why = server->add_static(args.mounts[i].m)) {
+      std::fprintf(stderr, "viper_demo: mount %s: %s\n", args.mounts[i].prefix, why);
+      return 2;
     }
   }
   if (!server->listen()) {

@@ -308,12 +308,8 @@ class FileResponse(Response):
 
 def _content_disposition(kind, filename):
     """As Starlette: ``attachment; filename="x.txt"``, or RFC 5987 for non-ASCII names."""
-    try:
-        filename.encode("ascii")
-        ascii_name = True
-    except UnicodeError:
-        ascii_name = False
-    if ascii_name:
+    # (MicroPython's str.encode ignores the codec, so no encode("ascii") test here)
+    if all(ord(ch) < 128 for ch in filename):
         return '{}; filename="{}"'.format(kind, filename.replace('"', '\\"'))
     unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
     encoded = "".join(chr(b) if chr(b) in unreserved else "%%%02X" % b

@@ -181,8 +181,10 @@ int open_beneath(int root_fd, const char* root, const char* rel) {
     how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     long fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
-    if (fd >= 0 || (errno != ENOSYS && errno != EPERM)) return int(fd);
-    openat2_works = false;
+    // EXDEV: the path crossed the root, or met an absolute symlink (which RESOLVE_BENEATH
+    // refuses even when it points inside): let the real path decide.
+    if (fd >= 0 || (errno != ENOSYS && errno != EPERM && errno != EXDEV)) return int(fd);
+    if (errno != EXDEV) openat2_works = false;
   }
 #endif
   return open_checked(root, rel);
