@@ -161,6 +161,8 @@ void Server::Impl::free_all(Impl* d) {
     fs::Mount* m = d->mounts[i];
     if (m->root_fd >= 0) close(m->root_fd);
     port::unmap_file(m->map, m->map_size);
+    mem::release(const_cast<char*>(m->root));  // both copied by add_static
+    mem::release(const_cast<char*>(m->cache_control.data()));
     m->~Mount();
     mem::release(m);
   }
@@ -205,9 +207,9 @@ const char* Server::add_static(const StaticMount& sm) {
                                              : fs::SourceKind::File;
   const char* src = sm.source != nullptr ? sm.source : "";
   const char* cc = copy_string(sm.cache_control);
+  if (cc != nullptr) m->cache_control = std::string_view(cc, sm.cache_control.size());
   m->root = copy_string(src);
   if (cc == nullptr || m->root == nullptr) return "out of memory";
-  m->cache_control = std::string_view(cc, sm.cache_control.size());
   if (!http::header_value_ok(m->cache_control)) return "cache_control";
   if (m->kind == fs::SourceKind::Directory) {
     m->root_fd = port::open_root(src);

@@ -196,3 +196,18 @@ def test_aborted_downloads_release_everything(srv):
     s = srv.stats()
     assert s["transfers_active"] == 0
     assert get(srv, "/s/small.txt").body == SMALL
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--pack", "/p=/no/such.vpak"], "mount /p: source: cannot map the asset pack"),
+    (["--static", "/s=/no/such/dir"], "mount /s: source: not a readable directory"),
+    (["--pack", f"/p={__file__}"], "mount /p: not an asset pack"),
+    (["--static", "s=/tmp"], "mount s: prefix"),
+    (["--static", "/s=/tmp", "--static", "/s=/tmp"], "mount /s: route conflict"),
+])
+def test_bad_mounts_refused_at_start(args, message):
+    from conftest import DEMO
+
+    proc = subprocess.run([DEMO, "--port", "0", *args], capture_output=True, timeout=30)
+    assert proc.returncode == 2
+    assert message.encode() in proc.stderr
