@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer targets (the 'fuzz' preset, into build/fuzz) and runs each one for
-# N seconds (first argument, default 20) on the seed corpus tests/engine/corpus/valid.
+# N seconds (first argument, default 20) on the seed corpus tests/engine/corpus/valid, plus
+# tests/fuzz/seeds/<fuzzer>/ where a fuzzer has seeds of its own (e.g. a real asset pack).
 # New inputs go to build/fuzz/corpus/<fuzzer>/, crashes to build/fuzz/artifacts/; the script
 # fails on the first fuzzer that finds one.  Replay a crash: <fuzzer> <crash file>.
 set -eu
@@ -24,5 +25,10 @@ for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
   [ -f "$dict" ] && set -- "$@" -dict="$dict"
   mkdir -p "build/fuzz/corpus/$name"
   echo "== $name: $SECONDS_EACH s"
-  "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS"
+  own=tests/fuzz/seeds/$name
+  if [ -d "$own" ]; then
+    "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS" "$own"
+  else
+    "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS"
+  fi
 done
