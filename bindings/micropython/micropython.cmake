@@ -34,7 +34,8 @@ target_compile_definitions(usermod_viperhttp INTERFACE
     VIPER_MAX_CONNECTIONS_CAP=16
     VIPER_MAX_HEADERS_CAP=32
     VIPER_GZIP_WINDOW_BITS=11
-    VIPER_GZIP_MEM_LEVEL=4)
+    VIPER_GZIP_MEM_LEVEL=4
+    VIPER_DEFAULT_STATIC_CACHE_BYTES=0)  # the site is served from an asset pack in flash
 
 # zlib for the engine's gzip (engine/http/gzip_encoder.cpp).  ESP-IDF v5 ships no zlib of its
 # own: it is the registry component espressif/zlib, declared in the port's idf_component.yml

@@ -251,7 +251,7 @@ class ViperHTTP(RouteDecorators):
     # --- serving ------------------------------------------------------------------------------
 
     def run(self, host="127.0.0.1", port=8000, **options):
-        """Serves the app until SIGINT/SIGTERM (blocks).  Options: SPEC §5, see docs/server.md.
+        """Serves the app until SIGINT/SIGTERM (blocks).  Options: SPEC §5, see docs/python-api.md.
 
         Every option is checked first: a bad value raises ``ValueError`` naming the option.
         """

@@ -45,7 +45,7 @@ struct ServerOptions {
   uint8_t gzip_level = 0;
   uint32_t gzip_min_bytes = 1024;
   // In-memory cache of small static files from directory mounts; a cached file is checked on
-  // disk again at most once a second.  0: off.
+  // disk with one stat per request (size and nanosecond mtime).  0: off.
   uint32_t static_cache_bytes = VIPER_DEFAULT_STATIC_CACHE_BYTES;
 };
 
