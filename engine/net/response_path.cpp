@@ -207,7 +207,12 @@ bool Server::Impl::flush(Conn& c) {
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = size_t(n_iov);
-    ssize_t n = sendmsg(c.fd, &msg, MSG_NOSIGNAL);
+    int flags = MSG_NOSIGNAL;
+#ifdef MSG_MORE
+    // A file body follows by sendfile: let the head share its first segment.
+    if (c.xfer != nullptr && c.xfer->fd >= 0 && c.xfer->left > 0) flags |= MSG_MORE;
+#endif
+    ssize_t n = sendmsg(c.fd, &msg, flags);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
       if (errno == EINTR) continue;
