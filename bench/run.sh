@@ -13,13 +13,18 @@
 #               (valgrind --tool=dhat, split by call stack)
 # wakeup        bench/wakeup.py: idle CPU and wake-up round-trip percentiles of the Python
 #               runtime on CPython and on the MicroPython unix port
+# static        static files (1 KB, 100 KB) from the engine alone (bench/apps/static_app.py on
+#               CPython: a StaticFiles directory mount and an asset pack mount) vs nginx
+#               (1 worker, sendfile on), under wrk as in throughput; the engine's counters after
 # syscalls      (not in "all") strace -c -f on each server during a short wrk run: syscalls/request
-# all           throughput alloc parser python python-idle wakeup python-alloc
+# static-syscalls (not in "all") the same for the servers and files of static
+# all           throughput alloc parser python python-idle wakeup python-alloc static
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000 IDLE_SECONDS=10
 #   IDLE_CONNS=10 PYALLOC_N1=2000 PYALLOC_N2=12000
 #   MPY_OPTS="" (options of the MicroPython binary in python, e.g. "-X heapsize=16M")
+#   NGINX_TCP_NOPUSH=on (static: nginx's tcp_nopush, with sendfile on)
 #   BENCH_RESULTS=DIR (keep raw wrk/valgrind outputs there; default: a temp dir, removed)
 # Only 127.0.0.1 is loaded; every step is bounded in time; every process started is stopped on
 # exit.  The numbers are only meaningful on a quiet machine: the load average is printed.
@@ -27,9 +32,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|syscalls|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|all"
 case "$MODE" in
-  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | syscalls | all) ;;
+  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | syscalls | \
+    static-syscalls | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
@@ -67,6 +73,12 @@ PY_ENV=(env "PYTHONPATH=$ROOT/build/release/python:$ROOT/python")
 MPY_BIN="$ROOT/build/micropython/micropython"
 MPY_ENV=(env "MICROPYPATH=$ROOT/python:.frozen")
 read -r -a MPY_OPTS <<<"${MPY_OPTS:-}"
+NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-on}
+# nginx: a file of extra directives put into its server block (after "listen"); empty: none.
+NGINX_EXTRA=""
+# The Python app start_viper runs (in bench/apps) and its arguments after the port.
+VIPER_APP=viper_app.py
+VIPER_APP_ARGS=()
 MPY_OK=0 # set by build_micropython
 
 exec 3>&2 # the original stderr, for messages given while stderr is redirected
@@ -275,8 +287,10 @@ start_server_nginx() {
   port=$(free_port)
   # As root, nginx would switch its worker to "nobody": keep it as the current user.
   [[ $(id -u) -eq 0 ]] && user_line="user $(id -un) $(id -gn);"
+  local extra=()
+  [[ -z $NGINX_EXTRA ]] || extra=(-e "/^[[:space:]]*listen 127\.0\.0\.1:/r $NGINX_EXTRA")
   sed -e "s|@TMP@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@USER_LINE@|$user_line|" \
-    "$ROOT/bench/nginx.conf.in" >"$dir/nginx.conf"
+    "${extra[@]+"${extra[@]}"}" "$ROOT/bench/nginx.conf.in" >"$dir/nginx.conf"
   nginx -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/nginx-error.log" >"$TMP/nginx-t.log" 2>&1 ||
     {
       cat "$TMP/nginx-t.log" >&2
@@ -420,11 +434,11 @@ start_viper() {
 }
 
 # start_viper_cmd NAME TIMEOUT CMD...: the same with any interpreter command line: runs
-# CMD bench/apps/viper_app.py 0.
+# CMD bench/apps/viper_app.py 0 (another app: VIPER_APP, its further arguments: VIPER_APP_ARGS).
 start_viper_cmd() {
   local name=$1 secs=$2 i
   shift 2
-  launch "$name" "$@" "$APPS/viper_app.py" 0
+  launch "$name" "$@" "$APPS/$VIPER_APP" 0 "${VIPER_APP_ARGS[@]+"${VIPER_APP_ARGS[@]}"}"
   VIPER_PID=$LAST_PID
   VIPER_PORT=""
   for ((i = 0; i < secs * 10; i++)); do
@@ -596,6 +610,142 @@ if rows:
           + " (a bridge polled on a timer would add up to its period to every round trip)")
 EOF
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Static files: the engine alone (bench/apps/static_app.py on CPython, a StaticFiles directory
+# mount and an asset pack mount of the same files) against nginx serving the same directory.
+
+STATIC_SEED=20240601 # the files' random bytes (fixed: the same files on every run)
+STATIC_FILES=(1k.bin:1024 100k.bin:102400)
+STATIC_APP_PID=""
+STATIC_APP_PORT=""
+
+# static_make_files: $TMP/static/www/static/{1k,100k}.bin (random bytes, fixed seed), the asset
+# pack of that directory ($TMP/static/assets.vpak, tools/pack_assets.py) and nginx's extra
+# directives ($TMP/static/nginx-static.conf).
+static_make_files() {
+  local dir="$TMP/static" f
+  mkdir -p "$dir/www/static"
+  for f in "${STATIC_FILES[@]}"; do
+    $PY -c 'import random, sys
+r = random.Random(int(sys.argv[3]) + int(sys.argv[2]))
+open(sys.argv[1], "wb").write(r.randbytes(int(sys.argv[2])))' \
+      "$dir/www/static/${f%%:*}" "${f##*:}" "$STATIC_SEED" || die "cannot write $dir/www/static/${f%%:*}"
+  done
+  $PY "$ROOT/tools/pack_assets.py" "$dir/www/static" "$dir/assets.vpak" --mtime 1700000000 \
+    >"$dir/pack.log" 2>&1 || die "tools/pack_assets.py failed: $(cat "$dir/pack.log")"
+  # Inside nginx's server block (bench/nginx.conf.in): Debian's stock nginx.conf has
+  # "sendfile on; tcp_nopush on;"; open_file_cache stays off (nginx's default), so nginx opens,
+  # fstats and closes the file for every request, as the engine's directory mount does.
+  cat >"$dir/nginx-static.conf" <<NGINX
+    # bench/run.sh static: the same files under /static/.
+    sendfile on;
+    tcp_nopush $NGINX_TCP_NOPUSH;
+    location /static/ {
+      root $dir/www;
+      default_type application/octet-stream;
+    }
+NGINX
+}
+
+# One app process serves both engine "servers" (/static: the directory, /pack: the pack).
+static_app_start() {
+  if [[ -z $STATIC_APP_PID ]] || ! kill -0 "$STATIC_APP_PID" 2>/dev/null; then
+    start_viper static-app 30 taskset -c "$SERVER_CPU"
+    STATIC_APP_PID=$VIPER_PID
+    STATIC_APP_PORT=$VIPER_PORT
+  fi
+}
+
+start_server_engine-dir() {
+  static_app_start
+  SERVER_URL[engine-dir]="http://$HOST:$STATIC_APP_PORT"
+  SERVER_PID[engine-dir]=$STATIC_APP_PID
+}
+
+start_server_engine-pack() {
+  static_app_start
+  SERVER_URL[engine-pack]="http://$HOST:$STATIC_APP_PORT"
+  SERVER_PID[engine-pack]=$STATIC_APP_PID
+}
+
+use_static_suite() {
+  "${PY_ENV[@]}" $PY -c 'import _viperhttp, viperhttp' 2>/dev/null ||
+    die "cannot import _viperhttp/viperhttp from build/release/python:python"
+  static_make_files
+  VIPER_APP=static_app.py
+  VIPER_APP_ARGS=("$TMP/static/www/static" "$TMP/static/assets.vpak")
+  NGINX_EXTRA="$TMP/static/nginx-static.conf"
+  SERVERS=(engine-dir engine-pack nginx)
+  REFERENCE=nginx
+  SCENARIOS=(s-1k s-100k)
+  SCENARIO_DESC=(
+    [s-1k]="GET of a 1,024-byte file (random bytes, application/octet-stream)"
+    [s-100k]="GET of a 102,400-byte file (random bytes, application/octet-stream)"
+  )
+  SCENARIO_STATUS=([s-1k]=200 [s-100k]=200)
+  SCENARIO_PATH=(
+    [s-1k.engine-dir]=/static/1k.bin [s-1k.engine-pack]=/pack/1k.bin [s-1k.nginx]=/static/1k.bin
+    [s-100k.engine-dir]=/static/100k.bin [s-100k.engine-pack]=/pack/100k.bin
+    [s-100k.nginx]=/static/100k.bin
+  )
+  SCENARIO_REF=()
+  TARGETS_JSON='{"s-1k": {"engine-dir": 1.0, "engine-pack": 1.0}, "s-100k": {"engine-dir": 0.9, "engine-pack": 0.9}}'
+  EXTRA_RATIOS_JSON='[
+    {"label": "1 KB: asset pack / directory", "num": ["s-1k", "engine-pack"], "den": ["s-1k", "engine-dir"]},
+    {"label": "100 KB: asset pack / directory", "num": ["s-100k", "engine-pack"], "den": ["s-100k", "engine-dir"]}]'
+  SERVER_WORKERS=()
+  SUITE_HOOK=static_suite_counters
+}
+
+# The app's counters after all the runs (warm-ups and checks included): every file request
+# answered by the engine, none crossing the bridge but the /stats request itself.
+static_suite_counters() {
+  [[ -n $STATIC_APP_PORT ]] || return 0
+  curl -s --max-time 5 "http://$HOST:$STATIC_APP_PORT/stats" >"$TMP/static-stats.json" || {
+    echo "   (the app's /stats did not answer)"
+    return 0
+  }
+  $PY - "$TMP/static-stats.json" "$TMP/wrk.static" <<'PYEOF' || true
+import json, os, re, sys
+d = json.load(open(sys.argv[1]))
+b, p = d["bridge"], d["python"]
+measured = 0
+for name in os.listdir(sys.argv[2]):
+    if re.match(r"s-\w+\.engine-(dir|pack)\.\d+\.wrk$", name):
+        m = re.search(r"(\d+) requests in", open(os.path.join(sys.argv[2], name)).read())
+        measured += int(m.group(1)) if m else 0
+print("   static_app.py counters after all runs (server_stats() via GET /stats; warm-ups and checks"
+      " included):")
+print("     engine: requests %d, static_requests %d, status 200 %d, file_bytes %d, deferred %d,"
+      " transfers_active %d, io_errors %d, peer_resets %d"
+      % (d["requests"], d["static_requests"], d["status"]["200"], d["file_bytes"], d["deferred"],
+         d["transfers_active"], d["io_errors"], d["peer_resets"]))
+print("     bridge: requests_queued %d, interpreter_wakeups %d, responses_applied %d"
+      % (b["requests_queued"], b["interpreter_wakeups"], b["responses_applied"]))
+print("     python: " + ", ".join("%s %s" % kv for kv in sorted(p.items())))
+print("     (the measured wrk runs made %d of the static requests; requests - static_requests = %d:"
+      " the GET /stats itself, the only request that crossed the bridge)"
+      % (measured, d["requests"] - d["static_requests"]))
+PYEOF
+}
+
+mode_static() {
+  use_static_suite
+  echo "   engine-dir, engine-pack: $PY bench/apps/static_app.py (PYTHONPATH=build/release/python:python;"
+  echo "          engine thread + idle interpreter thread, both on CPU $SERVER_CPU; max_connections=256,"
+  echo "          access_log=False): /static = StaticFiles(directory=...), /pack = StaticFiles(pack=...),"
+  echo "          the same files; no Python code runs per request"
+  echo "   nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), bench/nginx.conf.in (1 worker, access_log off) plus, in its"
+  echo "          server block: sendfile on; tcp_nopush $NGINX_TCP_NOPUSH; location /static/ { root ...;"
+  echo "          default_type application/octet-stream; } (open_file_cache off: nginx's default)"
+  echo "   files: $(for f in "${STATIC_FILES[@]}"; do printf '%s (%s bytes), ' "${f%%:*}" "${f##*:}"; done)random bytes, seed $STATIC_SEED;"
+  echo "          $(cat "$TMP/static/pack.log")"
+  run_suite static
+  echo "note: targets: engine >= 1.0x nginx req/s for 1 KB, >= 0.9x for 100 KB (per-run ratios), for"
+  echo "      both sources.  Response heads: the engine sends Date, Server, Content-Type,"
+  echo "      Content-Length, ETag, Last-Modified, Accept-Ranges; nginx the same plus Connection."
 }
 
 # Idle CPU: the Python runtime (and, for comparison, uvicorn and the engine demo) started, left
@@ -861,7 +1011,7 @@ EOF
 scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
-  python | python-idle | python-alloc | wakeup | all) build_demo _viperhttp ;;
+  python | python-idle | python-alloc | wakeup | static | static-syscalls | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
@@ -872,6 +1022,11 @@ case "$MODE" in
   python-alloc) mode_python_alloc ;;
   wakeup) mode_wakeup ;;
   syscalls) mode_syscalls ;;
+  static) mode_static ;;
+  static-syscalls)
+    use_static_suite
+    mode_syscalls
+    ;;
   all)
     mode_throughput
     echo
@@ -886,6 +1041,8 @@ case "$MODE" in
     mode_wakeup
     echo
     mode_python_alloc
+    echo
+    mode_static
     exit "${status:-0}"
     ;;
 esac

@@ -469,6 +469,16 @@ void Server::Impl::start_transfer(Conn& c, fs::Found& f, uint64_t off, uint64_t 
   if (t == nullptr) return;
   t->off = off;
   t->left = len;
+  if (t->mem != nullptr && c.extra_body == nullptr) {
+    // Bytes in memory ride behind the head just queued: one sendmsg sends both.
+    size_t want = len < kTurnBytes ? size_t(len) : kTurnBytes;
+    c.extra_body = t->mem + off;
+    c.extra_len = uint32_t(want);
+    c.extra_sent = 0;
+    t->off += want;
+    t->left -= want;
+    counters.file_bytes.inc(want);
+  }
 }
 
 void Server::Impl::end_transfer(Conn& c) {
