@@ -1,5 +1,7 @@
 #include "http/gzip_encoder.h"
 
+#include "http/response_writer.h"
+
 #define ZLIB_CONST  // next_in is const: the body is only read
 #include <zlib.h>
 
@@ -85,39 +87,8 @@ size_t GzipEncoder::memory_bytes() const {
 
 namespace {
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool has_content_encoding(std::string_view raw) {
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    size_t end = raw.find('\n', pos);
-    if (end == std::string_view::npos) end = raw.size();
-    std::string_view line = raw.substr(pos, end - pos);
-    pos = end + 1;
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos && iequals(trim(line.substr(0, colon)), "content-encoding"))
-      return true;
-  }
-  return false;
+  return s.size() >= prefix.size() && ascii_iequal(s.substr(0, prefix.size()), prefix);
 }
 
 // Already compressed: gzip would spend CPU and memory bandwidth to gain nothing.
@@ -138,19 +109,19 @@ constexpr std::string_view kCompressedTypes[] = {
 };
 
 bool compressible_type(std::string_view type) {
-  if (iequals(type, "text/event-stream")) return false;
-  if (istarts_with(type, "image/")) return iequals(type, "image/svg+xml");
+  if (ascii_iequal(type, "text/event-stream")) return false;
+  if (istarts_with(type, "image/")) return ascii_iequal(type, "image/svg+xml");
   if (istarts_with(type, "video/") || istarts_with(type, "audio/")) return false;
   for (std::string_view t : kCompressedTypes)
-    if (iequals(type, t)) return false;
+    if (ascii_iequal(type, t)) return false;
   return true;
 }
 
 }  // namespace
 
 bool gzip_allowed(std::string_view content_type, std::string_view raw_headers) {
-  if (has_content_encoding(raw_headers)) return false;
-  std::string_view type = trim(content_type.substr(0, content_type.find(';')));
+  if (find_header_line(raw_headers, "content-encoding").data() != nullptr) return false;
+  std::string_view type = trim_blanks(content_type.substr(0, content_type.find(';')));
   return compressible_type(type);
 }
 

@@ -218,6 +218,27 @@ size_t write_chunk_prefix(char* out, size_t cap, size_t n) {
   return a.ok() ? a.size() : 0;
 }
 
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = char(x + 32);
+    if (y >= 'A' && y <= 'Z') y = char(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string_view find_header_line(std::string_view lines, std::string_view name) {
+  std::string_view found;
+  for_each_header_line(lines, [&](std::string_view n, std::string_view v) {
+    if (!ascii_iequal(n, name)) return true;
+    found = v.data() != nullptr ? v : std::string_view("", 0);
+    return false;
+  });
+  return found;
+}
+
 bool header_value_ok(std::string_view v) {
   for (char c : v) {
     if (c == '\r' || c == '\n' || c == '\0') return false;

@@ -50,6 +50,13 @@ struct ResponseHead {
   std::string_view raw_headers;  // complete "Name: value\r\n" lines appended as they are
 };
 
+// `s` without leading and trailing spaces and tabs.
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 // Appends bytes to a fixed buffer; remembers overflow instead of writing past the end.
 class Appender {
  public:
@@ -80,5 +87,26 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // True if a header value may be sent as is: no CR, LF or NUL (response splitting defence).
 bool header_value_ok(std::string_view v);
+
+// ASCII case-insensitive equality (header names, media types).
+bool ascii_iequal(std::string_view a, std::string_view b);
+// Calls fn(name, value) for each "Name: value\r\n" line of `lines` (as the Python side sends
+// a response's headers), both trimmed of blanks; stops early when fn returns false.
+template <typename Fn>
+void for_each_header_line(std::string_view lines, Fn fn) {
+  while (!lines.empty()) {
+    size_t eol = lines.find('\n');
+    std::string_view line = lines.substr(0, eol);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t colon = line.find(':');
+    if (colon != std::string_view::npos &&
+        !fn(trim_blanks(line.substr(0, colon)), trim_blanks(line.substr(colon + 1))))
+      return;
+    if (eol == std::string_view::npos) return;
+    lines.remove_prefix(eol + 1);
+  }
+}
+// The value of the first such line called `name`; data() == nullptr when there is none.
+std::string_view find_header_line(std::string_view lines, std::string_view name);
 
 }  // namespace viper::http

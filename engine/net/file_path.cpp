@@ -28,42 +28,18 @@ namespace {
 // Bytes one connection may send per writable event before the loop serves the others.
 constexpr size_t kTurnBytes = 256 * 1024;
 
-std::string_view trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-bool ieq(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); i++) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = char(x + 32);
-    if (y >= 'A' && y <= 'Z') y = char(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
-
 void take_header(FileQuery& q, std::string_view name, std::string_view value) {
-  if (ieq(name, "range")) q.range = value;
-  else if (ieq(name, "if-range")) q.if_range = value;
-  else if (ieq(name, "if-none-match")) q.if_none_match = value;
-  else if (ieq(name, "if-modified-since")) q.if_modified_since = value;
-  else if (ieq(name, "accept-encoding")) q.gzip = http::accepts_gzip(value);
-}
-
-// Does a block of "Name: value\r\n" lines hold a header called `name`?
-bool has_raw_header(std::string_view lines, std::string_view name) {
-  while (!lines.empty()) {
-    size_t eol = lines.find("\r\n");
-    std::string_view line = lines.substr(0, eol);
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos && ieq(trim(line.substr(0, colon)), name)) return true;
-    if (eol == std::string_view::npos) break;
-    lines.remove_prefix(eol + 2);
-  }
-  return false;
+  using http::ascii_iequal;
+  if (ascii_iequal(name, "range"))
+    q.range = value;
+  else if (ascii_iequal(name, "if-range"))
+    q.if_range = value;
+  else if (ascii_iequal(name, "if-none-match"))
+    q.if_none_match = value;
+  else if (ascii_iequal(name, "if-modified-since"))
+    q.if_modified_since = value;
+  else if (ascii_iequal(name, "accept-encoding"))
+    q.gzip = http::accepts_gzip(value);
 }
 
 }  // namespace
@@ -76,15 +52,10 @@ FileQuery FileQuery::from_request(const http::Request& r) {
 
 FileQuery FileQuery::from_lines(std::string_view lines) {
   FileQuery q;
-  while (!lines.empty()) {
-    size_t eol = lines.find("\r\n");
-    std::string_view line = lines.substr(0, eol);
-    size_t colon = line.find(':');
-    if (colon != std::string_view::npos)
-      take_header(q, trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-    if (eol == std::string_view::npos) break;
-    lines.remove_prefix(eol + 2);
-  }
+  http::for_each_header_line(lines, [&](std::string_view name, std::string_view value) {
+    take_header(q, name, value);
+    return true;
+  });
   return q;
 }
 
@@ -291,8 +262,9 @@ void Server::Impl::send_found(Conn& c, fs::Found& f, const FileQuery& q, const F
     return;
   }
   if (f.gzip) hs[n++] = {"Content-Encoding", "gzip"};
-  std::string_view type = has_raw_header(r.raw_headers, "content-type") ? std::string_view()
-                                                                         : f.content_type;
+  std::string_view type =
+      http::find_header_line(r.raw_headers, "content-type").data() != nullptr ? std::string_view()
+                                                                             : f.content_type;
   size_t num_ranges = 0;
   http::ByteRange ranges[net::kMaxRanges];
   http::RangeResult rr = http::RangeResult::Ignore;

@@ -56,37 +56,12 @@ Server::Completion Server::Impl::complete(uint64_t token, uint16_t status,
   return result;
 }
 
-// The Content-Type value among "Name: value\r\n" lines (empty if none).
-static std::string_view raw_content_type(std::string_view lines) {
-  static constexpr std::string_view kName = "content-type:";
-  while (!lines.empty()) {
-    size_t eol = lines.find("\r\n");
-    std::string_view line = lines.substr(0, eol);
-    if (line.size() >= kName.size()) {
-      bool same = true;
-      for (size_t i = 0; i < kName.size() && same; i++) {
-        char ch = line[i];
-        if (ch >= 'A' && ch <= 'Z') ch = char(ch + 32);
-        same = ch == kName[i];
-      }
-      if (same) {
-        std::string_view v = line.substr(kName.size());
-        while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-        return v;
-      }
-    }
-    if (eol == std::string_view::npos) break;
-    lines.remove_prefix(eol + 2);
-  }
-  return {};
-}
-
 // GZipMiddleware: compresses into a body buffer and sends that.  False (nothing queued) when
 // the response must or need not be compressed, or compressing does not pay.
 bool Server::Impl::respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
                                    std::string_view body) {
   if (status < 200 || status == 204 || status == 304 ||
-      !http::gzip_allowed(raw_content_type(raw_headers), raw_headers) || c.extra_body != nullptr)
+      !http::gzip_allowed(http::find_header_line(raw_headers, "content-type"), raw_headers) || c.extra_body != nullptr)
     return false;
   char* b = bodies.take();
   if (b == nullptr) return false;  // no buffer free now: identity is still a correct answer
