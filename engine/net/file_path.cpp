@@ -496,8 +496,14 @@ Server::Impl::Pump Server::Impl::pump_transfer(Conn& c) {
     }
     if (budget == 0 || t.mem != nullptr) return Pump::Wait;
     size_t want = t.left < budget ? size_t(t.left) : budget;
-    long sent = port::send_file(c.fd, t.fd, &t.off, want);
-    if (sent < 0 && errno == ENOSYS) sent = read_into_output(c, t, want);
+    long sent = -1;
+    errno = ENOSYS;
+    if (opt.use_sendfile) sent = port::send_file(c.fd, t.fd, &t.off, want);
+    bool copied = false;
+    if (sent < 0 && errno == ENOSYS) {
+      sent = read_into_output(c, t, want);  // queued in the output buffer: flushed above
+      copied = true;
+    }
     if (sent < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return Pump::Wait;
       if (errno == EINTR) continue;
@@ -510,24 +516,26 @@ Server::Impl::Pump Server::Impl::pump_transfer(Conn& c) {
       close_conn(c);
       return Pump::Closed;
     }
-    if (c.list == net::kListSend) set_list(c, net::kListSend);  // progress
+    if (c.list == net::kListSend && !copied) set_list(c, net::kListSend);  // progress
     t.left -= uint64_t(sent);
     budget -= size_t(sent) < budget ? size_t(sent) : budget;
     counters.file_bytes.inc(uint64_t(sent));
   }
 }
 
-// Without sendfile (ESP-IDF): read the next piece into the output buffer, then flush it.
+// Without sendfile (ESP-IDF): reads the next piece into the (empty) output buffer, which the
+// pump flushes next.  Memory per transfer stays one I/O buffer whatever the file size.
 long Server::Impl::read_into_output(Conn& c, net::Transfer& t, size_t want) {
-  if (!lend_out(c)) return -1;
-  size_t room = io.size();
+  if (!lend_out(c)) {
+    errno = ENOMEM;
+    return -1;
+  }
+  size_t room = io.size() - c.out_len;
   if (want > room) want = room;
-  ssize_t n = pread(t.fd, c.out, want, off_t(t.off));
+  ssize_t n = pread(t.fd, c.out + c.out_len, want, off_t(t.off));
   if (n <= 0) return n == 0 ? 0 : -1;
-  c.out_len = uint32_t(n);
-  c.out_sent = 0;
+  c.out_len += uint32_t(n);
   t.off += uint64_t(n);
-  if (!flush(c)) return -1;
   return long(n);
 }
 

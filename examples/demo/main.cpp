@@ -226,7 +226,7 @@ void usage() {
       "  [--send-timeout S] [--max-header-bytes N] [--max-headers N] [--max-uri-bytes N]\n"
       "  [--max-body-bytes N] [--body-buffers N] [--no-redirect-slashes] [--quiet]\n"
       "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
-      "  [--file PATH=FILE] [--static-cache-bytes N]\n"
+      "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile]\n"
       "Times are in seconds (fractions allowed).  --port 0 picks a free port.");
 }
 
@@ -266,6 +266,10 @@ const char* parse_args(int argc, char** argv, Args& a) {
     }
     if (k == "--no-redirect-slashes") {
       o.redirect_slashes = false;
+      continue;
+    }
+    if (k == "--no-sendfile") {
+      o.use_sendfile = false;
       continue;
     }
     if (k == "--help" || i + 1 >= argc) return argv[i];

@@ -211,3 +211,25 @@ def test_bad_mounts_refused_at_start(args, message):
     proc = subprocess.run([DEMO, "--port", "0", *args], capture_output=True, timeout=30)
     assert proc.returncode == 2
     assert message.encode() in proc.stderr
+
+
+def test_without_sendfile(make_server, tree):
+    # The device's path (lwIP has no sendfile): files read into the output buffer piece by
+    # piece.  Whole files, ranges, pipelining and an aborted download.
+    root, _ = tree
+    srv = make_server("--no-sendfile", "--static-cache-bytes", "0", "--static", f"/s={root}")
+    with srv.conn(timeout=60) as c:
+        c.send(build("GET", "/s/large.bin") + build("GET", "/s/medium.bin",
+                                                     [("Range", "bytes=0-9,-10")]) +
+               build("GET", "/s/small.txt"))
+        assert c.read_response().body == LARGE
+        r = c.read_response()
+        assert r.status == 206 and MEDIUM[:10] in r.body and MEDIUM[-10:] in r.body
+        assert c.read_response().body == SMALL
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    s.sendall(build("GET", "/s/large.bin"))
+    s.recv(1000)
+    s.close()
+    assert get(srv, "/s/medium.bin").body == MEDIUM
+    before = srv.stats()
+    assert before["io_buffers_in_use"] <= 2

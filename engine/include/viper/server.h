@@ -47,6 +47,9 @@ struct ServerOptions {
   // In-memory cache of small static files from directory mounts; a cached file is checked on
   // disk with one stat per request (size and nanosecond mtime).  0: off.
   uint32_t static_cache_bytes = VIPER_DEFAULT_STATIC_CACHE_BYTES;
+  // false: send files by reading them into the output buffer, as on the device (lwIP has no
+  // sendfile); lets the host test that path.
+  bool use_sendfile = true;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
