@@ -46,11 +46,16 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 20
 _START_TIMEOUT = 15.0
 try:
-    import zlib as _zlib  # noqa: F401
+    import zlib as _zlib  # noqa: F401 (CPython)
 
     _ACCEPT_ENCODING = "gzip, deflate"
 except ImportError:
-    _ACCEPT_ENCODING = "identity"
+    try:
+        import deflate as _deflate  # noqa: F401 (MicroPython 1.21+)
+
+        _ACCEPT_ENCODING = "gzip, deflate"
+    except ImportError:
+        _ACCEPT_ENCODING = "identity"
 _STOP_TIMEOUT = 15.0
 
 # --- URL helpers ---------------------------------------------------------------------------
@@ -1163,12 +1168,25 @@ def _decode_content(headers, content):
     try:
         import zlib
     except ImportError:
-        return content
+        return _inflate_micropython(coding, content)
     wbits = 16 + 15 if coding == "gzip" else 15
     try:
         return zlib.decompress(content, wbits)
     except zlib.error:
         return zlib.decompress(content, -15)
+
+
+def _inflate_micropython(coding, content):
+    try:
+        import deflate
+        import io
+    except ImportError:
+        return content
+    fmt = deflate.GZIP if coding == "gzip" else deflate.ZLIB
+    try:
+        return deflate.DeflateIO(io.BytesIO(content), fmt).read()
+    except OSError:  # raw deflate, as some servers send for "deflate"
+        return deflate.DeflateIO(io.BytesIO(content), deflate.RAW).read()
 
 
 def _basic_auth(auth):
