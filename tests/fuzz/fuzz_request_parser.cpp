@@ -304,23 +304,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return 0;
 }
 
-#ifdef VIPER_FUZZ_MAIN
-#include <cstdio>
-#include <vector>
-
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; i++) {
-    FILE* f = std::fopen(argv[i], "rb");
-    if (!f) return 1;
-    std::vector<uint8_t> bytes;
-    for (int c; (c = std::fgetc(f)) != EOF;)
-      bytes.push_back(uint8_t(c));
-    std::fclose(f);
-    // An exact-size heap copy, as libFuzzer gives, so that ASan sees over-reads.
-    std::unique_ptr<uint8_t[]> copy(new uint8_t[bytes.size() ? bytes.size() : 1]);
-    if (!bytes.empty()) std::memcpy(copy.get(), bytes.data(), bytes.size());
-    LLVMFuzzerTestOneInput(copy.get(), bytes.size());
-  }
-  return 0;
-}
-#endif
+#include "replay_main.h"

@@ -163,19 +163,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   return 0;
 }
 
-#ifdef VIPER_FUZZ_MAIN
-#include <cstdio>
-#include <cstdlib>
-
-int main(int argc, char** argv) {
-  for (int i = 1; i < argc; i++) {
-    FILE* f = std::fopen(argv[i], "rb");
-    if (!f) return 1;
-    static uint8_t buf[1 << 20];
-    size_t n = std::fread(buf, 1, sizeof buf, f);
-    std::fclose(f);
-    LLVMFuzzerTestOneInput(buf, n);
-  }
-  return 0;
-}
-#endif
+#include "replay_main.h"
