@@ -367,17 +367,20 @@ int main(int argc, char** argv) {
   for (auto& r : routes) {
     if (server->add_route(r.m, r.pattern, r.fn, server) != viper::AddResult::Ok) {
       std::fprintf(stderr, "viper_demo: cannot add route %s\n", r.pattern);
+      viper::Server::destroy(server);
       return 1;
     }
   }
   for (int i = 0; i < args.num_mounts; i++) {
     if (const char* why = server->add_static(args.mounts[i].m)) {
       std::fprintf(stderr, "viper_demo: mount %s: %s\n", args.mounts[i].prefix, why);
+      viper::Server::destroy(server);
       return 2;
     }
   }
   if (!server->listen()) {
     std::perror("viper_demo: listen");
+    viper::Server::destroy(server);
     return 1;
   }
   // SIGINT/SIGTERM are taken with sigwait() here; the engine thread blocks them itself.
