@@ -29,6 +29,7 @@ const OptionSpec kOptionSpecs[] = {
     {"gzip_level", OptionKind::Int},
     {"gzip_min_bytes", OptionKind::Int},
     {"static_cache_bytes", OptionKind::Int},
+    {"access_log", OptionKind::Int},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 
@@ -96,6 +97,10 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
   }
   if (n == "gzip_min_bytes") return u32(&opt_.gzip_min_bytes);
   if (n == "static_cache_bytes") return u32(&opt_.static_cache_bytes);
+  if (n == "access_log") {
+    opt_.access_log = u != 0;
+    return u <= 1;
+  }
   if (n == "max_body_bytes") {
     opt_.limits.max_body_bytes = u;
     return true;

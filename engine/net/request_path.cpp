@@ -285,8 +285,15 @@ bool Server::Impl::grow_to_body_buffer(Conn& c) {
   return true;
 }
 
-// Routes a complete request and runs its handler, or answers 404/405/307/501 itself.
+// Routes a complete request and runs its handler, or answers 404/405/307/501 itself; logs
+// what was answered here (a deferred response is logged by whoever completes it).
 void Server::Impl::dispatch(Conn& c, std::string_view body) {
+  last_status = 0;
+  route(c, body);
+  if (opt.access_log && !c.awaiting && last_status != 0) log_access(c, last_status);
+}
+
+void Server::Impl::route(Conn& c, std::string_view body) {
   counters.requests.inc();
   if (c.requests + 1 >= opt.keepalive_max_requests || !req.keep_alive || draining)
     c.close_after = true;

@@ -93,6 +93,7 @@ bool Server::Impl::respond_gzipped(Conn& c, uint16_t status, std::string_view ra
 // Writing
 
 void Server::Impl::count_status(uint16_t status) {
+  last_status = status;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {
     if (kCountedStatuses[i] == status) {
       counters.status[i].inc();

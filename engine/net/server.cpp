@@ -107,6 +107,14 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->free_top = n;
   d->transfer_top = n;
   d->choose_boundary();
+  if (o.access_log) {
+    d->log_buf = static_cast<char*>(mem::alloc(kLogBufferBytes));
+    if (d->log_buf == nullptr) {
+      *error = "out of memory (access_log)";
+      Impl::free_all(d);
+      return nullptr;
+    }
+  }
   // About one entry per 2 KB of budget: small files are what the cache is for.
   if (o.static_cache_bytes > 0 &&
       !d->cache.init(o.static_cache_bytes, o.static_cache_bytes / 2048 + 16)) {
@@ -152,6 +160,7 @@ void Server::Impl::free_all(Impl* d) {
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
   d->gzip.destroy();
+  mem::release(d->log_buf);
   d->cache.destroy();
   mem::release(d->transfers);
   mem::release(d->free_transfers);
@@ -231,6 +240,38 @@ const char* Server::add_static(const StaticMount& sm) {
   AddResult r = d.router.add(http::Method::Get, std::string_view(pattern, a.size()), t);
   if (r != AddResult::Ok) return r == AddResult::Conflict ? "route conflict" : "prefix";
   return nullptr;
+}
+
+// 'INFO:     127.0.0.1:54321 - "GET /path?q HTTP/1.1" 404 Not Found', as uvicorn (and the
+// Python side, for its handlers) writes it.
+void Server::Impl::log_access(const Conn& c, uint16_t status) {
+  char line[kLogBufferBytes / 2];
+  http::Appender a(line, sizeof line);
+  a.put("INFO:     ");
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    a.put_uint((c.peer_ip >> shift) & 0xff);
+    if (shift != 0) a.put(".");
+  }
+  a.put(":");
+  a.put_uint(c.peer_port);
+  a.put(" - \"");
+  a.put(req.method_token);
+  a.put(" ");
+  a.put(req.target);
+  a.put(req.http_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+  a.put_uint(status);
+  a.put(" ");
+  a.put(http::reason_phrase(status));
+  a.put("\n");
+  if (!a.ok()) return;  // a target too long for a line: not logged
+  if (log_len + a.size() > kLogBufferBytes) flush_log();
+  std::memcpy(log_buf + log_len, line, a.size());
+  log_len += uint32_t(a.size());
+}
+
+void Server::Impl::flush_log() {
+  port::write_stdout(log_buf, log_len);
+  log_len = 0;
 }
 
 void Server::Impl::choose_boundary() {
@@ -554,10 +595,12 @@ void Server::run() {
     }
     d.expire_timeouts();
     if (d.hooks.on_loop_end != nullptr) d.hooks.on_loop_end(d.hooks.user);
+    if (d.log_len != 0) d.flush_log();
   }
   for (uint32_t i = 0; i < d.opt.max_connections; i++) {
     if (d.slots[i].state != ConnState::Free) d.close_conn(d.slots[i]);
   }
+  if (d.log_len != 0) d.flush_log();
 }
 
 }  // namespace viper

@@ -32,6 +32,9 @@ inline constexpr uint32_t kMaxEvents = 64;
 // Another pipelined request is processed only while this much output space is free.
 inline constexpr uint32_t kOutReserve = VIPER_IO_BUFFER_BYTES / 2;
 inline constexpr uint32_t kChunkPrefixRoom = 10;  // "ffffffff\r\n"
+// The access log is written in pieces of at most this much, whole lines: writes to a pipe up to
+// PIPE_BUF are atomic, so the engine's lines never interleave with the interpreter's.
+inline constexpr uint32_t kLogBufferBytes = 4096;
 
 #define VIPER_REJECT_FULL_BODY "{\"detail\":\"Server has no free connection\"}"
 static_assert(sizeof(VIPER_REJECT_FULL_BODY) - 1 == 42, "keep Content-Length below in step");
@@ -94,6 +97,9 @@ struct Server::Impl {
   char* index_scratch = nullptr;  // "<dir>/index.html"
   char boundary[24] = {};         // multipart/byteranges boundary, chosen at start-up
   http::GzipEncoder gzip;         // GZipMiddleware, when opt.gzip_level > 0
+  char* log_buf = nullptr;        // access log lines of this loop iteration (opt.access_log)
+  uint32_t log_len = 0;
+  uint16_t last_status = 0;       // of the last response queued (for the access log)
   fs::FileCache cache;            // hot small files of directory mounts
   size_t file_scratch_cap() const { return opt.limits.max_uri_bytes + 32; }
 
@@ -120,6 +126,7 @@ struct Server::Impl {
   bool body_complete(Conn& c, uint32_t* consumed, std::string_view* body);
   bool grow_to_body_buffer(Conn& c);
   void dispatch(Conn& c, std::string_view body);
+  void route(Conn& c, std::string_view body);
   bool flush(Conn& c);
   bool refill_stream(Conn& c);
   void settle(Conn& c);
@@ -169,6 +176,8 @@ struct Server::Impl {
                                    std::string_view path, std::string_view request_headers);
 
   void choose_boundary();
+  void log_access(const Conn& c, uint16_t status);
+  void flush_log();
   static void free_all(Impl* d);
   size_t location_capacity() const {
     return opt.limits.max_header_bytes + 3 * opt.limits.max_uri_bytes + 16;

@@ -70,6 +70,9 @@ bool stat_beneath(int root_fd, const char* root, const char* rel, uint64_t* size
 // The same for an open descriptor.
 bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir);
 
+// Writes log bytes to the process's standard output (Linux: fd 1; ESP32: the console), whole.
+void write_stdout(const char* data, size_t len);
+
 // Sends up to `count` bytes of file `in_fd` from *offset to socket `out_fd` without copying
 // through user space (Linux: sendfile).  Returns the bytes sent and advances *offset, or -1
 // with errno (EAGAIN: the socket is full; ENOSYS: not available here, read and send instead).

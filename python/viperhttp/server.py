@@ -119,6 +119,8 @@ class Server:
 
         engine_options, py_options = config
         engine_options = dict(engine_options)
+        # The engine logs what it answers itself (404, 405, static files...) in the same format.
+        engine_options["access_log"] = 1 if py_options["access_log"] else 0
         for middleware in app.engine_middleware:
             engine_options.update(middleware.engine_options())
         self.app = app

@@ -373,22 +373,27 @@ def test_access_log_path_is_quoted_like_uvicorn(start_app):
     ]
 
 
-@pytest.mark.xfail(
-    reason="not implemented yet (docs/python-api.md): the access log lists responses made by "
-    "Python handlers; those the engine makes itself (404, 405, 503, 504, parse errors) are only "
-    "counted in server_stats(), where uvicorn would log them too",
-    strict=True,
-)
 def test_access_log_includes_engine_answers(start_app):
+    # The engine logs what it answers itself, in uvicorn's format and in order with the lines
+    # of the Python handlers.
     srv = start_app("main_app.py")
     p1, r = raw_exchange(srv, b"GET /no/such HTTP/1.1\r\nHost: t\r\n\r\n")
     assert r.status == 404
-    p2, r = raw_exchange(srv, b"DELETE /items HTTP/1.1\r\nHost: t\r\n\r\n")
+    p2, r = raw_exchange(srv, b"GET /items HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert r.status == 200
+    p3, r = raw_exchange(srv, b"DELETE /items HTTP/1.1\r\nHost: t\r\n\r\n")
     assert r.status == 405
+    p4, r = raw_exchange(srv, b"GET /items/?a=1 HTTP/1.0\r\n\r\n")
+    assert r.status == 307
+    p5, r = raw_exchange(srv, b"BREW /items HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert r.status == 501
     srv.stop()
     assert srv.stdout_text().splitlines() == [
         'INFO:     127.0.0.1:%d - "GET /no/such HTTP/1.1" 404 Not Found' % p1,
-        'INFO:     127.0.0.1:%d - "DELETE /items HTTP/1.1" 405 Method Not Allowed' % p2,
+        'INFO:     127.0.0.1:%d - "GET /items HTTP/1.1" 200 OK' % p2,
+        'INFO:     127.0.0.1:%d - "DELETE /items HTTP/1.1" 405 Method Not Allowed' % p3,
+        'INFO:     127.0.0.1:%d - "GET /items/?a=1 HTTP/1.0" 307 Temporary Redirect' % p4,
+        'INFO:     127.0.0.1:%d - "BREW /items HTTP/1.1" 501 Not Implemented' % p5,
     ]
 
 

@@ -50,6 +50,10 @@ struct ServerOptions {
   // false: send files by reading them into the output buffer, as on the device (lwIP has no
   // sendfile); lets the host test that path.
   bool use_sendfile = true;
+  // Writes a uvicorn-style access log line to stdout for each response the engine makes by
+  // itself (404, 405, redirects, static files, C routes, 503 on a full queue); the Python side
+  // logs the responses of its handlers.  Lines are batched: one write per loop iteration.
+  bool access_log = false;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of

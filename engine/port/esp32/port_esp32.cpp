@@ -296,6 +296,11 @@ bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
   return S_ISREG(st.st_mode);
 }
 
+void write_stdout(const char* data, size_t len) {
+  fwrite(data, 1, len, stdout);  // the console (UART or USB-CDC), through newlib's stdout
+  fflush(stdout);
+}
+
 long send_file(int, int, uint64_t*, size_t) {
   errno = ENOSYS;  // lwIP has no sendfile: the engine reads into the connection's buffer
   return -1;

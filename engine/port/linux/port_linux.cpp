@@ -221,6 +221,16 @@ bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
   return describe_stat(st, size, mtime_ns);
 }
 
+void write_stdout(const char* data, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(1, data, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // nobody reads the log: drop it rather than stall the engine
+    data += n;
+    len -= size_t(n);
+  }
+}
+
 long send_file(int out_fd, int in_fd, uint64_t* offset, size_t count) {
   off_t off = off_t(*offset);
   ssize_t n = sendfile(out_fd, in_fd, &off, count);
