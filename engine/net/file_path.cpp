@@ -222,8 +222,13 @@ void Server::Impl::cache_file(const fs::Mount& m, std::string_view name, bool gz
   counters.static_cache_hits.dec();  // read from disk this time: not a hit
 }
 
+// Absolute when the client sent Host, as Starlette's StaticFiles and the slash redirect.
 void Server::Impl::redirect_to_directory(Conn& c, std::string_view path) {
   http::Appender a(location_scratch, location_capacity());
+  if (!req.host.empty()) {
+    a.put("http://");
+    a.put(req.host);
+  }
   a.put(req.path);  // still percent-encoded, as the client sent it
   a.put("/");
   if (!req.query.empty()) {
