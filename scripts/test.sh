@@ -21,6 +21,19 @@ cmake --build --preset debug -j "$jobs"
 step "engine unit tests (debug)"
 ctest --test-dir build/debug --output-on-failure -j "$jobs"
 
+step "engine unit tests (esp32 profile: the device's limits)"
+# The same suites built with the device's limits (4 KB buffers, 16 slots, 32 headers, 256 KB
+# memory budget; port_linux on the PC).  Only the test binaries: the demo, the CPython extension
+# and the benchmarks are covered by the host builds.
+cmake --preset esp32 >/dev/null
+esp32_tests=()
+for f in tests/engine/test_*.cpp; do
+  t=${f##*/}
+  esp32_tests+=("${t%.cpp}")
+done
+cmake --build --preset esp32 -j "$jobs" --target "${esp32_tests[@]}"
+ctest --test-dir build/esp32 --output-on-failure -j "$jobs"
+
 for poller in epoll select; do
   step "end-to-end tests ($poller poller, debug build)"
   VIPER_DEMO=build/debug/examples/demo/viper_demo VIPER_POLLER=$poller \

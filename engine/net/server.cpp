@@ -82,7 +82,9 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->path_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 1));
   d->alt_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 2));
   d->location_scratch = static_cast<char*>(mem::alloc(d->location_capacity()));
-  d->poller = net::make_poller(o.poller, n + 2);
+  // Besides the connections: the listening socket, the wake descriptor and the bridge's hook
+  // descriptor (set_hooks).  The select poller has no room beyond its capacity.
+  d->poller = net::make_poller(o.poller, n + 3);
   d->transfers = mem::alloc_array<net::Transfer>(n);
   d->free_transfers = mem::alloc_array<net::Transfer*>(n);
   d->file_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));

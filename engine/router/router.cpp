@@ -1,9 +1,12 @@
 // Path router: a trie of path segments with typed captures.  The rules are in router.h.
 //
-// Memory: nodes, their labels, the sorted arrays of static children and the route records are
-// allocated in add() with new (std::nothrow) and freed when the Router is destroyed.  Nothing is
-// freed or moved while routes are added except a node's child array when it grows.  match()
-// and path_exists() only read the trie; their state lives on the stack and in the caller's
+// Memory: nodes (each with its label), the sorted arrays of static children and the route
+// records are allocated in add() from viper::mem, so that the engine's memory budget counts
+// them, and freed when the Router is destroyed.  Nothing is freed or moved while routes are
+// added except a node's child array when it grows and a route record when a method is added to
+// its pattern; in both cases the new block is made before the old one is freed, so a refused
+// allocation (add() returns OutOfMemory) leaves every route that was there.  match() and
+// path_exists() only read the trie; their state lives on the stack and in the caller's
 // MatchResult.
 //
 // Paths and patterns are split the same way: drop the leading '/', split the rest at '/'.  So
@@ -12,10 +15,15 @@
 // may only end with one (a trailing slash), never contain one in the middle.
 #include "router/router.h"
 
+#include <bit>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <new>
 #include <system_error>
+#include <type_traits>
+
+#include "mem/allocator.h"
 
 namespace viper {
 namespace {
@@ -164,27 +172,36 @@ bool convert(ParamType type, std::string_view value, PathParam& p) {
 }  // namespace
 
 struct Router::Node {
-  // What a pattern ending at this node leads to, per method.  The capture names live here, not
-  // in the trie, so "/a/{x}" and "/a/{y}/b" share the capture node below "a".
-  struct Route {
-    RouteTarget targets[http::kMethodCount];  // valid where `mask` has the method's bit
-    uint16_t mask = 0;                        // methods registered explicitly
+  // What a pattern ending at this node leads to.  The capture names live here, not in the trie,
+  // so "/a/{x}" and "/a/{y}/b" share the capture node below "a".  One block from mem::alloc:
+  //   [Route][RouteTarget x num_targets][string_view x num_names][the names' bytes]
+  // with one target per method registered explicitly, in method order.  A new method for the
+  // pattern makes a new block (the old one is freed once the new one exists).
+  struct alignas(alignof(RouteTarget)) alignas(alignof(std::string_view)) Route {
+    uint16_t mask = 0;  // methods registered explicitly, one target each
     uint8_t num_names = 0;
-    std::string_view names[VIPER_MAX_PATH_PARAMS];  // views into name_buf
-    char* name_buf = nullptr;                       // owned: the names back to back
+    uint8_t num_targets = 0;
 
-    ~Route() { delete[] name_buf; }
-    static Route* make(const std::string_view* names, uint8_t count);
+    static Route* make(const std::string_view* names, uint8_t count, uint16_t mask);
+    static void destroy(Route* r);
+    RouteTarget* targets() { return reinterpret_cast<RouteTarget*>(this + 1); }
+    const RouteTarget* targets() const { return reinterpret_cast<const RouteTarget*>(this + 1); }
+    const std::string_view* names() const {
+      return reinterpret_cast<const std::string_view*>(targets() + num_targets);
+    }
+    // Index in targets() of a method whose bit is in `mask`.
+    unsigned slot(http::Method m) const {
+      return unsigned(std::popcount(unsigned(mask & (http::method_bit(m) - 1u))));
+    }
     bool same_names(const std::string_view* names, uint8_t count) const;
     const RouteTarget* target_for(http::Method m) const;
     uint16_t allow() const;
   };
 
-  char* label = nullptr;  // owned copy of the static segment (null for empty or capture nodes)
-  size_t label_len = 0;
-  Node** statics = nullptr;  // owned array of owned children, sorted by label
+  Node** statics = nullptr;  // owned array (mem::alloc) of owned children, sorted by label
   uint32_t num_statics = 0;
   uint32_t cap_statics = 0;
+  uint32_t label_len = 0;            // the static segment's bytes follow the node in its block
   Node* captures[kParamTypes] = {};  // owned, indexed by ParamType
   Route* route = nullptr;            // owned; set when some pattern ends here
 
@@ -193,53 +210,75 @@ struct Router::Node {
   Node& operator=(const Node&) = delete;
   ~Node();
 
-  std::string_view text() const { return {label, label_len}; }
+  std::string_view text() const { return {reinterpret_cast<const char*>(this + 1), label_len}; }
   uint32_t lower_bound(std::string_view seg) const;
   const Node* find_static(std::string_view seg) const;
   static Node* make(std::string_view label);
+  static void destroy(Node* n);
   bool grow();
   Node* static_child(std::string_view seg);
   Node* capture_child(ParamType type);
   Node* insert(std::string_view pattern);
 };
 
-Router::Node::~Node() {
-  for (uint32_t i = 0; i < num_statics; i++)
-    delete statics[i];
-  for (Node* c : captures)
-    delete c;
-  delete[] statics;
-  delete[] label;
-  delete route;
+// Nodes and routes live in mem::alloc'd blocks: constructed in place, destroyed explicitly.
+void Router::Node::destroy(Node* n) {
+  if (n == nullptr) return;
+  n->~Node();
+  mem::release(n);
 }
 
-Router::Node::Route* Router::Node::Route::make(const std::string_view* names, uint8_t count) {
-  Route* r = new (std::nothrow) Route;
-  if (!r) return nullptr;
-  size_t total = 0;
+Router::Node::~Node() {
+  for (uint32_t i = 0; i < num_statics; i++)
+    destroy(statics[i]);
+  for (Node* c : captures)
+    destroy(c);
+  mem::release(statics);
+  Route::destroy(route);
+}
+
+void Router::Node::Route::destroy(Route* r) {
+  if (r == nullptr) return;
+  // RouteTarget and string_view are trivially destructible: nothing to run but ~Route.
+  r->~Route();
+  mem::release(r);
+}
+
+Router::Node::Route* Router::Node::Route::make(const std::string_view* names, uint8_t count,
+                                               uint16_t mask) {
+  static_assert(std::is_trivially_destructible_v<RouteTarget> &&
+                std::is_trivially_destructible_v<std::string_view>);
+  static_assert(sizeof(Route) % alignof(RouteTarget) == 0 &&
+                sizeof(RouteTarget) % alignof(std::string_view) == 0);
+  const unsigned targets = unsigned(std::popcount(unsigned(mask)));
+  size_t chars = 0;
   for (uint8_t i = 0; i < count; i++)
-    total += names[i].size();
-  if (total > 0) {
-    r->name_buf = new (std::nothrow) char[total];
-    if (!r->name_buf) {
-      delete r;
-      return nullptr;
-    }
-  }
-  size_t at = 0;
+    chars += names[i].size();
+  const size_t bytes =
+      sizeof(Route) + targets * sizeof(RouteTarget) + count * sizeof(std::string_view) + chars;
+  void* block = mem::alloc(bytes);
+  if (block == nullptr) return nullptr;
+  Route* r = new (block) Route;
+  r->mask = mask;
+  r->num_targets = uint8_t(targets);
+  r->num_names = count;
+  for (unsigned i = 0; i < targets; i++)
+    new (r->targets() + i) RouteTarget{};
+  auto* views = reinterpret_cast<std::string_view*>(r->targets() + targets);
+  char* at = reinterpret_cast<char*>(views + count);
   for (uint8_t i = 0; i < count; i++) {
-    std::memcpy(r->name_buf + at, names[i].data(), names[i].size());
-    r->names[i] = std::string_view(r->name_buf + at, names[i].size());
+    if (!names[i].empty()) std::memcpy(at, names[i].data(), names[i].size());
+    new (views + i) std::string_view(at, names[i].size());
     at += names[i].size();
   }
-  r->num_names = count;
   return r;
 }
 
 bool Router::Node::Route::same_names(const std::string_view* names, uint8_t count) const {
   if (count != num_names) return false;
+  const std::string_view* mine = this->names();
   for (uint8_t i = 0; i < count; i++) {
-    if (names[i] != this->names[i]) return false;
+    if (names[i] != mine[i]) return false;
   }
   return true;
 }
@@ -247,9 +286,9 @@ bool Router::Node::Route::same_names(const std::string_view* names, uint8_t coun
 // A GET route answers HEAD unless HEAD was registered for the pattern itself.
 const RouteTarget* Router::Node::Route::target_for(http::Method m) const {
   if (unsigned(m) >= unsigned(http::kMethodCount)) return nullptr;
-  if (mask & http::method_bit(m)) return &targets[unsigned(m)];
+  if (mask & http::method_bit(m)) return &targets()[slot(m)];
   if (m == http::Method::Head && (mask & http::method_bit(http::Method::Get))) {
-    return &targets[unsigned(http::Method::Get)];
+    return &targets()[slot(http::Method::Get)];
   }
   return nullptr;
 }
@@ -277,16 +316,15 @@ const Router::Node* Router::Node::find_static(std::string_view seg) const {
   return (i < num_statics && statics[i]->text() == seg) ? statics[i] : nullptr;
 }
 
+// One block: the node, then its label's bytes.
 Router::Node* Router::Node::make(std::string_view label) {
-  Node* n = new (std::nothrow) Node;
-  if (!n || label.empty()) return n;
-  n->label = new (std::nothrow) char[label.size()];
-  if (!n->label) {
-    delete n;
-    return nullptr;
-  }
-  std::memcpy(n->label, label.data(), label.size());
-  n->label_len = label.size();
+  if (uint64_t(label.size()) > UINT32_MAX) return nullptr;
+  void* block = mem::alloc(sizeof(Node) + label.size());
+  if (block == nullptr) return nullptr;
+  Node* n = new (block) Node;
+  if (!label.empty())
+    std::memcpy(static_cast<char*>(block) + sizeof(Node), label.data(), label.size());
+  n->label_len = uint32_t(label.size());
   return n;
 }
 
@@ -295,10 +333,10 @@ Router::Node* Router::Node::make(std::string_view label) {
 bool Router::Node::grow() {
   uint32_t cap = cap_statics ? cap_statics * 2 : 2;
   if (cap < cap_statics) return false;  // 2^32 children: treat as out of memory
-  Node** a = new (std::nothrow) Node*[cap];
+  Node** a = mem::alloc_array<Node*>(cap);
   if (!a) return false;
   if (num_statics > 0) std::memcpy(a, statics, num_statics * sizeof(Node*));
-  delete[] statics;
+  mem::release(statics);
   statics = a;
   cap_statics = cap;
   return true;
@@ -393,15 +431,16 @@ bool Router::Lookup::at_end(const Node* n) {
   out.target = *t;
   out.allow = r->allow();
   out.num_params = depth;
+  const std::string_view* names = r->names();
   for (uint8_t i = 0; i < depth && i < r->num_names; i++)
-    out.params[i].name = r->names[i];
+    out.params[i].name = names[i];
   return true;
 }
 
 Router::Router() = default;
 
 Router::~Router() {
-  delete root_;
+  Node::destroy(root_);
 }
 
 AddResult Router::add(http::Method method, std::string_view pattern, RouteTarget target) {
@@ -413,16 +452,23 @@ AddResult Router::add(http::Method method, std::string_view pattern, RouteTarget
   if (!root_) root_ = Node::make({});
   Node* n = root_ ? root_->insert(pattern) : nullptr;
   if (!n) return AddResult::OutOfMemory;
-  if (!n->route) {
-    n->route = Node::Route::make(names, num_names);
-    if (!n->route) return AddResult::OutOfMemory;
-  } else if (!n->route->same_names(names, num_names)) {
-    return AddResult::Conflict;  // one name list per pattern: "/a/{x}" and "/a/{y}" collide
+  const uint16_t bit = http::method_bit(method);
+  const Node::Route* old = n->route;
+  if (old) {
+    // One name list per pattern: "/a/{x}" and "/a/{y}" collide.
+    if (!old->same_names(names, num_names) || (old->mask & bit)) return AddResult::Conflict;
   }
-  uint16_t bit = http::method_bit(method);
-  if (n->route->mask & bit) return AddResult::Conflict;
-  n->route->mask |= bit;
-  n->route->targets[unsigned(method)] = target;
+  // A block with room for one more target; the old one goes only once the new one exists.
+  Node::Route* r = old ? Node::Route::make(old->names(), old->num_names, uint16_t(old->mask | bit))
+                       : Node::Route::make(names, num_names, bit);
+  if (!r) return AddResult::OutOfMemory;
+  for (int i = 0; old && i < http::kMethodCount; i++) {
+    http::Method m = http::Method(i);
+    if (old->mask & http::method_bit(m)) r->targets()[r->slot(m)] = old->targets()[old->slot(m)];
+  }
+  r->targets()[r->slot(method)] = target;
+  Node::Route::destroy(n->route);
+  n->route = r;
   routes_++;
   return AddResult::Ok;
 }

@@ -11,8 +11,10 @@
 // value that does not fit a converter means "this route does not match, try the others", as
 // in Starlette, and the cost of a lookup depends on the path, not on the number of routes.
 //
-// Routes are added at start-up (allocation allowed); `match` never allocates and returns
-// captures as views into the path it was given plus converted numbers.
+// Routes are added at start-up (allocation allowed, from viper::mem, so the memory budget counts
+// them; a refused allocation makes add() return OutOfMemory and keeps every earlier route);
+// `match` never allocates and returns captures as views into the path it was given plus
+// converted numbers.
 //
 // Precedence differs from Starlette's registration order in one respect, documented in
 // docs/routing.md: a static segment beats a capture at the same level whatever the order of

@@ -352,7 +352,7 @@ TEST(RequestParser, UriLimitExactlyAndOnePast) {
   for (uint32_t limit : {1u, 16u, 100u, 512u, 3000u}) {
     ParseLimits lim;
     lim.max_uri_bytes = limit;
-    lim.max_header_bytes = 8192;
+    lim.max_header_bytes = VIPER_IO_BUFFER_BYTES;
     const std::string at = "/" + std::string(limit - 1, 'a');
     const std::string past = at + "b";
     const Parsed ok = parse(head("GET " + at + " HTTP/1.1", {"Host: h"}), lim);
@@ -494,7 +494,8 @@ std::string head_of_size(size_t size) {
 }
 
 TEST(RequestParser, MaxHeaderBytesExactlyAndOnePast) {
-  for (uint32_t limit : {64u, 1000u, 4096u, 8192u}) {
+  for (uint32_t limit :
+       {64u, 1000u, uint32_t(VIPER_DEFAULT_MAX_HEADER_BYTES), uint32_t(VIPER_IO_BUFFER_BYTES)}) {
     ParseLimits lim;
     lim.max_header_bytes = limit;
     const std::string at = head_of_size(limit);
@@ -852,14 +853,22 @@ TEST(RequestParser, Pipelined) {
   EXPECT_EQ(p.parse(next + n2, left - size_t(n2), {}, r), 0);
 }
 
+// The largest head the profile's server takes: as many headers as the header array holds
+// (VIPER_MAX_HEADERS_CAP), filling nearly one I/O buffer (VIPER_IO_BUFFER_BYTES).
 TEST(RequestParser, ResumesOnALargeHeadFedInChunks) {
   ParseLimits lim;
-  lim.max_header_bytes = 8192;
-  lim.max_headers = 64;
+  lim.max_header_bytes = VIPER_IO_BUFFER_BYTES;
+  lim.max_headers = VIPER_MAX_HEADERS_CAP;
+  const size_t extra = VIPER_MAX_HEADERS_CAP - 1;            // X-Header-i, besides Host
+  const size_t line = (VIPER_IO_BUFFER_BYTES - 64) / extra;  // bytes of each, CRLF included
   std::string s = "GET / HTTP/1.1\r\nHost: h\r\n";
-  for (int i = 0; i < 60; i++)
-    s += "X-Header-" + std::to_string(i) + ": " + std::string(100, 'v') + "\r\n";
+  for (size_t i = 0; i < extra; i++) {
+    const std::string name = "X-Header-" + std::to_string(i) + ": ";
+    s += name + std::string(line - name.size() - 2, 'v') + "\r\n";
+  }
   s += "\r\n";
+  ASSERT_LE(s.size(), size_t(VIPER_IO_BUFFER_BYTES));
+  ASSERT_GT(s.size(), size_t(VIPER_IO_BUFFER_BYTES) - 128);
   for (size_t step : {1u, 7u, 100u, 1000u}) {
     RequestParser p;
     Request r;
@@ -868,7 +877,7 @@ TEST(RequestParser, ResumesOnALargeHeadFedInChunks) {
     while (rc == 0 && n < s.size())
       rc = p.parse(s.data(), n = std::min(s.size(), n + step), lim, r);
     ASSERT_EQ(rc, int(s.size())) << step;
-    EXPECT_EQ(r.num_headers, 61);
+    EXPECT_EQ(r.num_headers, VIPER_MAX_HEADERS_CAP);
   }
 }
 

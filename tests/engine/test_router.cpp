@@ -6,28 +6,25 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
+#include "mem/allocator.h"
 #include "router/router.h"
+#include "viper/config.h"
 
 // ---- Allocation accounting ------------------------------------------------------------------
-// The test binary replaces the global operator new (and, on glibc without a sanitizer, malloc)
-// to count allocations while `g_counting` is set, and to make nothrow new fail on demand so that
-// the router's out-of-memory paths run.
+// The router takes its memory from the engine's counting allocator (viper::mem), which the
+// tests read and whose budget they tighten to run the out-of-memory paths.  The test binary
+// also replaces the global operator new (and, on glibc without a sanitizer, malloc) to count
+// allocations while `g_counting` is set: match() must make none, and add() none outside
+// viper::mem.
 
 namespace {
 size_t g_allocs = 0;
 bool g_counting = false;
-long g_fail_in = -1;  // nothrow new: succeed this many more times, then fail; -1 = never fail
 
 void note_alloc() {
   if (g_counting) g_allocs++;
-}
-
-bool nothrow_should_fail() {
-  if (g_fail_in < 0) return false;
-  if (g_fail_in == 0) return true;
-  g_fail_in--;
-  return false;
 }
 
 void* checked_malloc(size_t n) {
@@ -38,7 +35,6 @@ void* checked_malloc(size_t n) {
 }
 
 void* nothrow_malloc(size_t n) {
-  if (nothrow_should_fail()) return nullptr;
   note_alloc();
   return std::malloc(n ? n : 1);
 }
@@ -566,8 +562,36 @@ void AddResources(Router& r, int n) {
   }
 }
 
+// AddResources until the allocator's budget refuses a route (the esp32 profile's budget), at
+// most `n` groups; returns the number of complete groups.
+int AddResourcesWhileTheyFit(Router& r, int n) {
+  for (int i = 0; i < n; i++) {
+    std::string base = "/api/v1/resource" + std::to_string(i);
+    for (AddResult a : {r.add(Method::Get, base + "/{id:int}", T(3 * i + 1)),
+                        r.add(Method::Post, base + "/static", T(3 * i + 2)),
+                        r.add(Method::Get, base + "/{name}/items", T(3 * i + 3))}) {
+      if (a == AddResult::OutOfMemory) return i;
+      EXPECT_EQ(a, AddResult::Ok) << base;
+    }
+  }
+  return n;
+}
+
 TEST(Router, ThousandsOfRoutesAreAllFound) {
   Router r;
+#if defined(VIPER_PROFILE_ESP32)
+  {
+    // Check that they do not fit the device's budget before skipping.
+    const uint64_t base = mem::stats().bytes_in_use;
+    const int groups = AddResourcesWhileTheyFit(r, 1000);
+    const uint64_t held = mem::stats().bytes_in_use - base;
+    ASSERT_LT(groups, 1000);
+    ASSERT_GT(groups, 0);
+    GTEST_SKIP() << "esp32 profile: 3,000 routes need about " << held / uint64_t(groups) * 1000
+                 << " bytes, more than the " << VIPER_MEMORY_BUDGET_BYTES << "-byte memory budget ("
+                 << 3 * groups << " routes fit; RoutesUpToTheBudgetAreAllFound checks those)";
+  }
+#endif
   AddResources(r, 1000);
   ASSERT_EQ(r.route_count(), 3000u);
   for (int i = 0; i < 1000; i++) {
@@ -587,7 +611,13 @@ TEST(Router, ThousandsOfRoutesAreAllFound) {
 TEST(Router, LookupCostDoesNotGrowWithRoutes) {
   Router small, big;
   AddResources(small, 10);
-  AddResources(big, 1000);
+  // 1,000 groups (3,000 routes) on the host; under the esp32 profile, as many as its memory
+  // budget holds.
+  const int groups = AddResourcesWhileTheyFit(big, 1000);
+  if (VIPER_MEMORY_BUDGET_BYTES == 0) {
+    ASSERT_EQ(groups, 1000);
+  }
+  ASSERT_GE(groups, 100);
   const char* paths[] = {"/api/v1/resource5/42",        "/api/v1/resource5/static",
                          "/api/v1/resource5/abc/items", "/api/v1/resource5/abc/none",
                          "/api/v1/resource9999/1",      "/nothing"};
@@ -639,6 +669,7 @@ TEST(Router, MatchDoesNotAllocate) {
                          "/missing"};
   MatchResult out;
   size_t found = 0;
+  const uint64_t engine_allocs = mem::stats().allocations;
   g_allocs = 0;
   g_counting = true;
   for (int i = 0; i < 10000; i++) {
@@ -649,40 +680,183 @@ TEST(Router, MatchDoesNotAllocate) {
   }
   g_counting = false;
   EXPECT_EQ(g_allocs, 0u);
+  EXPECT_EQ(mem::stats().allocations, engine_allocs);
   EXPECT_GT(found, 0u);
 }
 
+// Sets the allocator's budget to what is in use now plus `room` bytes for the scope, and puts
+// the previous budget back at its end (budget 0 means unlimited, hence room >= 1).
+class BudgetRoom {
+ public:
+  explicit BudgetRoom(uint64_t room) : saved_(mem::stats().budget) {
+    mem::set_budget(mem::stats().bytes_in_use + room);
+  }
+  ~BudgetRoom() { mem::set_budget(saved_); }
+  BudgetRoom(const BudgetRoom&) = delete;
+  BudgetRoom& operator=(const BudgetRoom&) = delete;
+
+ private:
+  uint64_t saved_;
+};
+
 TEST(Router, OutOfMemoryAtEveryAllocationLeavesTheRouterUsable) {
-  // Fail the k-th allocation of one add() for every k until the add succeeds.
-  for (long k = 0;; k++) {
+  // Give one add() 1, 2, 3... bytes of room until it succeeds: every allocation it makes is
+  // refused in turn (the nodes, each with its label, the child arrays, the route record).
+  std::vector<uint64_t> failed_after;  // allocations made before the refusal, per attempt
+  for (uint64_t room = 1;; room++) {
     Router r;
     ASSERT_EQ(r.add(Method::Get, "/a/one", T(1)), AddResult::Ok);
     ASSERT_EQ(r.add(Method::Get, "/a/two", T(2)), AddResult::Ok);  // the child array is full
-    g_fail_in = k;
-    AddResult res = r.add(Method::Get, "/a/three/{id:int}/{more:path}", T(3));
-    g_fail_in = -1;
+    uint64_t in_use = mem::stats().bytes_in_use;
+    uint64_t allocs = mem::stats().allocations;
+    AddResult res;
+    {
+      BudgetRoom b(room);
+      res = r.add(Method::Get, "/a/three/{id:int}/{more:path}", T(3));
+    }
     EXPECT_EQ(Id(r, "/a/one"), 1);
     EXPECT_EQ(Id(r, "/a/two"), 2);
     if (res == AddResult::Ok) {
       EXPECT_EQ(r.route_count(), 3u);
       EXPECT_EQ(Id(r, "/a/three/5/x"), 3);
-      EXPECT_GT(k, 3);  // the nodes, the labels, the array and the route record
       break;
     }
-    ASSERT_EQ(res, AddResult::OutOfMemory) << k;
+    ASSERT_EQ(res, AddResult::OutOfMemory) << room;
+    EXPECT_LE(mem::stats().bytes_in_use, in_use + room);
+    if (failed_after.empty() || failed_after.back() != mem::stats().allocations - allocs) {
+      failed_after.push_back(mem::stats().allocations - allocs);
+    }
     EXPECT_EQ(r.route_count(), 2u);
     EXPECT_EQ(Id(r, "/a/three/5/x"), 0);
     EXPECT_FALSE(r.path_exists("/a/three/5/x"));
     ASSERT_EQ(r.add(Method::Get, "/a/three/{id:int}/{more:path}", T(3)), AddResult::Ok);
     EXPECT_EQ(Id(r, "/a/three/5/x"), 3);
   }
-  Router fresh;  // the very first add() also creates the root
-  g_fail_in = 0;
-  EXPECT_EQ(fresh.add(Method::Get, "/", T(1)), AddResult::OutOfMemory);
-  g_fail_in = -1;
-  EXPECT_EQ(Id(fresh, "/"), 0);
-  EXPECT_EQ(fresh.add(Method::Get, "/", T(1)), AddResult::Ok);
-  EXPECT_EQ(Id(fresh, "/"), 1);
+  // grow "a"'s children, "three", {id:int}, {more:path}, the route record: each refused once.
+  EXPECT_EQ(failed_after, (std::vector<uint64_t>{0, 1, 2, 3, 4})) << failed_after.size();
+
+  uint64_t base = mem::stats().bytes_in_use;
+  {
+    Router fresh;  // the very first add() also creates the root
+    {
+      BudgetRoom b(1);
+      EXPECT_EQ(fresh.add(Method::Get, "/", T(1)), AddResult::OutOfMemory);
+    }
+    EXPECT_EQ(Id(fresh, "/"), 0);
+    EXPECT_EQ(fresh.add(Method::Get, "/", T(1)), AddResult::Ok);
+    EXPECT_EQ(Id(fresh, "/"), 1);
+  }
+  EXPECT_EQ(mem::stats().bytes_in_use, base);
+}
+
+// Every byte of the trie is counted by viper::mem (so the esp32 profile's budget covers the
+// routes), and destroying the router gives all of it back.
+TEST(Router, MemoryIsCountedAndGivenBack) {
+  const uint64_t base = mem::stats().bytes_in_use;
+  uint64_t one = 0, two_methods = 0;
+  {
+    Router r;
+    EXPECT_EQ(mem::stats().bytes_in_use, base);  // an empty router holds nothing
+    g_allocs = 0;
+    g_counting = true;
+    AddResult a = r.add(Method::Get, "/api/items/{id:int}", T(1));
+    g_counting = false;
+    ASSERT_EQ(a, AddResult::Ok);
+    EXPECT_EQ(g_allocs, 0u);  // nothing from operator new or malloc: all through viper::mem
+    one = mem::stats().bytes_in_use - base;
+    EXPECT_GT(one, 0u);
+    ASSERT_EQ(r.add(Method::Post, "/api/items/{id:int}", T(2)), AddResult::Ok);
+    two_methods = mem::stats().bytes_in_use - base;
+    EXPECT_EQ(two_methods - one, sizeof(RouteTarget));  // one more target in the record
+    uint64_t before = mem::stats().bytes_in_use;
+    ASSERT_EQ(r.add(Method::Get, "/api/items/{id:int}/tags", T(3)), AddResult::Ok);
+    ASSERT_EQ(r.add(Method::Get, "/api/users/{name}", T(4)), AddResult::Ok);
+    ASSERT_EQ(r.add(Method::Get, "/health", T(5)), AddResult::Ok);
+    EXPECT_GT(mem::stats().bytes_in_use, before);
+    // Refused adds leave nothing behind.
+    before = mem::stats().bytes_in_use;
+    EXPECT_EQ(r.add(Method::Get, "/api/items/{x:int}", T(6)), AddResult::Conflict);
+    EXPECT_EQ(r.add(Method::Get, "/api/{", T(7)), AddResult::BadPattern);
+    EXPECT_EQ(mem::stats().bytes_in_use, before);
+    EXPECT_EQ(Id(r, "/api/items/7"), 1);
+    EXPECT_EQ(Id(r, "/api/items/7", Method::Post), 2);
+    EXPECT_EQ(Id(r, "/api/items/7/tags"), 3);
+    std::printf(
+        "router memory: \"/api/items/{id:int}\" alone: %llu bytes (with POST too: %llu); "
+        "5 routes: %llu bytes\n",
+        (unsigned long long)one, (unsigned long long)two_methods,
+        (unsigned long long)(mem::stats().bytes_in_use - base));
+  }
+  EXPECT_EQ(mem::stats().bytes_in_use, base);
+}
+
+TEST(Router, TightBudgetRefusesAddsAndKeepsEarlierRoutes) {
+  const mem::Stats start = mem::stats();
+  {
+    Router r;
+    ASSERT_EQ(r.add(Method::Get, "/items/{id:int}", T(1)), AddResult::Ok);
+    ASSERT_EQ(r.add(Method::Get, "/users/me", T(2)), AddResult::Ok);
+    ASSERT_EQ(r.add(Method::Get, "/files/{p:path}", T(3)), AddResult::Ok);
+    const uint64_t held = mem::stats().bytes_in_use;
+    {
+      BudgetRoom b(1);
+      EXPECT_EQ(r.add(Method::Get, "/orders/{id:int}", T(4)), AddResult::OutOfMemory);
+      EXPECT_EQ(r.add(Method::Get, "/users/you", T(5)), AddResult::OutOfMemory);
+      // A new method on an existing pattern needs a larger route record: refused too, and the
+      // old record stays.
+      EXPECT_EQ(r.add(Method::Post, "/items/{id:int}", T(6)), AddResult::OutOfMemory);
+      EXPECT_EQ(mem::stats().bytes_in_use, held);
+      EXPECT_GT(mem::stats().refused, start.refused);
+    }
+    EXPECT_EQ(r.route_count(), 3u);
+    EXPECT_EQ(Id(r, "/items/42"), 1);
+    EXPECT_EQ(Match(r, Method::Get, "/items/42").params[0].name, "id");
+    EXPECT_EQ(Id(r, "/items/42", Method::Post), -405);
+    EXPECT_EQ(Id(r, "/users/me"), 2);
+    EXPECT_EQ(Id(r, "/files/a/b"), 3);
+    EXPECT_EQ(Id(r, "/orders/1"), 0);
+    EXPECT_EQ(Id(r, "/users/you"), 0);
+    // With room again, the same adds succeed.
+    EXPECT_EQ(r.add(Method::Get, "/orders/{id:int}", T(4)), AddResult::Ok);
+    EXPECT_EQ(r.add(Method::Post, "/items/{id:int}", T(6)), AddResult::Ok);
+    EXPECT_EQ(Id(r, "/orders/1"), 4);
+    EXPECT_EQ(Id(r, "/items/42", Method::Post), 6);
+    EXPECT_EQ(Id(r, "/items/42"), 1);
+  }
+  EXPECT_EQ(mem::stats().bytes_in_use, start.bytes_in_use);
+  EXPECT_EQ(mem::stats().budget, start.budget);
+}
+
+// Routes are added until the budget refuses one; every route added before is still found.
+// Under the esp32 profile this is the device's own budget (VIPER_MEMORY_BUDGET_BYTES).
+TEST(Router, RoutesUpToTheBudgetAreAllFound) {
+  const uint64_t budget = VIPER_MEMORY_BUDGET_BYTES > 0 ? VIPER_MEMORY_BUDGET_BYTES : 64 * 1024;
+  const uint64_t base = mem::stats().bytes_in_use;
+  {
+    Router r;
+    BudgetRoom b(budget);
+    int n = 0;
+    for (;; n++) {
+      std::string p = "/api/v1/resource" + std::to_string(n) + "/{id:int}";
+      AddResult res = r.add(Method::Get, p, T(uint32_t(n + 1)));
+      if (res == AddResult::OutOfMemory) break;
+      ASSERT_EQ(res, AddResult::Ok) << n;
+    }
+    EXPECT_EQ(r.route_count(), size_t(n));
+    EXPECT_LE(mem::stats().bytes_in_use - base, budget);
+    std::printf("routes in %llu bytes: %d (about %llu bytes each)\n", (unsigned long long)budget, n,
+                (unsigned long long)(budget / uint64_t(n)));
+    EXPECT_GT(n, 100);
+    for (int i = 0; i < n; i++) {
+      std::string p = "/api/v1/resource" + std::to_string(i) + "/" + std::to_string(i * 3);
+      MatchResult out = Match(r, Method::Get, p);
+      ASSERT_EQ(out.kind, MatchKind::Found) << i;
+      ASSERT_EQ(out.target.id, uint32_t(i + 1));
+      ASSERT_EQ(out.params[0].i, i * 3);
+    }
+    EXPECT_EQ(Id(r, "/api/v1/resource" + std::to_string(n) + "/1"), 0);
+  }
+  EXPECT_EQ(mem::stats().bytes_in_use, base);
 }
 
 TEST(Router, FormatAllow) {

@@ -37,7 +37,9 @@ class ServerLoop : public ::testing::Test {
   void SetUp() override {
     ServerOptions o;
     o.port = 0;
-    o.max_connections = 16;
+    // The profile's default pools: the esp32 profile's memory budget holds them, while its cap
+    // of VIPER_MAX_CONNECTIONS_CAP slots with the default body limits would not fit.
+    o.max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
     const char* err = nullptr;
     server_ = Server::create(o, &err);
     ASSERT_NE(server_, nullptr) << err;

@@ -242,3 +242,26 @@ def test_1000_concurrent_slow_requests(big_app):
     assert s["status"]["200"] >= before["status"]["200"] + n
     e = events(big_app)
     assert e["counts"]["finished"] == n and e["counts"]["cancelled"] == 0
+
+
+@pytest.mark.parametrize("poller", ["select", "epoll"])
+def test_every_slot_serves_python_requests(start_app, poller):
+    # The device's configuration: 8 slots on the select poller, 7 holding a request waiting in
+    # Python and the 8th asking for the events.  (The select poller once had no room for the
+    # last slot beside the bridge's wake-up descriptor: that client was closed unanswered.)
+    srv = start_app("concurrency_app.py", poller=poller, max_connections=8, access_log=False)
+    conns = [srv.conn() for _ in range(7)]
+    try:
+        for i, c in enumerate(conns):
+            c.send(rawhttp.build("GET", "/gated/slots?id=s%d" % i))
+        wait_events(srv, lambda ev: ev["counts"]["started"] == 7,
+                    "7 handlers started")
+        assert requests.get(srv.url("/open/slots"), timeout=TIMEOUT).status_code == 200
+        for i, c in enumerate(conns):
+            resp = c.read_response()
+            assert resp.status == 200, (i, resp)
+            assert resp.json() == {"id": "s%d" % i, "gate": "slots"}
+        assert srv.stats()["io_errors"] == 0
+    finally:
+        for c in conns:
+            c.close()
