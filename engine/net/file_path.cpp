@@ -308,11 +308,16 @@ void Server::Impl::send_found(Conn& c, fs::Found& f, const FileQuery& q, const F
       close_found(f);
     return;
   }
-  if (rr == http::RangeResult::Ok) {
+  // Several ranges need a part type the engine knows in full: not one the application set in
+  // its own headers (it would appear twice), nor one longer than a part header holds.  Then the
+  // Range is ignored (RFC 9110 allows it) and the whole file sent.
+  if (rr == http::RangeResult::Ok && type.size() < sizeof(net::Transfer::content_type) &&
+      !type.empty()) {
     send_multipart(c, f, type, ranges, num_ranges, hs, n, r.raw_headers);
     return;
   }
-  if (queue_file_head(c, r.status, type, f.size, hs, n, r.raw_headers))
+  bool no_body = r.status < 200 || r.status == 204 || r.status == 304;
+  if (queue_file_head(c, r.status, type, no_body ? 0 : f.size, hs, n, r.raw_headers) && !no_body)
     start_transfer(c, f, 0, f.size);
   else
     close_found(f);
@@ -332,11 +337,14 @@ bool Server::Impl::not_modified(const fs::Found& f, const FileQuery& q) {
 bool Server::Impl::queue_file_head(Conn& c, uint16_t status, std::string_view type,
                                    uint64_t length, const http::Header* hs, uint16_t n,
                                    std::string_view raw) {
-  if (!lend_out(c)) return false;
+  if (!lend_out(c)) {  // cannot happen (two I/O buffers per slot): give up on the connection
+    c.close_after = true;
+    return false;
+  }
   http::ResponseHead h;
   h.status = status;
   h.content_type = type;
-  h.framing = status == 304 ? Framing::NoBody : Framing::Length;
+  h.framing = status < 200 || status == 204 || status == 304 ? Framing::NoBody : Framing::Length;
   h.content_length = length;
   h.close = c.close_after;
   h.keep_alive_10 = !c.close_after && c.minor0;
@@ -359,7 +367,7 @@ void Server::Impl::send_multipart(Conn& c, fs::Found& f, std::string_view type,
                                   const http::ByteRange* ranges, size_t num,
                                   const http::Header* hs, uint16_t n, std::string_view raw) {
   uint64_t total = 0;
-  char part[160];
+  char part[320];  // fits the longest part header: type < 96 bytes, three 20-digit numbers
   for (size_t i = 0; i < num; i++) {
     total += part_header(part, sizeof part, f.content_type, ranges[i], f.size);
     total += ranges[i].last - ranges[i].first + 1;
@@ -505,7 +513,9 @@ Server::Impl::Pump Server::Impl::pump_transfer(Conn& c) {
     errno = ENOSYS;
     if (opt.use_sendfile) sent = port::send_file(c.fd, t.fd, &t.off, want);
     bool copied = false;
-    if (sent < 0 && errno == ENOSYS) {
+    // ENOSYS: no sendfile here; EINVAL/EOPNOTSUPP: not for this file (a filesystem without
+    // splice support): read and send it instead.
+    if (sent < 0 && (errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
       sent = read_into_output(c, t, want);  // queued in the output buffer: flushed above
       copied = true;
     }

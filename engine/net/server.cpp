@@ -247,28 +247,33 @@ const char* Server::add_static(const StaticMount& sm) {
 // 'INFO:     127.0.0.1:54321 - "GET /path?q HTTP/1.1" 404 Not Found', as uvicorn (and the
 // Python side, for its handlers) writes it.
 void Server::Impl::log_access(const Conn& c, uint16_t status) {
-  char line[kLogBufferBytes / 2];
-  http::Appender a(line, sizeof line);
-  a.put("INFO:     ");
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    a.put_uint((c.peer_ip >> shift) & 0xff);
-    if (shift != 0) a.put(".");
+  // Formatted straight into the batch (no line buffer on the engine task's small stack); a
+  // line that does not fit after the others goes into an emptied batch.
+  for (int attempt = 0; attempt < 2; attempt++) {
+    http::Appender a(log_buf + log_len, kLogBufferBytes - log_len);
+    a.put("INFO:     ");
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      a.put_uint((c.peer_ip >> shift) & 0xff);
+      if (shift != 0) a.put(".");
+    }
+    a.put(":");
+    a.put_uint(c.peer_port);
+    a.put(" - \"");
+    a.put(req.method_token);
+    a.put(" ");
+    a.put(req.target);
+    a.put(req.http_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+    a.put_uint(status);
+    a.put(" ");
+    a.put(http::reason_phrase(status));
+    a.put("\n");
+    if (a.ok()) {
+      log_len += uint32_t(a.size());
+      return;
+    }
+    if (log_len == 0) return;  // longer than a whole batch: not logged
+    flush_log();
   }
-  a.put(":");
-  a.put_uint(c.peer_port);
-  a.put(" - \"");
-  a.put(req.method_token);
-  a.put(" ");
-  a.put(req.target);
-  a.put(req.http_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
-  a.put_uint(status);
-  a.put(" ");
-  a.put(http::reason_phrase(status));
-  a.put("\n");
-  if (!a.ok()) return;  // a target too long for a line: not logged
-  if (log_len + a.size() > kLogBufferBytes) flush_log();
-  std::memcpy(log_buf + log_len, line, a.size());
-  log_len += uint32_t(a.size());
 }
 
 void Server::Impl::flush_log() {

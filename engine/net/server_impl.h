@@ -101,7 +101,10 @@ struct Server::Impl {
   uint32_t log_len = 0;
   uint16_t last_status = 0;       // of the last response queued (for the access log)
   fs::FileCache cache;            // hot small files of directory mounts
-  size_t file_scratch_cap() const { return opt.limits.max_uri_bytes + 32; }
+  // Names built from a request path, and FileResponse paths chosen by the application.
+  size_t file_scratch_cap() const {
+    return opt.limits.max_uri_bytes + 32 > 1024 ? opt.limits.max_uri_bytes + 32 : 1024;
+  }
 
   // --- slot and buffer management -------------------------------------------------------
   uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }

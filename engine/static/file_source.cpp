@@ -56,7 +56,7 @@ static Lookup describe(int fd, Found* out) {
 }
 
 bool open_path(const char* path, Found* out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
   if (fd < 0) return false;
   if (describe(fd, out) != Lookup::Found) return false;
   out->content_type = mime_for_path(path);

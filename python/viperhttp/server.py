@@ -16,7 +16,7 @@ from ._compat import asyncio
 from ._urlencoding import quote_path
 from .middleware import chain
 from .requests import Request
-from .responses import Response
+from .responses import JSONResponse, Response
 from .status import phrase
 
 _current = None  # the running Server, for server_stats()
@@ -336,8 +336,11 @@ class Server:
             if type(response) is _Pending:
                 try:
                     response = await self._await_error(response)
-                except asyncio.CancelledError:
+                except asyncio.CancelledError as cancel:  # client gone meanwhile
                     self.tasks.pop(token, None)
+                    for _, ctx, _ in produced:
+                        if ctx is not None:
+                            ctx.close(cancel)
                     raise
         self.tasks.pop(token, None)
         self._send(token, request, response)
@@ -508,18 +511,32 @@ class Server:
         # FileResponse: the engine opens and sends the file, with the request's validators.
         lines = []
         get = request.headers.get
-        for name in _FILE_REQUEST_HEADERS:
+        # Validators and ranges are defined for GET (and HEAD) only (RFC 9110 §13.1, §14.2).
+        names = _FILE_REQUEST_HEADERS if request.method in ("GET", "HEAD") else (
+            "accept-encoding",)
+        for name in names:
             value = get(name)
             if value is not None:
                 lines.append(name + ": " + value + "\r\n")
         req = _compat.header_bytes("".join(lines))
-        headers = response.encode_headers()
+        try:
+            headers = response.encode_headers()
+        except Exception as exc:
+            _compat.print_exception(exc)
+            self._send(token, request, self.app.server_error(exc))
+            return
         path = response.path.encode()
-        r = self.engine.respond_file(token, response.status_code, headers, path, req)
+        status = response.status_code
+        r = self.engine.respond_file(token, status, headers, path, req)
         if r == 1:
-            self.backlog.append((token, response.status_code, headers, (path, req)))
+            self.backlog.append((token, status, headers, (path, req)))
+        elif r == 2:
+            self._log("error", "FileResponse headers of {} bytes are larger than the response "
+                      "queue allows".format(len(headers) + len(path) + len(req)))
+            self._send(token, request, JSONResponse({"detail": "Response too large"}, 500))
+            return
         if self.access_log:
-            self._access(request, response.status_code)
+            self._access(request, status)
 
     def _retry_backlog(self):
         pending, self.backlog = self.backlog, []

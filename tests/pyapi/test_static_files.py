@@ -1172,3 +1172,39 @@ def test_disconnect_mid_download_ends_the_transfer(app):
     c.close()
     s = wait_idle(app)
     assert s["transfers_active"] == 0
+
+
+# --- FileResponse corner cases (found in review) -----------------------------------------------
+
+def test_file_response_media_type_with_several_ranges_sends_the_whole_file(app):
+    # The part type would be the application's: the engine ignores the Range rather than send
+    # two Content-Type headers.
+    r = get(app, "/fr/typed", [("Range", "bytes=0-1,3-4")])
+    assert_file(r, DATA_BIN, "application/x-viper-test")
+    assert len(r.header_all("content-type")) == 1
+    r = get(app, "/fr/typed", [("Range", "bytes=0-1")])  # a single range is fine
+    assert r.status == 206 and r.body == DATA_BIN[:2]
+
+
+@pytest.mark.parametrize("code", [204, 304])
+def test_file_response_with_a_bodiless_status(app, code):
+    with app.conn() as c:
+        c.send(rawhttp.build("GET", "/fr/status/%d" % code) + rawhttp.build("GET", "/fr/text"))
+        r = c.read_response()
+        assert r.status == code and r.body == b""
+        assert hdr(r, "content-length") is None
+        nxt = c.read_response()  # the file's bytes did not leak into the stream
+        assert nxt.status == 200 and nxt.body == HELLO
+
+
+def test_file_response_headers_too_large_for_the_queue(app):
+    r = get(app, "/fr/huge-header")
+    assert r.status == 500
+    assert r.json() == {"detail": "Response too large"}
+
+
+def test_file_response_to_post_ignores_validators_and_ranges(app):
+    etag = hdr(get(app, "/fr/text"), "etag")
+    with app.conn() as c:
+        r = c.request("POST", "/fr/post", [("If-None-Match", etag), ("Range", "bytes=0-3")])
+    assert r.status == 200 and r.body == HELLO

@@ -38,6 +38,7 @@ def tree(tmp_path_factory):
     outside.write_bytes(b"TOP SECRET")
     (root / "escape.txt").symlink_to(outside)
     (root / "inside.txt").symlink_to(root / "small.txt")
+    os.mkfifo(root / "pipe")  # opening it for reading would block without O_NONBLOCK
     # The packer refuses a symlink that leaves the directory: pack a copy without it.
     packed = tmp_path_factory.mktemp("packed")
     for name in ("small.txt", "medium.bin", "large.bin", "page.html", "index.html", "404.html"):
@@ -233,3 +234,10 @@ def test_without_sendfile(make_server, tree):
     assert get(srv, "/s/medium.bin").body == MEDIUM
     before = srv.stats()
     assert before["io_buffers_in_use"] <= 2
+
+
+def test_fifo_neither_served_nor_blocking(srv):
+    for path in ("/s/pipe", "/s/pipe", "/site/pipe"):
+        r = get(srv, path)
+        assert r.status == 404
+    assert get(srv, "/s/small.txt").body == SMALL

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/sendfile.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -170,7 +172,19 @@ static int open_checked(const char* root, const char* rel) {
     errno = EXDEV;
     return -1;
   }
-  return open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return -1;
+  // A component may have been swapped for a symlink since realpath(): check what was opened.
+  char link[64], opened[PATH_MAX];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t len = readlink(link, opened, sizeof opened - 1);
+  if (len < 0 || size_t(len) < n || std::strncmp(opened, real_root, n) != 0 ||
+      (size_t(len) > n && opened[n] != '/' && !(n == 1 && real_root[0] == '/'))) {
+    close(fd);
+    errno = EXDEV;
+    return -1;
+  }
+  return fd;
 }
 
 int open_beneath(int root_fd, const char* root, const char* rel) {
@@ -178,7 +192,9 @@ int open_beneath(int root_fd, const char* root, const char* rel) {
   static bool openat2_works = true;  // engine thread only
   if (openat2_works && root_fd >= 0) {
     open_how how{};
-    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    // O_NONBLOCK: a FIFO in the directory must not block the engine in open() (regular files
+    // ignore it); the caller refuses anything but a regular file afterwards.
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     long fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
     // EXDEV: the path crossed the root, or met an absolute symlink (which RESOLVE_BENEATH
@@ -222,6 +238,11 @@ bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
 }
 
 void write_stdout(const char* data, size_t len) {
+  // Never block the engine on a log reader that stopped reading (a paused pager, a slow
+  // collector): if stdout cannot take the lines now, they are dropped.  The engine writes at
+  // most PIPE_BUF bytes at a time, which a writable pipe takes whole.
+  pollfd p{1, POLLOUT, 0};
+  if (poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT)) return;
   while (len > 0) {
     ssize_t n = write(1, data, len);
     if (n < 0 && errno == EINTR) continue;

@@ -79,6 +79,21 @@ def fr_missing():
     return FileResponse(files_dir + "/no-such-file.bin")
 
 
+@app.get("/fr/status/{code:int}")
+def fr_status(code):
+    return FileResponse(files_dir + "/hello.txt", status_code=code)
+
+
+@app.get("/fr/huge-header")
+def fr_huge_header():
+    return FileResponse(files_dir + "/hello.txt", headers={"x-big": "a" * 400000})
+
+
+@app.post("/fr/post")
+def fr_post():
+    return FileResponse(files_dir + "/hello.txt")
+
+
 @app.get("/fr/headers")
 def fr_headers():
     return FileResponse(files_dir + "/hello.txt", headers={"x-extra": "yes"})
