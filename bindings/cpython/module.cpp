@@ -239,8 +239,7 @@ PyObject* engine_add_static(EngineObject* self, PyObject* args) {
   const char *kind, *prefix, *source, *cc;
   Py_ssize_t plen, slen, clen;
   int html;
-  if (!PyArg_ParseTuple(args, "ss#s#ps#", &kind, &prefix, &plen, &source, &slen, &html, &cc,
-                        &clen))
+  if (!PyArg_ParseTuple(args, "ss#s#ps#", &kind, &prefix, &plen, &source, &slen, &html, &cc, &clen))
     return nullptr;
   const char* err = self->h->add_static(kind, std::string_view(prefix, size_t(plen)),
                                         std::string_view(source, size_t(slen)), html != 0,

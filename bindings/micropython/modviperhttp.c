@@ -274,8 +274,8 @@ static mp_obj_t vh_engine_respond_file(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[4], &path, MP_BUFFER_READ);
     mp_get_buffer_raise(args[5], &req, MP_BUFFER_READ);
     uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
-    int r = vh_respond_file(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]),
-                            headers.buf, headers.len, path.buf, path.len, req.buf, req.len);
+    int r = vh_respond_file(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
+                            headers.len, path.buf, path.len, req.buf, req.len);
     return MP_OBJ_NEW_SMALL_INT(r);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_respond_file_obj, 6, 6,

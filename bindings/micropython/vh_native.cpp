@@ -143,10 +143,9 @@ int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *header
 int vh_respond_file(vh_engine *e, uint64_t token, unsigned status, const char *headers,
                     size_t headers_len, const char *path, size_t path_len, const char *req,
                     size_t req_len) {
-    return int(e->h.bridge()->respond_file(token, uint16_t(status),
-                                           std::string_view(headers, headers_len),
-                                           std::string_view(path, path_len),
-                                           std::string_view(req, req_len)));
+    return int(e->h.bridge()->respond_file(
+        token, uint16_t(status), std::string_view(headers, headers_len),
+        std::string_view(path, path_len), std::string_view(req, req_len)));
 }
 
 const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const char *prefix,

@@ -46,17 +46,17 @@ inline constexpr size_t kMaxRanges = 8;
 // open file (sendfile, or read into the output buffer where there is none) or from memory
 // (an asset pack's mapping, a pinned cache entry) sent without a copy.
 struct Transfer {
-  int fd = -1;                  // file, or -1 when `mem` holds the bytes
+  int fd = -1;  // file, or -1 when `mem` holds the bytes
   const char* mem = nullptr;
-  int32_t cache_entry = -1;     // pinned while its bytes are borrowed
-  uint64_t size = 0;            // the whole representation (for multipart Content-Range)
-  uint64_t off = 0, left = 0;   // the part being sent
-  uint8_t num_ranges = 0;       // multipart/byteranges: parts in `ranges`
-  uint8_t next_range = 0;       // the next part to start
+  int32_t cache_entry = -1;    // pinned while its bytes are borrowed
+  uint64_t size = 0;           // the whole representation (for multipart Content-Range)
+  uint64_t off = 0, left = 0;  // the part being sent
+  uint8_t num_ranges = 0;      // multipart/byteranges: parts in `ranges`
+  uint8_t next_range = 0;      // the next part to start
   bool multipart = false;
   bool trailer_sent = false;
   http::ByteRange ranges[kMaxRanges] = {};
-  char content_type[96] = {};   // for the part headers
+  char content_type[96] = {};  // for the part headers
   uint8_t content_type_len = 0;
 };
 
@@ -64,20 +64,20 @@ struct Conn {
   int fd = -1;
   ConnState state = ConnState::Free;
   uint8_t list = kListNone;
-  uint8_t interest = 0;      // events registered with the poller
-  bool close_after = false;  // close once the output is flushed
-  bool big = false;          // `in` is a body buffer, not an I/O buffer
-  bool head_ready = false;   // head parsed; `head_bytes`.. describe the body
-  bool streaming = false;    // a ChunkFill producer is active
-  bool stream_raw = false;   // stream without chunk framing (HTTP/1.0: ends at close)
-  bool linger = false;       // an error was answered mid-request: drain input before close
-  bool is_head = false;      // the current request is HEAD: no body is sent
-  bool minor0 = false;       // the current request is HTTP/1.0
-  bool awaiting = false;     // a deferred response is pending (state Busy)
-  bool out_big = false;      // `extra_body` is a lent body buffer, returned after sending
-  bool accepts_gzip = false; // the current request allows gzip (only looked at with gzip on)
-  uint32_t pending_id = 0;   // request id of the deferred response
-  uint32_t peer_ip = 0;      // IPv4, host byte order
+  uint8_t interest = 0;       // events registered with the poller
+  bool close_after = false;   // close once the output is flushed
+  bool big = false;           // `in` is a body buffer, not an I/O buffer
+  bool head_ready = false;    // head parsed; `head_bytes`.. describe the body
+  bool streaming = false;     // a ChunkFill producer is active
+  bool stream_raw = false;    // stream without chunk framing (HTTP/1.0: ends at close)
+  bool linger = false;        // an error was answered mid-request: drain input before close
+  bool is_head = false;       // the current request is HEAD: no body is sent
+  bool minor0 = false;        // the current request is HTTP/1.0
+  bool awaiting = false;      // a deferred response is pending (state Busy)
+  bool out_big = false;       // `extra_body` is a lent body buffer, returned after sending
+  bool accepts_gzip = false;  // the current request allows gzip (only looked at with gzip on)
+  uint32_t pending_id = 0;    // request id of the deferred response
+  uint32_t peer_ip = 0;       // IPv4, host byte order
   uint16_t peer_port = 0;
   uint32_t prev = kNil, next = kNil;  // list links (slot indices)
   uint64_t touched_ms = 0;            // last progress; deadline = touched + list timeout

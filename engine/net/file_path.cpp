@@ -46,7 +46,8 @@ void take_header(FileQuery& q, std::string_view name, std::string_view value) {
 
 FileQuery FileQuery::from_request(const http::Request& r) {
   FileQuery q;
-  for (uint16_t i = 0; i < r.num_headers; i++) take_header(q, r.headers[i].name, r.headers[i].value);
+  for (uint16_t i = 0; i < r.num_headers; i++)
+    take_header(q, r.headers[i].name, r.headers[i].value);
   return q;
 }
 
@@ -153,8 +154,7 @@ bool Server::Impl::still_valid(int32_t i, const fs::Mount& m, std::string_view n
   return exists && size == e.data.size() && mtime_ns == e.mtime;
 }
 
-fs::Lookup Server::Impl::find_cached(fs::Mount& m, std::string_view name, bool gzip,
-                                     fs::Found* f) {
+fs::Lookup Server::Impl::find_cached(fs::Mount& m, std::string_view name, bool gzip, fs::Found* f) {
   if (!cache.enabled() || m.kind == fs::SourceKind::Pack || !fs::safe_relative_path(name))
     return fs::find_file(m, name, gzip, file_scratch, file_scratch_cap(), f);
   bool try_identity = true;
@@ -178,8 +178,8 @@ fs::Lookup Server::Impl::find_cached(fs::Mount& m, std::string_view name, bool g
 }
 
 // Fills `f` from cache entry i, as find_file would have.  No system call.
-fs::Lookup Server::Impl::from_cache(int32_t i, const fs::Mount& m, std::string_view name,
-                                    bool gz, fs::Found* f) {
+fs::Lookup Server::Impl::from_cache(int32_t i, const fs::Mount& m, std::string_view name, bool gz,
+                                    fs::Found* f) {
   const fs::CachedFile& e = cache.get(i);
   f->fd = -1;
   f->data = e.data.data();
@@ -197,8 +197,7 @@ fs::Lookup Server::Impl::from_cache(int32_t i, const fs::Mount& m, std::string_v
 
 // After a lookup on disk: reads the file into the cache (then `f` points at the cached bytes
 // and the file is closed), and remembers a missing gzip variant.
-void Server::Impl::cache_file(const fs::Mount& m, std::string_view name, bool gzip,
-                              fs::Found* f) {
+void Server::Impl::cache_file(const fs::Mount& m, std::string_view name, bool gzip, fs::Found* f) {
   int32_t i = -1;
   if (gzip && !f->gzip && m.kind == fs::SourceKind::Directory &&
       cache.reserve(cache_key(m, true), name, 0, &i) != nullptr)
@@ -267,9 +266,9 @@ void Server::Impl::send_found(Conn& c, fs::Found& f, const FileQuery& q, const F
     return;
   }
   if (f.gzip) hs[n++] = {"Content-Encoding", "gzip"};
-  std::string_view type =
-      http::find_header_line(r.raw_headers, "content-type").data() != nullptr ? std::string_view()
-                                                                             : f.content_type;
+  std::string_view type = http::find_header_line(r.raw_headers, "content-type").data() != nullptr
+                              ? std::string_view()
+                              : f.content_type;
   size_t num_ranges = 0;
   http::ByteRange ranges[net::kMaxRanges];
   http::RangeResult rr = http::RangeResult::Ignore;
@@ -334,9 +333,8 @@ bool Server::Impl::not_modified(const fs::Found& f, const FileQuery& q) {
 
 // The head of a file response: Content-Length is the body that follows (0 for 304 / HEAD's
 // would-be length).  False when it could not be queued (the caller closes the file).
-bool Server::Impl::queue_file_head(Conn& c, uint16_t status, std::string_view type,
-                                   uint64_t length, const http::Header* hs, uint16_t n,
-                                   std::string_view raw) {
+bool Server::Impl::queue_file_head(Conn& c, uint16_t status, std::string_view type, uint64_t length,
+                                   const http::Header* hs, uint16_t n, std::string_view raw) {
   if (!lend_out(c)) {  // cannot happen (two I/O buffers per slot): give up on the connection
     c.close_after = true;
     return false;
@@ -364,8 +362,8 @@ bool Server::Impl::queue_file_head(Conn& c, uint16_t status, std::string_view ty
 // multipart/byteranges (RFC 9110 §14.6): every part has its own Content-Type and
 // Content-Range; the total length is known up front, so the response keeps its Content-Length.
 void Server::Impl::send_multipart(Conn& c, fs::Found& f, std::string_view type,
-                                  const http::ByteRange* ranges, size_t num,
-                                  const http::Header* hs, uint16_t n, std::string_view raw) {
+                                  const http::ByteRange* ranges, size_t num, const http::Header* hs,
+                                  uint16_t n, std::string_view raw) {
   uint64_t total = 0;
   char part[320];  // fits the longest part header: type < 96 bytes, three 20-digit numbers
   for (size_t i = 0; i < num; i++) {
@@ -578,8 +576,7 @@ bool Server::Impl::next_part(Conn& c, net::Transfer& t) {
 // FileResponse: a deferred response completed with a file
 
 Server::Completion Server::Impl::complete_file(uint64_t token, uint16_t status,
-                                               std::string_view raw_headers,
-                                               std::string_view path,
+                                               std::string_view raw_headers, std::string_view path,
                                                std::string_view request_headers) {
   uint32_t slot = uint32_t(token >> 32);
   uint32_t id = uint32_t(token);

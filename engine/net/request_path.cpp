@@ -119,8 +119,7 @@ void Server::Impl::drive(Conn& c) {
 
 // After a drive: choose the list, the poller interest and whether buffers can go back.
 void Server::Impl::settle(Conn& c) {
-  bool pending_out =
-      c.out_len != 0 || c.extra_body != nullptr || c.streaming || c.xfer != nullptr;
+  bool pending_out = c.out_len != 0 || c.extra_body != nullptr || c.streaming || c.xfer != nullptr;
   if (c.awaiting) {
     // Keep reading (pipelined requests wait in the buffer, and EOF tells the client left)
     // until the buffer is full; write whatever earlier responses are still queued.

@@ -61,7 +61,8 @@ Server::Completion Server::Impl::complete(uint64_t token, uint16_t status,
 bool Server::Impl::respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
                                    std::string_view body) {
   if (status < 200 || status == 204 || status == 304 ||
-      !http::gzip_allowed(http::find_header_line(raw_headers, "content-type"), raw_headers) || c.extra_body != nullptr)
+      !http::gzip_allowed(http::find_header_line(raw_headers, "content-type"), raw_headers) ||
+      c.extra_body != nullptr)
     return false;
   char* b = bodies.take();
   if (b == nullptr) return false;  // no buffer free now: identity is still a correct answer

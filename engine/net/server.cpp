@@ -91,8 +91,8 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->index_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));
   bool ok =
       d->slots && d->free_slots && d->path_scratch && d->alt_scratch && d->location_scratch &&
-      d->transfers && d->free_transfers && d->file_scratch && d->index_scratch &&
-      d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
+      d->transfers && d->free_transfers && d->file_scratch && d->index_scratch && d->poller &&
+      d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
       d->bodies.init(o.body_buffers, uint32_t(o.limits.max_header_bytes + o.limits.max_body_bytes +
                                               VIPER_IO_BUFFER_BYTES));
   if (!ok) {

@@ -54,9 +54,9 @@ struct FileQuery {
 
 // How the application wants a file answered.
 struct FileReply {
-  uint16_t status = 200;            // 200: conditionals and ranges apply; else sent as is
-  std::string_view cache_control;   // the mount's
-  std::string_view raw_headers;     // FileResponse's own header lines
+  uint16_t status = 200;           // 200: conditionals and ranges apply; else sent as is
+  std::string_view cache_control;  // the mount's
+  std::string_view raw_headers;    // FileResponse's own header lines
 };
 
 inline constexpr uint32_t kMaxMounts = 16;
@@ -99,8 +99,8 @@ struct Server::Impl {
   http::GzipEncoder gzip;         // GZipMiddleware, when opt.gzip_level > 0
   char* log_buf = nullptr;        // access log lines of this loop iteration (opt.access_log)
   uint32_t log_len = 0;
-  uint16_t last_status = 0;       // of the last response queued (for the access log)
-  fs::FileCache cache;            // hot small files of directory mounts
+  uint16_t last_status = 0;  // of the last response queued (for the access log)
+  fs::FileCache cache;       // hot small files of directory mounts
   // Names built from a request path, and FileResponse paths chosen by the application.
   size_t file_scratch_cap() const {
     return opt.limits.max_uri_bytes + 32 > 1024 ? opt.limits.max_uri_bytes + 32 : 1024;

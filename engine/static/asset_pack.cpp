@@ -42,9 +42,8 @@ bool header_value_ok(std::string_view v) {
 
 // Half-byte table: 64 bytes of flash instead of 1 KB, fast enough for a once-per-open check.
 constexpr uint32_t kCrcNibble[16] = {
-    0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4,
-    0x4DB26158, 0x5005713C, 0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C,
-    0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
+    0x00000000, 0x1DB71064, 0x3B6E20C8, 0x26D930AC, 0x76DC4190, 0x6B6B51F4, 0x4DB26158, 0x5005713C,
+    0xEDB88320, 0xF00F9344, 0xD6D6A3E8, 0xCB61B38C, 0x9B64C2B0, 0x86D3D2D4, 0xA00AE278, 0xBDBDF21C};
 
 }  // namespace
 
@@ -74,7 +73,8 @@ bool pack_path_ok(std::string_view path) {
 
 std::string_view AssetPack::path_at(size_t i) const {
   const uint8_t* e = base_ + kPackHeaderBytes + i * kPackEntryBytes;
-  return {reinterpret_cast<const char*>(base_) + load32(e + kPathField), load32(e + kPathField + 4)};
+  return {reinterpret_cast<const char*>(base_) + load32(e + kPathField),
+          load32(e + kPathField + 4)};
 }
 
 void AssetPack::decode(size_t i, PackEntry* out) const {

@@ -63,8 +63,8 @@ bool open_path(const char* path, Found* out) {
   return true;
 }
 
-static Lookup find_in_directory(const Mount& m, std::string_view rel, bool want_gzip,
-                                char* scratch, size_t cap, Found* out) {
+static Lookup find_in_directory(const Mount& m, std::string_view rel, bool want_gzip, char* scratch,
+                                size_t cap, Found* out) {
   // The root itself: "" names the directory.
   if (rel.empty()) return Lookup::Directory;
   if (rel.size() + 4 > cap) return Lookup::NotFound;

@@ -21,12 +21,12 @@ enum class SourceKind : uint8_t { Directory, Pack, File };
 // A mount as configured (strings copied into the mount's own storage by Server::add_static).
 struct Mount {
   SourceKind kind = SourceKind::Directory;
-  bool html = false;            // "dir/" -> dir/index.html; missing -> 404.html with 404
-  uint32_t id = 0;              // index, for the file cache's keys
-  int root_fd = -1;             // Directory: the root, opened once
-  const char* root = nullptr;   // Directory: its path; File: the file's path
-  AssetPack pack;               // Pack: the validated mapping
-  const void* map = nullptr;    // Pack: what port::map_file returned
+  bool html = false;           // "dir/" -> dir/index.html; missing -> 404.html with 404
+  uint32_t id = 0;             // index, for the file cache's keys
+  int root_fd = -1;            // Directory: the root, opened once
+  const char* root = nullptr;  // Directory: its path; File: the file's path
+  AssetPack pack;              // Pack: the validated mapping
+  const void* map = nullptr;   // Pack: what port::map_file returned
   size_t map_size = 0;
   std::string_view cache_control;  // sent with every 200/206/304 when not empty
 };
@@ -34,15 +34,15 @@ struct Mount {
 // One representation of a file, ready to be sent.
 struct Found {
   uint64_t size = 0;
-  int64_t mtime = 0;            // Unix seconds (Last-Modified, the ETag)
-  int64_t mtime_ns = 0;         // POSIX: nanoseconds, to notice a change within a second
+  int64_t mtime = 0;     // Unix seconds (Last-Modified, the ETag)
+  int64_t mtime_ns = 0;  // POSIX: nanoseconds, to notice a change within a second
   std::string_view content_type;
-  std::string_view etag;        // a view into etag_buf, or into the pack
-  const char* data = nullptr;   // memory source (pack); nullptr when `fd` holds the bytes
-  int fd = -1;                  // open file (POSIX); the caller owns and closes it
-  bool gzip = false;            // this is the gzip variant: Content-Encoding: gzip
-  bool vary = false;            // a gzip variant exists: Vary: Accept-Encoding
-  int32_t cache_entry = -1;     // `data` is this file cache entry's (pinned while sent)
+  std::string_view etag;       // a view into etag_buf, or into the pack
+  const char* data = nullptr;  // memory source (pack); nullptr when `fd` holds the bytes
+  int fd = -1;                 // open file (POSIX); the caller owns and closes it
+  bool gzip = false;           // this is the gzip variant: Content-Encoding: gzip
+  bool vary = false;           // a gzip variant exists: Vary: Accept-Encoding
+  int32_t cache_entry = -1;    // `data` is this file cache entry's (pinned while sent)
   char etag_buf[48] = {};
 };
 

@@ -2,11 +2,10 @@
 // with it, and port::map_file.
 #include <errno.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -29,7 +28,8 @@ namespace {
 const std::string kPacker = std::string(VIPER_CORPUS_DIR) + "/../../../../tools/pack_assets.py";
 
 void put32(std::string& s, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; i++) s[at + i] = char(v >> (8 * i));
+  for (int i = 0; i < 4; i++)
+    s[at + i] = char(v >> (8 * i));
 }
 
 void append32(std::string& s, uint32_t v) {
@@ -39,7 +39,8 @@ void append32(std::string& s, uint32_t v) {
 
 uint32_t get32(const std::string& s, size_t at) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; i++) v |= uint32_t(uint8_t(s[at + i])) << (8 * i);
+  for (int i = 0; i < 4; i++)
+    v |= uint32_t(uint8_t(s[at + i])) << (8 * i);
   return v;
 }
 
@@ -176,8 +177,9 @@ TEST(AssetPack, Crc32MatchesZlib) {
 TEST(AssetPack, PathRules) {
   for (const char* ok : {"a", "index.html", "css/site.css", "a/b/c.d", "..a", "a..b", "a/.b"})
     EXPECT_TRUE(viper::fs::pack_path_ok(ok)) << ok;
-  for (std::string_view bad : std::vector<std::string_view>{"", "/", "/a", "a/", "a//b", "..", "../a", "a/..", "a/../b", ".",
-                               "./a", "a/./b", "a\\b", std::string_view("a\0b", 3)})
+  for (std::string_view bad :
+       std::vector<std::string_view>{"", "/", "/a", "a/", "a//b", "..", "../a", "a/..", "a/../b",
+                                     ".", "./a", "a/./b", "a\\b", std::string_view("a\0b", 3)})
     EXPECT_FALSE(viper::fs::pack_path_ok(bad)) << bad;
 }
 
@@ -198,8 +200,8 @@ TEST(AssetPack, RoundTrip) {
     EXPECT_EQ(e.mtime, it.mtime);
   }
   PackEntry e;
-  for (const char* missing : {"", "/index.html", "index.htm", "index.html/", "css", "css/",
-                              "a", "zz", "js/app.jsx", "\xff"})
+  for (const char* missing : {"", "/index.html", "index.htm", "index.html/", "css", "css/", "a",
+                              "zz", "js/app.jsx", "\xff"})
     EXPECT_FALSE(pack.find(missing, &e)) << missing;
   EXPECT_TRUE(pack.entry(3, &e));
   EXPECT_FALSE(pack.entry(4, &e));
@@ -228,9 +230,9 @@ TEST(AssetPack, BinarySearchEdges) {
         EXPECT_EQ(e.data, name);
       }
     }
-    EXPECT_FALSE(pack.find("a", &e));    // before the first
-    EXPECT_FALSE(pack.find("g", &e));    // after the last
-    EXPECT_FALSE(pack.find("f", &e));    // prefix of all
+    EXPECT_FALSE(pack.find("a", &e));  // before the first
+    EXPECT_FALSE(pack.find("g", &e));  // after the last
+    EXPECT_FALSE(pack.find("f", &e));  // prefix of all
     EXPECT_TRUE(pack.find(items.front().path, &e));
     EXPECT_TRUE(pack.find(items.back().path, &e));
   }
@@ -264,8 +266,12 @@ TEST(AssetPack, RejectsHeaderProblems) {
   put32(bad, 4, 2);
   EXPECT_STREQ(pack.open(bad.data(), bad.size()), "unsupported version");
   EXPECT_STREQ(pack.open(good.data(), good.size() - 1), "truncated pack");
-  for (auto [field, value] : {std::pair<size_t, uint32_t>{8, 1000}, {12, 30}, {12, 2}, {24, 1},
-                              {28, 1}, {16, uint32_t(entry_at(4))}}) {
+  for (auto [field, value] : {std::pair<size_t, uint32_t>{8, 1000},
+                              {12, 30},
+                              {12, 2},
+                              {24, 1},
+                              {28, 1},
+                              {16, uint32_t(entry_at(4))}}) {
     bad = good;
     put32(bad, field, value);
     reseal(bad);
@@ -306,7 +312,8 @@ TEST(AssetPack, RejectsBadEntries) {
   AssetPack pack;
   auto with_paths = [](std::vector<std::string> paths) {
     std::vector<Item> items(paths.size());
-    for (size_t i = 0; i < paths.size(); i++) items[i].path = paths[i];
+    for (size_t i = 0; i < paths.size(); i++)
+      items[i].path = paths[i];
     return build(items);
   };
   std::string p = with_paths({"b", "a"});
@@ -320,8 +327,9 @@ TEST(AssetPack, RejectsBadEntries) {
   PackEntry found;
   EXPECT_TRUE(pack.find("\xc3\xa9", &found));
   EXPECT_TRUE(pack.find("a", &found));
-  for (const std::string& bad : std::vector<std::string>{"", "/a", "../etc/passwd", "a/../../b", "a//b", "a\\b",
-                          std::string("a\0b", 3), "dir/"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "/a", "../etc/passwd", "a/../../b", "a//b", "a\\b",
+                                std::string("a\0b", 3), "dir/"}) {
     p = with_paths({bad});
     EXPECT_STREQ(pack.open(p.data(), p.size()), "bad path in pack") << bad;
   }
@@ -343,16 +351,16 @@ TEST(AssetPack, RejectsBadEntries) {
     size_t field;  // within entry 1
     uint32_t value;
   } cases[] = {
-      {0, strings - 1},          // path inside the entry table
-      {0, index_size},           // path in the data area
-      {4, 0xffffffffu},          // path length wraps
-      {12, index_size},          // content type runs past the index
-      {16, 0},                   // etag in the header
-      {32, index_size - 1},      // data inside the index
-      {36, pack_size},           // data past the end
-      {32, 0xfffffff0u},         // data offset near the top
-      {40, 0},                   // gzip offset in the header
-      {44, pack_size},           // gzip past the end
+      {0, strings - 1},      // path inside the entry table
+      {0, index_size},       // path in the data area
+      {4, 0xffffffffu},      // path length wraps
+      {12, index_size},      // content type runs past the index
+      {16, 0},               // etag in the header
+      {32, index_size - 1},  // data inside the index
+      {36, pack_size},       // data past the end
+      {32, 0xfffffff0u},     // data offset near the top
+      {40, 0},               // gzip offset in the header
+      {44, pack_size},       // gzip past the end
   };
   for (const Case& c : cases) {
     std::string bad = good;
@@ -375,7 +383,8 @@ TEST(AssetPack, ResealedRandomCorruptionStaysInBounds) {
   for (int round = 0; round < 20000; round++) {
     std::vector<char> bad(good.begin(), good.end());
     int flips = 1 + int(rng() % 4);
-    for (int k = 0; k < flips; k++) bad[rng() % index_size] = char(rng());
+    for (int k = 0; k < flips; k++)
+      bad[rng() % index_size] = char(rng());
     std::string sealed(bad.begin(), bad.end());
     reseal(sealed);
     std::copy(sealed.begin(), sealed.end(), bad.begin());
@@ -390,7 +399,8 @@ TEST(AssetPack, ResealedRandomCorruptionStaysInBounds) {
 TEST(AssetPack, AgreesWithThePacker) {
   TempDir src;
   std::string html = "<!doctype html>";
-  for (int i = 0; i < 100; i++) html += "<p>hello asset pack</p>\n";
+  for (int i = 0; i < 100; i++)
+    html += "<p>hello asset pack</p>\n";
   src.write("index.html", html);
   src.write("css/site.css", "body { color: red }\n");
   src.write("js/app.js", "console.log(1)\n");
@@ -401,7 +411,8 @@ TEST(AssetPack, AgreesWithThePacker) {
   src.write(".git/config", "secret");
   std::string random(300, '\0');
   std::mt19937 rng(7);
-  for (char& c : random) c = char(rng());
+  for (char& c : random)
+    c = char(rng());
   src.write("img/logo.png", random);
 
   TempDir out;
@@ -443,7 +454,7 @@ TEST(AssetPack, AgreesWithThePacker) {
   ASSERT_TRUE(pack.find("index.html", &index));
   ASSERT_TRUE(pack.find("copy.html", &copy));
   ASSERT_TRUE(pack.find("img/logo.png", &png));
-  EXPECT_EQ(index.etag, copy.etag);            // same content, same tag
+  EXPECT_EQ(index.etag, copy.etag);                // same content, same tag
   EXPECT_EQ(index.data.data(), copy.data.data());  // and stored once
   EXPECT_NE(index.etag, png.etag);
   ASSERT_FALSE(index.gzip.empty());

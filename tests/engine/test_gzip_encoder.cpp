@@ -39,14 +39,17 @@ bool gunzip(const char* data, size_t n, std::string* out) {
 std::string random_bytes(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
-  for (auto& c : s) c = char(rng());
+  for (auto& c : s)
+    c = char(rng());
   return s;
 }
 
 std::string text(size_t n) {
-  static const char kWords[] = "{\"id\": 42, \"name\": \"viper\", \"tags\": [\"http\", \"esp32\"]}\n";
+  static const char kWords[] =
+      "{\"id\": 42, \"name\": \"viper\", \"tags\": [\"http\", \"esp32\"]}\n";
   std::string s;
-  while (s.size() < n) s += kWords;
+  while (s.size() < n)
+    s += kWords;
   s.resize(n);
   return s;
 }
@@ -73,8 +76,8 @@ constexpr int kMemLevel = VIPER_GZIP_MEM_LEVEL;
 TEST(GzipEncoder, RoundTripsThroughInflate) {
   GzipEncoder enc;
   ASSERT_TRUE(enc.init(6, kWindowBits, kMemLevel));
-  const std::string inputs[] = {"", "x", text(1000), random_bytes(5000, 1), text(65536),
-                                random_bytes(65536, 2)};
+  const std::string inputs[] = {
+      "", "x", text(1000), random_bytes(5000, 1), text(65536), random_bytes(65536, 2)};
   for (const auto& in : inputs) {
     std::string gz = gzip(enc, in);
     ASSERT_GE(gz.size(), 18u) << in.size();
@@ -108,7 +111,8 @@ TEST(GzipEncoder, HeaderIsFixedAndOutputDeterministic) {
   EXPECT_EQ(a, b);
   ASSERT_GE(a.size(), 10u);
   const unsigned char want[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255};  // deflate, no
-  for (int i = 0; i < 10; i++) EXPECT_EQ((unsigned char)a[i], want[i]) << i;  // flags, mtime 0
+  for (int i = 0; i < 10; i++)
+    EXPECT_EQ((unsigned char)a[i], want[i]) << i;  // flags, mtime 0
   // A second encoder with the same settings gives the same bytes.
   GzipEncoder other;
   ASSERT_TRUE(other.init(6, 12, 4));
@@ -169,9 +173,10 @@ TEST(GzipEncoder, MemoryForSmallAndLargeSettings) {
   EXPECT_EQ(viper::mem::stats().bytes_in_use - base, small_bytes);
   ASSERT_TRUE(large.init(6, kWindowBits, kMemLevel));
   size_t large_bytes = large.memory_bytes();
-  std::printf("gzip encoder memory: window_bits 9 / mem_level 1: %zu bytes; "
-              "window_bits %d / mem_level %d: %zu bytes\n",
-              small_bytes, kWindowBits, kMemLevel, large_bytes);
+  std::printf(
+      "gzip encoder memory: window_bits 9 / mem_level 1: %zu bytes; "
+      "window_bits %d / mem_level %d: %zu bytes\n",
+      small_bytes, kWindowBits, kMemLevel, large_bytes);
   // The rule of thumb in config.h, plus zlib's state of a few KB.
   EXPECT_GE(small_bytes, (1u << 11) + (1u << 10));
   EXPECT_LT(small_bytes, (1u << 11) + (1u << 10) + 8192);
@@ -199,7 +204,7 @@ TEST(GzipEncoder, BadArgumentsFail) {
   EXPECT_EQ(viper::mem::stats().bytes_in_use, base);
   char out[64];
   EXPECT_EQ(enc.compress("abc", out, sizeof out), 0u);  // not ready: nothing, no crash
-  enc.destroy();                                         // harmless
+  enc.destroy();                                        // harmless
 }
 
 TEST(GzipEncoder, InitUnderTightBudgetFailsCleanly) {
@@ -250,10 +255,11 @@ TEST(GzipEncoder, PythonAndGzipToolAcceptOutput) {
     ASSERT_EQ(std::fwrite(data.data(), 1, data.size(), f), data.size());
     std::fclose(f);
   }
-  std::string py = "/usr/bin/python3 -c \"import gzip,sys; "
-                   "sys.exit(gzip.decompress(open(sys.argv[1],'rb').read()) != "
-                   "open(sys.argv[2],'rb').read())\" " +
-                   gz_path + " " + raw_path;
+  std::string py =
+      "/usr/bin/python3 -c \"import gzip,sys; "
+      "sys.exit(gzip.decompress(open(sys.argv[1],'rb').read()) != "
+      "open(sys.argv[2],'rb').read())\" " +
+      gz_path + " " + raw_path;
   EXPECT_EQ(std::system(py.c_str()), 0);
   if (access("/usr/bin/gzip", X_OK) == 0 || access("/bin/gzip", X_OK) == 0) {
     EXPECT_EQ(std::system(("gzip -t " + gz_path).c_str()), 0);
@@ -270,7 +276,7 @@ TEST(GzipAllowed, SkipsEncodedStreamsAndCompressedTypes) {
   EXPECT_TRUE(gzip_allowed("IMAGE/SVG+XML; charset=utf-8", ""));
   EXPECT_TRUE(gzip_allowed("text/css", ""));
   EXPECT_TRUE(gzip_allowed("application/javascript", ""));
-  EXPECT_TRUE(gzip_allowed("", ""));  // no type: compress, as Starlette does
+  EXPECT_TRUE(gzip_allowed("", ""));                    // no type: compress, as Starlette does
   EXPECT_TRUE(gzip_allowed("application/zipper", ""));  // whole names only
   EXPECT_TRUE(gzip_allowed("text/plain", "X-Content-Encoding: br\r\n"));
   EXPECT_TRUE(gzip_allowed("text/plain", "X-Note: content-encoding: gzip\r\n"));
@@ -280,12 +286,25 @@ TEST(GzipAllowed, SkipsEncodedStreamsAndCompressedTypes) {
   EXPECT_FALSE(gzip_allowed("text/plain", "Content-Encoding:gzip"));  // last line, no CRLF
   EXPECT_FALSE(gzip_allowed("text/event-stream", ""));
   EXPECT_FALSE(gzip_allowed("Text/Event-Stream; charset=utf-8", ""));
-  for (const char* t :
-       {"image/png", "image/jpeg", "image/webp", "image/gif", "video/mp4", "audio/mpeg",
-        "font/woff", "font/woff2", "application/font-woff", "application/zip",
-        "application/gzip", "application/x-gzip", "application/zstd", "application/x-bzip2",
-        "application/x-xz", "application/x-7z-compressed", "application/vnd.rar",
-        "application/x-rar-compressed", "application/octet-stream",
-        " application/octet-stream ; x=1"})
+  for (const char* t : {"image/png",
+                        "image/jpeg",
+                        "image/webp",
+                        "image/gif",
+                        "video/mp4",
+                        "audio/mpeg",
+                        "font/woff",
+                        "font/woff2",
+                        "application/font-woff",
+                        "application/zip",
+                        "application/gzip",
+                        "application/x-gzip",
+                        "application/zstd",
+                        "application/x-bzip2",
+                        "application/x-xz",
+                        "application/x-7z-compressed",
+                        "application/vnd.rar",
+                        "application/x-rar-compressed",
+                        "application/octet-stream",
+                        " application/octet-stream ; x=1"})
     EXPECT_FALSE(gzip_allowed(t, "")) << t;
 }

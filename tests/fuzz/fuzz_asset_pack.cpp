@@ -42,7 +42,8 @@ void reseal(uint8_t* p, size_t size) {
   if (n > size || n < kCrcField + 4) return;
   std::memset(p + kCrcField, 0, 4);
   uint32_t crc = viper::fs::crc32(0, p, n);
-  for (int i = 0; i < 4; i++) p[kCrcField + i] = uint8_t(crc >> (8 * i));
+  for (int i = 0; i < 4; i++)
+    p[kCrcField + i] = uint8_t(crc >> (8 * i));
 }
 
 bool inside(std::string_view v, const uint8_t* base, size_t size) {

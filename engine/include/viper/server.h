@@ -134,8 +134,8 @@ struct StaticMount {
   // Directory and Pack: the URL prefix ("/static", or "/" for the whole site); the mount
   // answers "<prefix>/<path>".  File: the exact URL path ("/favicon.ico").
   std::string_view prefix;
-  const char* source = nullptr;  // the directory, the pack file, or the file
-  bool html = false;             // index.html for "dir/", 404.html for what is missing
+  const char* source = nullptr;    // the directory, the pack file, or the file
+  bool html = false;               // index.html for "dir/", 404.html for what is missing
   std::string_view cache_control;  // Cache-Control of its responses (none when empty)
 };
 

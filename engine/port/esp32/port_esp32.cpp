@@ -130,11 +130,15 @@ pthread_mutex_t g_mappings_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int errno_of(esp_err_t err) {
   switch (err) {
-    case ESP_ERR_NO_MEM: return ENOMEM;
-    case ESP_ERR_NOT_FOUND: return ENOENT;
+    case ESP_ERR_NO_MEM:
+      return ENOMEM;
+    case ESP_ERR_NOT_FOUND:
+      return ENOENT;
     case ESP_ERR_INVALID_ARG:
-    case ESP_ERR_INVALID_SIZE: return EINVAL;
-    default: return EIO;
+    case ESP_ERR_INVALID_SIZE:
+      return EINVAL;
+    default:
+      return EIO;
   }
 }
 

@@ -3,15 +3,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/eventfd.h>
-#include <sys/sendfile.h>
-#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,8 +166,8 @@ static int open_checked(const char* root, const char* rel) {
   std::memcpy(full + rl + 1, rel, ll + 1);
   if (realpath(full, real) == nullptr || realpath(root, real_root) == nullptr) return -1;
   size_t n = std::strlen(real_root);
-  bool inside = std::strncmp(real, real_root, n) == 0 && (real[n] == '/' || real[n] == 0 ||
-                                                          (n == 1 && real_root[0] == '/'));
+  bool inside = std::strncmp(real, real_root, n) == 0 &&
+                (real[n] == '/' || real[n] == 0 || (n == 1 && real_root[0] == '/'));
   if (!inside) {
     errno = EXDEV;
     return -1;
