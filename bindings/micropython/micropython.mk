@@ -13,6 +13,7 @@ SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/bridge/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/mem/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/static/*.cpp) \
+	$(wildcard $(VIPERHTTP_ROOT)/engine/port/posix/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/linux/*.cpp)
 
 CFLAGS_USERMOD += -I$(VIPERHTTP_DIR)

@@ -75,7 +75,7 @@ struct Conn {
   bool minor0 = false;        // the current request is HTTP/1.0
   bool awaiting = false;      // a deferred response is pending (state Busy)
   bool out_big = false;       // `extra_body` is a lent body buffer, returned after sending
-  bool accepts_gzip = false;  // the current request allows gzip (only looked at with gzip on)
+  bool accepts_gzip = false;  // the deferred request allows gzip (set by defer, gzip on)
   uint32_t pending_id = 0;    // request id of the deferred response
   uint32_t peer_ip = 0;       // IPv4, host byte order
   uint16_t peer_port = 0;

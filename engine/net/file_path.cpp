@@ -128,28 +128,12 @@ uint32_t cache_key(const fs::Mount& m, bool gzip) {
 }
 }  // namespace
 
-// The file's name as open_beneath wants it ("" for a file mount), with ".gz" when asked.
-const char* Server::Impl::disk_name(const fs::Mount& m, std::string_view name, bool gz) {
-  if (m.kind == fs::SourceKind::File) return nullptr;
-  if (name.size() + 4 > file_scratch_cap()) return nullptr;
-  std::memcpy(file_scratch, name.data(), name.size());
-  std::memcpy(file_scratch + name.size(), gz ? ".gz" : "", gz ? 4 : 1);
-  return file_scratch;
-}
-
 // Is cache entry i still what is on disk?  One stat.
 bool Server::Impl::still_valid(int32_t i, const fs::Mount& m, std::string_view name, bool gz) {
   const fs::CachedFile& e = cache.get(i);
   uint64_t size = 0;
   int64_t mtime_ns = 0;
-  bool exists;
-  if (m.kind == fs::SourceKind::File) {
-    // The application's path, absolute or relative to the working directory.
-    exists = port::stat_beneath(-1, m.root[0] == '/' ? "" : ".", m.root, &size, &mtime_ns);
-  } else {
-    const char* rel = disk_name(m, name, gz);
-    exists = rel != nullptr && port::stat_beneath(m.root_fd, m.root, rel, &size, &mtime_ns);
-  }
+  bool exists = fs::stat_file(m, name, gz, file_scratch, file_scratch_cap(), &size, &mtime_ns);
   if (e.mtime == kNoVariant) return !exists;
   return exists && size == e.data.size() && mtime_ns == e.mtime;
 }

@@ -9,7 +9,6 @@
 #include <cstring>
 #include <new>
 
-#include "http/file_headers.h"
 #include "mem/allocator.h"
 #include "net/server_impl.h"
 #include "port/port.h"
@@ -324,7 +323,6 @@ void Server::Impl::route(Conn& c, std::string_view body) {
     respond_error(c, 405, "Method Not Allowed", c.close_after, &h, 1);
     return;
   }
-  if (opt.gzip_level > 0) c.accepts_gzip = http::accepts_gzip(req.header("accept-encoding"));
   if (m.target.fn == nullptr) {  // a static mount: answered here, never crossing the bridge
     std::string_view rel = m.num_params > 0 ? m.params[0].value : std::string_view();
     serve_mount(c, *static_cast<fs::Mount*>(m.target.user), rel, path);

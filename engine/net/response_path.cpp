@@ -286,6 +286,8 @@ bool Responder::defer(uint64_t* token) {
   c.pending_id = ++d.next_request_id;
   if (c.pending_id == 0) c.pending_id = ++d.next_request_id;  // 0 never names a request
   *token = (uint64_t(d.index_of(c)) << 32) | c.pending_id;
+  // GZipMiddleware decides at completion, when the request head is gone: note now.
+  c.accepts_gzip = d.gzip.ready() && http::accepts_gzip(d.req.header("accept-encoding"));
   d.counters.deferred.inc();
   d.counters.deferred_in_flight.inc();
   responded_ = true;

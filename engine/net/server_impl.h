@@ -156,7 +156,6 @@ struct Server::Impl {
   fs::Lookup from_cache(int32_t i, const fs::Mount& m, std::string_view name, bool gz,
                         fs::Found* f);
   void cache_file(const fs::Mount& m, std::string_view name, bool gzip, fs::Found* f);
-  const char* disk_name(const fs::Mount& m, std::string_view name, bool gz);
   bool still_valid(int32_t i, const fs::Mount& m, std::string_view name, bool gz);
   void redirect_to_directory(Conn& c, std::string_view path);
   void close_found(fs::Found& f);

@@ -67,6 +67,8 @@ int open_beneath(int root_fd, const char* root, const char* rel);
 // (to notice a change within the same second).  False if it is missing or not a regular file.
 bool stat_beneath(int root_fd, const char* root, const char* rel, uint64_t* size,
                   int64_t* mtime_ns);
+// The same for a path used as it is (absolute or relative to the working directory).
+bool stat_path(const char* path, uint64_t* size, int64_t* mtime_ns);
 // The same for an open descriptor.
 bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir);
 

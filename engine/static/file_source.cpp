@@ -63,24 +63,31 @@ bool open_path(const char* path, Found* out) {
   return true;
 }
 
+// "<rel>" or "<rel>.gz" as a C string in scratch; nullptr when it does not fit.
+static const char* disk_name(std::string_view rel, bool gz, char* scratch, size_t cap) {
+  if (rel.size() + 4 > cap) return nullptr;
+  std::memcpy(scratch, rel.data(), rel.size());
+  std::memcpy(scratch + rel.size(), gz ? ".gz" : "", gz ? 4 : 1);
+  return scratch;
+}
+
 static Lookup find_in_directory(const Mount& m, std::string_view rel, bool want_gzip, char* scratch,
                                 size_t cap, Found* out) {
   // The root itself: "" names the directory.
   if (rel.empty()) return Lookup::Directory;
-  if (rel.size() + 4 > cap) return Lookup::NotFound;
-  std::memcpy(scratch, rel.data(), rel.size());
+  const char* name = disk_name(rel, want_gzip, scratch, cap);
+  if (name == nullptr) return Lookup::NotFound;
   if (want_gzip) {
-    std::memcpy(scratch + rel.size(), ".gz", 4);
-    int gz = port::open_beneath(m.root_fd, m.root, scratch);
+    int gz = port::open_beneath(m.root_fd, m.root, name);
     if (gz >= 0 && describe(gz, out) == Lookup::Found) {
       out->gzip = true;
       out->vary = true;
       out->content_type = mime_for_path(rel);
       return Lookup::Found;
     }
+    name = disk_name(rel, false, scratch, cap);
   }
-  scratch[rel.size()] = '\0';
-  int fd = port::open_beneath(m.root_fd, m.root, scratch);
+  int fd = port::open_beneath(m.root_fd, m.root, name);
   if (fd < 0) return Lookup::NotFound;
   Lookup r = describe(fd, out);
   if (r == Lookup::Found) {
@@ -89,6 +96,14 @@ static Lookup find_in_directory(const Mount& m, std::string_view rel, bool want_
     out->content_type = mime_for_path(rel);
   }
   return r;
+}
+
+bool stat_file(const Mount& m, std::string_view rel, bool gz, char* scratch, size_t cap,
+               uint64_t* size, int64_t* mtime_ns) {
+  if (m.kind == SourceKind::File) return port::stat_path(m.root, size, mtime_ns);
+  const char* name = disk_name(rel, gz, scratch, cap);
+  return m.kind == SourceKind::Directory && name != nullptr &&
+         port::stat_beneath(m.root_fd, m.root, name, size, mtime_ns);
 }
 
 static Lookup find_in_pack(const Mount& m, std::string_view rel, bool want_gzip, Found* out) {

@@ -61,6 +61,11 @@ bool safe_relative_path(std::string_view rel);
 Lookup find_file(const Mount& m, std::string_view rel, bool want_gzip, char* scratch, size_t cap,
                  Found* out);
 
+// Size and nanosecond mtime of what find_file would open for `rel` (its ".gz" sibling with
+// `gz`), without opening it: one stat, to revalidate a cached copy.  Directory and file mounts.
+bool stat_file(const Mount& m, std::string_view rel, bool gz, char* scratch, size_t cap,
+               uint64_t* size, int64_t* mtime_ns);
+
 // Opens `path` (an absolute or working-directory-relative file chosen by the application, as
 // FileResponse does) and describes it.  False if it is missing or not a regular file.
 bool open_path(const char* path, Found* out);

@@ -1,4 +1,4 @@
-"""Percent-decoding of query strings, written out because MicroPython has no urllib.parse."""
+"""Percent-encoding and -decoding, written out because MicroPython has no urllib.parse."""
 
 
 def unquote_plus(s):
@@ -31,25 +31,30 @@ def _is_hex(pair):
     return True
 
 
-_PATH_SAFE = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-              "/-._~!$&'()*+,;=:@")
+UNRESERVED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
+_PATH_SAFE = UNRESERVED + "/!$&'()*+,;=:@"
 
 
-def quote_path(path):
-    """Percent-encodes what may not appear raw in a path (for logs and URLs)."""
-    for ch in path:
-        if ch not in _PATH_SAFE:
+def quote(text, safe=UNRESERVED):
+    """Percent-encodes (UTF-8) every character of ``text`` not in ``safe``."""
+    for ch in text:
+        if ch not in safe:
             break
     else:
-        return path
+        return text
     out = []
-    for ch in path:
-        if ch in _PATH_SAFE:
+    for ch in text:
+        if ch in safe:
             out.append(ch)
         else:
             for b in ch.encode("utf-8"):
                 out.append("%{:02X}".format(b))
     return "".join(out)
+
+
+def quote_path(path):
+    """Percent-encodes what may not appear raw in a path (for logs and URLs)."""
+    return quote(path, _PATH_SAFE)
 
 
 def parse_qsl(query):

@@ -311,7 +311,6 @@ def _content_disposition(kind, filename):
     # (MicroPython's str.encode ignores the codec, so no encode("ascii") test here)
     if all(ord(ch) < 128 for ch in filename):
         return '{}; filename="{}"'.format(kind, filename.replace('"', '\\"'))
-    unreserved = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-    encoded = "".join(chr(b) if chr(b) in unreserved else "%%%02X" % b
-                      for b in filename.encode("utf-8"))
-    return "{}; filename*=utf-8''{}".format(kind, encoded)
+    from ._urlencoding import quote
+
+    return "{}; filename*=utf-8''{}".format(kind, quote(filename))

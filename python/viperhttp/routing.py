@@ -9,7 +9,7 @@ already converted by the engine's router (``{id:int}`` gives an ``int``).
 from . import _compat
 from ._compat import EMPTY
 from .exceptions import RequestValidationError
-from .params import Param, convert, error
+from .params import Param, convert, error, value_kind
 
 _CONVERTERS = ("str", "int", "float", "path")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
@@ -32,16 +32,10 @@ _PATH, _QUERY, _REQUEST = 0, 1, 2
 
 
 def _query_kind(default, annotation):
-    if annotation in (int, float, bool, str):
-        return annotation
-    if default is EMPTY or default is None:
-        return str
-    if isinstance(default, bool):  # before int: bool is an int subclass
-        return bool
-    for kind in (int, float, str):
-        if isinstance(default, kind):
-            return kind
-    return str
+    # params.value_kind decides types for every plan; a query value is never a dict (only a
+    # Body is checked against one), and list parameters take the full plan.
+    kind = value_kind(default, annotation)
+    return str if kind is dict else kind
 
 
 def _needs_dependant(sig):

@@ -16,7 +16,7 @@ from ._compat import asyncio
 from ._urlencoding import quote_path
 from .middleware import chain
 from .requests import Request
-from .responses import JSONResponse, Response
+from .responses import Response
 from .status import phrase
 
 _current = None  # the running Server, for server_stats()
@@ -485,21 +485,24 @@ class Server:
 
     def _send(self, token, request, response):
         status = response.status_code
-        if getattr(response, "path", None) is not None:
-            self._send_file(token, request, response)
-            return
         try:
             headers = response.encode_headers()
         except Exception as exc:
             _compat.print_exception(exc)
             response = self.app.server_error(exc)
             status, headers = 500, response.encode_headers()
-        r = self.engine.respond(token, status, headers, response.body)
+        if getattr(response, "path", None) is None:
+            payload = response.body
+        else:  # FileResponse: the engine opens and sends the file itself
+            payload = (response.path.encode(), _file_request_lines(request))
+        r = self._push(token, status, headers, payload)
         if r == 1:
-            self.backlog.append((token, status, headers, response.body))
+            self.backlog.append((token, status, headers, payload))
         elif r == 2:
+            size = len(payload) if type(payload) is not tuple else (
+                len(headers) + len(payload[0]) + len(payload[1]))
             self._log("error", "response of {} bytes is larger than the response queue allows "
-                      "({} bytes)".format(len(response.body), self.engine.max_response_bytes()))
+                      "({} bytes)".format(size, self.engine.max_response_bytes()))
             status = 500
             body = b'{"detail":"Response too large"}'
             if self.engine.respond(token, 500, b"content-type: application/json\r\n", body) == 1:
@@ -507,48 +510,28 @@ class Server:
         if self.access_log:
             self._access(request, status)
 
-    def _send_file(self, token, request, response):
-        # FileResponse: the engine opens and sends the file, with the request's validators.
-        lines = []
-        get = request.headers.get
-        # Validators and ranges are defined for GET (and HEAD) only (RFC 9110 §13.1, §14.2).
-        names = _FILE_REQUEST_HEADERS if request.method in ("GET", "HEAD") else (
-            "accept-encoding",)
-        for name in names:
-            value = get(name)
-            if value is not None:
-                lines.append(name + ": " + value + "\r\n")
-        req = _compat.header_bytes("".join(lines))
-        try:
-            headers = response.encode_headers()
-        except Exception as exc:
-            _compat.print_exception(exc)
-            self._send(token, request, self.app.server_error(exc))
-            return
-        path = response.path.encode()
-        status = response.status_code
-        r = self.engine.respond_file(token, status, headers, path, req)
-        if r == 1:
-            self.backlog.append((token, status, headers, (path, req)))
-        elif r == 2:
-            self._log("error", "FileResponse headers of {} bytes are larger than the response "
-                      "queue allows".format(len(headers) + len(path) + len(req)))
-            self._send(token, request, JSONResponse({"detail": "Response too large"}, 500))
-            return
-        if self.access_log:
-            self._access(request, status)
+    def _push(self, token, status, headers, payload):
+        """Hands a response to the engine: 0 queued, 1 queue full (retry), 2 too large."""
+        if type(payload) is tuple:  # a FileResponse: (path, request header lines)
+            return self.engine.respond_file(token, status, headers, payload[0], payload[1])
+        return self.engine.respond(token, status, headers, payload)
 
     def _retry_backlog(self):
         pending, self.backlog = self.backlog, []
-        for i, (token, status, headers, body) in enumerate(pending):
-            if type(body) is tuple:  # a FileResponse: (path, request header lines)
-                r = self.engine.respond_file(token, status, headers, body[0], body[1])
-            else:
-                r = self.engine.respond(token, status, headers, body)
-            if r == 1:
+        for i, (token, status, headers, payload) in enumerate(pending):
+            if self._push(token, status, headers, payload) == 1:
                 self.backlog = pending[i:]
                 return
             self.stats["backlog_retries"] += 1
+
+    def stats_snapshot(self):
+        """The engine's and the bridge's counters with the Python side's (server_stats)."""
+        stats = json.loads(self.engine.stats())
+        py = dict(self.stats)
+        py["in_flight_tasks"] = len(self.tasks)
+        py["backlog"] = len(self.backlog)
+        stats["python"] = py
+        return stats
 
     # --- logging ----------------------------------------------------------------------------------
 
@@ -570,6 +553,19 @@ class Server:
             _compat.write_line(sys.stderr, "{:<10}{}".format(level.upper() + ":", message))
 
 
+def _file_request_lines(request):
+    """What a FileResponse is answered with: the request's validators, ranges and encodings
+    as header lines — for GET and HEAD only, where RFC 9110 defines them (§13.1, §14.2)."""
+    names = _FILE_REQUEST_HEADERS if request.method in ("GET", "HEAD") else ("accept-encoding",)
+    lines = []
+    get = request.headers.get
+    for name in names:
+        value = get(name)
+        if value is not None:
+            lines.append(name + ": " + value + "\r\n")
+    return _compat.header_bytes("".join(lines))
+
+
 def server_stats():
     """Counters of the running server: the engine's, the bridge's and the Python side's.
 
@@ -581,9 +577,4 @@ def server_stats():
     """
     if _current is None:
         return {}
-    stats = json.loads(_current.engine.stats())
-    py = dict(_current.stats)
-    py["in_flight_tasks"] = len(_current.tasks)
-    py["backlog"] = len(_current.backlog)
-    stats["python"] = py
-    return stats
+    return _current.stats_snapshot()

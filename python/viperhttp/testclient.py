@@ -30,10 +30,10 @@ for what differs there.
 
 import json as _json
 import socket
-import sys
 import time
 
 from . import _compat
+from ._urlencoding import UNRESERVED, quote
 
 try:
     import _thread
@@ -60,22 +60,12 @@ _STOP_TIMEOUT = 15.0
 
 # --- URL helpers ---------------------------------------------------------------------------
 
-_UNRESERVED = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~"
-_PATH_SAFE = _UNRESERVED + "/!$&'()*+,;=:@%"
-_QUERY_SAFE = _UNRESERVED + "/!$&'()*+,;=:@%?"
+_PATH_SAFE = UNRESERVED + "/!$&'()*+,;=:@%"  # '%': a path the caller encoded stays as is
+_QUERY_SAFE = UNRESERVED + "/!$&'()*+,;=:@%?"
 
 
 def _quote(text, safe):
-    if not isinstance(text, str):
-        text = str(text)
-    out = []
-    for ch in text:
-        if ch in safe:
-            out.append(ch)
-        else:
-            for b in ch.encode("utf-8"):
-                out.append("%{:02X}".format(b))
-    return "".join(out)
+    return quote(text if isinstance(text, str) else str(text), safe)
 
 
 def _param_str(value):
@@ -108,7 +98,7 @@ def _items(mapping):
 
 def urlencode(pairs):
     """``[("a", 1), ("b", "x y")]`` -> ``"a=1&b=x%20y"`` (keys and values fully encoded)."""
-    return "&".join(_quote(_param_str(k), _UNRESERVED) + "=" + _quote(_param_str(v), _UNRESERVED)
+    return "&".join(quote(_param_str(k)) + "=" + quote(_param_str(v))
                     for k, v in pairs)
 
 
@@ -985,13 +975,7 @@ class TestClient:
 
     def server_stats(self):
         """``viperhttp.server_stats()`` of this client's server (engine + bridge counters)."""
-        srv = self.server
-        stats = _json.loads(srv.engine.stats())
-        py = dict(srv.stats)
-        py["in_flight_tasks"] = len(srv.tasks)
-        py["backlog"] = len(srv.backlog)
-        stats["python"] = py
-        return stats
+        return self.server.stats_snapshot()
 
     # --- requests ---------------------------------------------------------------------------
 

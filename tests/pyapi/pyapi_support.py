@@ -24,6 +24,7 @@ import tempfile
 import time
 
 import pytest
+import requests
 
 import pyapi_http as rawhttp
 
@@ -213,3 +214,40 @@ def assert_json(raw, expected):
     value = json.loads(raw)
     assert json.dumps(value, sort_keys=True) == json.dumps(expected, sort_keys=True), raw
     assert raw == json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode(), raw
+
+
+# --- request helpers shared by the test modules --------------------------------------------------
+
+TIMEOUT = 10
+
+
+def call(srv, method, path, **kw):
+    """One request with `requests`, with the suite's timeout."""
+    kw.setdefault("timeout", TIMEOUT)
+    return requests.request(method, srv.url(path), **kw)
+
+
+def ok(srv, path, method="GET", **kw):
+    """The JSON of a request that must answer 200."""
+    r = call(srv, method, path, **kw)
+    assert r.status_code == 200, r.content
+    return json.loads(r.content)
+
+
+def events(srv):
+    """GET /events of an app that records what its handlers observed."""
+    r = requests.get(srv.url("/events"), timeout=TIMEOUT)
+    assert r.status_code == 200
+    return r.json()
+
+
+def wait_events(srv, predicate, what, timeout=15.0):
+    """Polls /events until predicate(events) holds (the handlers run asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        e = events(srv)
+        if predicate(e):
+            return e
+        if time.monotonic() > deadline:
+            pytest.fail("handlers never reached {}: {}".format(what, json.dumps(e)[:2000]))
+        time.sleep(0.02)

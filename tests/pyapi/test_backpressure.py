@@ -2,34 +2,19 @@
 full, 504 when a handler misses its deadline, cancellation when the client goes away.  Against
 apps/concurrency_app.py; assertions on counters and on what the handlers observed."""
 
-import json
 import time
 
 import pytest
 import requests
 
 import pyapi_http as rawhttp
+from pyapi_support import wait_events
 
 TIMEOUT = 10
 BUSY = b'{"detail":"Server busy: request queue full"}'
 TIMED_OUT = b'{"detail":"Handler timed out"}'
 
 
-def events(srv):
-    r = requests.get(srv.url("/events"), timeout=TIMEOUT)
-    assert r.status_code == 200
-    return r.json()
-
-
-def wait_events(srv, predicate, what, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        e = events(srv)
-        if predicate(e):
-            return e
-        if time.monotonic() > deadline:
-            pytest.fail("handlers never reached {}: {}".format(what, json.dumps(e)))
-        time.sleep(0.02)
 
 
 def settled(s):

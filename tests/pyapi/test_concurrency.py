@@ -12,25 +12,11 @@ import pytest
 import requests
 
 import pyapi_http as rawhttp
+from pyapi_support import events, wait_events
 
 TIMEOUT = 10
 
 
-def events(srv):
-    r = requests.get(srv.url("/events"), timeout=TIMEOUT)
-    assert r.status_code == 200
-    return r.json()
-
-
-def wait_events(srv, predicate, what, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        e = events(srv)
-        if predicate(e):
-            return e
-        if time.monotonic() > deadline:
-            pytest.fail("handlers never reached {}: {}".format(what, json.dumps(e)[:2000]))
-        time.sleep(0.02)
 
 
 def settled(s):

@@ -2,7 +2,6 @@
 stylesheet and script come from a static mount — the www/ directory, or an asset pack built by
 tools/pack_assets.py — and its API from Python, on both interpreters."""
 
-import os
 import signal
 import subprocess
 import sys

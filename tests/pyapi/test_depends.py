@@ -6,9 +6,8 @@ import json
 import time
 
 import pytest
-import requests
 
-from pyapi_support import MICROPYTHON
+from pyapi_support import MICROPYTHON, call, ok
 
 TIMEOUT = 10
 
@@ -18,15 +17,6 @@ def app(module_app_factory):
     return module_app_factory("depends_app.py", access_log=False)
 
 
-def call(srv, method, path, **kw):
-    kw.setdefault("timeout", TIMEOUT)
-    return requests.request(method, srv.url(path), **kw)
-
-
-def ok(srv, path, method="GET", **kw):
-    r = call(srv, method, path, **kw)
-    assert r.status_code == 200, r.content
-    return json.loads(r.content)
 
 
 def events(srv):

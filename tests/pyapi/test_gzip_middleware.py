@@ -3,7 +3,6 @@ Accept-Encoding negotiation, the minimum size at the limit and one below, skippe
 encodings, HEAD, Python middleware still running, counters."""
 
 import gzip
-import json
 
 import pytest
 import requests

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 import requests
 
-from pyapi_support import INTERPRETER, PYTHONPATH, ROOT, app_env
+from pyapi_support import INTERPRETER, ROOT, app_env
 
 
 @pytest.fixture(scope="module")

@@ -153,9 +153,9 @@ def server():
     yield from _run(["--max-connections", "64"])
 
 
-@pytest.fixture
-def make_server():
-    """Factory: make_server(*options) starts a viper_demo with extra options for one test."""
+def _factory():
+    """Starts viper_demo processes with options; stops them all at the end, reporting every
+    failure (the first is raised)."""
     started = []
 
     def start(*args):
@@ -177,26 +177,14 @@ def make_server():
         raise errors[0]
 
 
+@pytest.fixture
+def make_server():
+    """Factory: make_server(*options) starts a viper_demo with extra options for one test."""
+    yield from _factory()
+
+
 @pytest.fixture(scope="module")
 def module_server_factory():
     """Like make_server, but the servers live for the whole module (for modules that need one
     server with special limits)."""
-    started = []
-
-    def start(*args):
-        srv = DemoServer(*args)
-        started.append(srv)
-        return srv
-
-    yield start
-    errors = []
-    for srv in started:
-        try:
-            srv.stop()
-        except BaseException as e:
-            errors.append(e)
-        finally:
-            srv._kill()
-            srv.close_files()
-    if errors:
-        raise errors[0]
+    yield from _factory()

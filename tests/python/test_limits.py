@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import DEMO, POLLER, SANITIZED
+from conftest import DEMO, POLLER
 from rawhttp import chunked
 
 MAX_URI = 100

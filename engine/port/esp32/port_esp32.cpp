@@ -1,5 +1,5 @@
-// ESP-IDF implementation of port/port.h (built by ESP-IDF through
-// bindings/micropython/micropython.cmake; not compiled on the PC).
+// ESP-IDF implementation of port/port.h, with port/posix/port_posix.cpp (built by ESP-IDF
+// through bindings/micropython/micropython.cmake; not compiled on the PC).
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -48,32 +48,6 @@ int wake_open() {
     registered = true;
   }
   return eventfd(0, 0);
-}
-
-void wake_signal(int fd) {
-  uint64_t one = 1;
-  ssize_t r = write(fd, &one, sizeof one);
-  (void)r;
-}
-
-void wake_drain(int fd) {
-  uint64_t value;
-  ssize_t r = read(fd, &value, sizeof value);
-  (void)r;
-}
-
-void wake_close(int fd) {
-  close(fd);
-}
-
-bool set_nonblocking(int fd) {
-  int flags = fcntl(fd, F_GETFL, 0);
-  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-void set_nodelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 int max_descriptors() {
@@ -281,14 +255,18 @@ int open_beneath(int, const char* root, const char* rel) {
   return open(full, O_RDONLY);
 }
 
-bool stat_beneath(int, const char* root, const char* rel, uint64_t* size, int64_t* mtime_ns) {
-  char full[256];
-  int n = snprintf(full, sizeof full, "%s/%s", root, rel);
+bool stat_path(const char* path, uint64_t* size, int64_t* mtime_ns) {
   struct stat st;
-  if (n < 0 || size_t(n) >= sizeof full || stat(full, &st) != 0) return false;
+  if (stat(path, &st) != 0) return false;
   *size = uint64_t(st.st_size);
   *mtime_ns = int64_t(st.st_mtime) * 1000000000;  // FAT/littlefs: seconds at best
   return S_ISREG(st.st_mode);
+}
+
+bool stat_beneath(int, const char* root, const char* rel, uint64_t* size, int64_t* mtime_ns) {
+  char full[256];
+  int n = snprintf(full, sizeof full, "%s/%s", root, rel);
+  return n >= 0 && size_t(n) < sizeof full && stat_path(full, size, mtime_ns);
 }
 
 bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {

@@ -1,8 +1,7 @@
-// Linux implementation of port/port.h.
+// Linux implementation of port/port.h, with port/posix/port_posix.cpp.
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -43,33 +42,6 @@ int64_t unix_time() {
 
 int wake_open() {
   return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-}
-
-void wake_signal(int fd) {
-  uint64_t one = 1;
-  // A full counter (EAGAIN) already means "signalled": nothing to do on failure.
-  ssize_t r = write(fd, &one, sizeof one);
-  (void)r;
-}
-
-void wake_drain(int fd) {
-  uint64_t value;
-  ssize_t r = read(fd, &value, sizeof value);
-  (void)r;
-}
-
-void wake_close(int fd) {
-  close(fd);
-}
-
-bool set_nonblocking(int fd) {
-  int flags = fcntl(fd, F_GETFL, 0);
-  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
-void set_nodelay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 int max_descriptors() {
@@ -151,35 +123,44 @@ int open_root(const char* root) {
   return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-// The fallback where openat2 is refused (old kernels, seccomp filters): open, then compare the
-// file's real path with the root's.  realpath() into a caller buffer does not allocate for
-// paths below PATH_MAX.
+// "<root>/<rel>" into out (PATH_MAX); false (ENAMETOOLONG) when it does not fit.
+static bool join_path(const char* root, const char* rel, char* out) {
+  size_t rl = std::strlen(root), ll = std::strlen(rel);
+  if (rl + 1 + ll + 1 > PATH_MAX) {
+    errno = ENAMETOOLONG;
+    return false;
+  }
+  std::memcpy(out, root, rl);
+  out[rl] = '/';
+  std::memcpy(out + rl + 1, rel, ll + 1);
+  return true;
+}
+
+// Is the real path `p` (length len) `root` itself or below it?
+static bool inside(const char* p, size_t len, const char* root) {
+  size_t n = std::strlen(root);
+  if (n == 1 && root[0] == '/') return true;
+  return len >= n && std::strncmp(p, root, n) == 0 && (len == n || p[n] == '/');
+}
+
+// The fallback where openat2 is refused (old kernels, seccomp filters, absolute symlinks):
+// compare the file's real path with the root's, open it, and check what was opened (a
+// component may have been swapped for a symlink since).  realpath() into a caller buffer does
+// not allocate for paths below PATH_MAX.
 static int open_checked(const char* root, const char* rel) {
   char full[PATH_MAX], real[PATH_MAX], real_root[PATH_MAX];
-  size_t rl = std::strlen(root), ll = std::strlen(rel);
-  if (rl + 1 + ll + 1 > sizeof full) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  std::memcpy(full, root, rl);
-  full[rl] = '/';
-  std::memcpy(full + rl + 1, rel, ll + 1);
+  if (!join_path(root, rel, full)) return -1;
   if (realpath(full, real) == nullptr || realpath(root, real_root) == nullptr) return -1;
-  size_t n = std::strlen(real_root);
-  bool inside = std::strncmp(real, real_root, n) == 0 &&
-                (real[n] == '/' || real[n] == 0 || (n == 1 && real_root[0] == '/'));
-  if (!inside) {
+  if (!inside(real, std::strlen(real), real_root)) {
     errno = EXDEV;
     return -1;
   }
   int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return -1;
-  // A component may have been swapped for a symlink since realpath(): check what was opened.
   char link[64], opened[PATH_MAX];
   std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
   ssize_t len = readlink(link, opened, sizeof opened - 1);
-  if (len < 0 || size_t(len) < n || std::strncmp(opened, real_root, n) != 0 ||
-      (size_t(len) > n && opened[n] != '/' && !(n == 1 && real_root[0] == '/'))) {
+  if (len < 0 || !inside(opened, size_t(len), real_root)) {
     close(fd);
     errno = EXDEV;
     return -1;
@@ -212,22 +193,21 @@ static bool describe_stat(const struct stat& st, uint64_t* size, int64_t* mtime_
   return S_ISREG(st.st_mode);
 }
 
+bool stat_path(const char* path, uint64_t* size, int64_t* mtime_ns) {
+  struct stat st;
+  return stat(path, &st) == 0 && describe_stat(st, size, mtime_ns);
+}
+
 bool stat_beneath(int root_fd, const char* root, const char* rel, uint64_t* size,
                   int64_t* mtime_ns) {
-  struct stat st;
   // Follows symlinks: the caller only compares the result with a file it opened through
   // open_beneath, and opens again (refusing an escape) when anything differs.
-  int r = root_fd >= 0 ? fstatat(root_fd, rel, &st, 0) : -1;
   if (root_fd < 0) {
     char full[PATH_MAX];
-    size_t rl = std::strlen(root), ll = std::strlen(rel);
-    if (rl + 1 + ll + 1 > sizeof full) return false;
-    std::memcpy(full, root, rl);
-    full[rl] = '/';
-    std::memcpy(full + rl + 1, rel, ll + 1);
-    r = stat(full, &st);
+    return join_path(root, rel, full) && stat_path(full, size, mtime_ns);
   }
-  return r == 0 && describe_stat(st, size, mtime_ns);
+  struct stat st;
+  return fstatat(root_fd, rel, &st, 0) == 0 && describe_stat(st, size, mtime_ns);
 }
 
 bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
