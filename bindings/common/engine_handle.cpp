@@ -30,12 +30,15 @@ const OptionSpec kOptionSpecs[] = {
     {"gzip_min_bytes", OptionKind::Int},
     {"static_cache_bytes", OptionKind::Int},
     {"access_log", OptionKind::Int},
+    {"evict_idle_after_ms", OptionKind::Int},
+    {"evict_head_after_ms", OptionKind::Int},
+    {"slot_turn_ms", OptionKind::Int},
+    {"admission_timeout_ms", OptionKind::Int},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 
 EngineHandle::EngineHandle() {
   opt_.host = host_;
-  opt_.max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
 }
 
 EngineHandle::~EngineHandle() {
@@ -81,7 +84,7 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
     opt_.port = uint16_t(u);
     return true;
   }
-  if (n == "max_connections") return u32(&opt_.max_connections);
+  if (n == "max_connections") return u > 0 && u32(&opt_.max_connections);  // 0 is internal
   if (n == "keepalive_max_requests") return u32(&opt_.keepalive_max_requests);
   if (n == "max_header_bytes") return u32(&opt_.limits.max_header_bytes);
   if (n == "max_headers") return u32(&opt_.limits.max_headers);
@@ -97,6 +100,10 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
   }
   if (n == "gzip_min_bytes") return u32(&opt_.gzip_min_bytes);
   if (n == "static_cache_bytes") return u32(&opt_.static_cache_bytes);
+  if (n == "evict_idle_after_ms") return u32(&opt_.evict_idle_after_ms);
+  if (n == "evict_head_after_ms") return u32(&opt_.evict_head_after_ms);
+  if (n == "slot_turn_ms") return u32(&opt_.slot_turn_ms);
+  if (n == "admission_timeout_ms") return u32(&opt_.admission_timeout_ms);
   if (n == "access_log") {
     opt_.access_log = u != 0;
     return u <= 1;
@@ -130,7 +137,7 @@ const char* EngineHandle::create() {
   const char* error = nullptr;
   // Every deferred request is either waiting in the request ring or holds a connection slot,
   // and each is abandoned at most once: this many cancellations can be pending, never more.
-  bopt_.cancel_records = bopt_.request_records + opt_.max_connections;
+  bopt_.cancel_records = bopt_.request_records + resolved_max_connections(opt_);
   server_ = Server::create(opt_, &error);
   if (server_ == nullptr) return error;
   bridge_ = bridge::Bridge::create(server_, bopt_, &error);

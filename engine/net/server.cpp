@@ -30,10 +30,17 @@ using namespace detail;
 // ---------------------------------------------------------------------------------------------
 // Options
 
+uint32_t resolved_max_connections(const ServerOptions& o) {
+  if (o.max_connections != 0) return o.max_connections;
+  int room = port::max_descriptors() - port::reserved_descriptors();
+  uint32_t n = VIPER_DEFAULT_MAX_CONNECTIONS;
+  if (room < int(n)) n = room > 1 ? uint32_t(room) : 1u;
+  return n > VIPER_MAX_CONNECTIONS_CAP ? VIPER_MAX_CONNECTIONS_CAP : n;
+}
+
 const char* validate_options(const ServerOptions& o) {
   if (o.host == nullptr || o.host[0] == '\0') return "host";
-  if (o.max_connections < 1 || o.max_connections > VIPER_MAX_CONNECTIONS_CAP)
-    return "max_connections";
+  if (o.max_connections > VIPER_MAX_CONNECTIONS_CAP) return "max_connections";
   if (o.keepalive_timeout_ms < 1 || o.keepalive_timeout_ms > 3600000) return "keepalive_timeout_s";
   if (o.keepalive_max_requests < 1) return "keepalive_max_requests";
   if (o.header_timeout_ms < 1 || o.header_timeout_ms > 3600000) return "header_timeout_s";
@@ -46,7 +53,11 @@ const char* validate_options(const ServerOptions& o) {
   if (o.limits.max_uri_bytes < 1 || o.limits.max_uri_bytes >= o.limits.max_header_bytes)
     return "max_uri_bytes";
   if (o.limits.max_body_bytes > (64u << 20)) return "max_body_bytes";
-  if (o.body_buffers > o.max_connections) return "body_buffers";
+  if (o.body_buffers > resolved_max_connections(o)) return "body_buffers";
+  if (o.evict_idle_after_ms > 3600000) return "evict_idle_after_ms";
+  if (o.evict_head_after_ms > 3600000) return "evict_head_after_ms";
+  if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
+  if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
   return nullptr;
 }
 
@@ -75,6 +86,7 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   Impl* d = new (mem) Impl();
   d->opt = options;
   ServerOptions& o = d->opt;
+  o.max_connections = resolved_max_connections(options);
   if (o.body_buffers == 0) o.body_buffers = o.max_connections / 4 > 0 ? o.max_connections / 4 : 1;
   uint32_t n = o.max_connections;
   d->slots = mem::alloc_array<Conn>(n);

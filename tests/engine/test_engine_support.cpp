@@ -104,7 +104,6 @@ TEST(Options, EachInvalidValueIsNamed) {
     const char* name;
     void (*bad)(ServerOptions&);
   } cases[] = {
-      {"max_connections", [](ServerOptions& o) { o.max_connections = 0; }},
       {"max_connections",
        [](ServerOptions& o) { o.max_connections = VIPER_MAX_CONNECTIONS_CAP + 1; }},
       {"keepalive_timeout_s", [](ServerOptions& o) { o.keepalive_timeout_ms = 0; }},
@@ -118,6 +117,10 @@ TEST(Options, EachInvalidValueIsNamed) {
        [](ServerOptions& o) { o.limits.max_uri_bytes = o.limits.max_header_bytes; }},
       {"max_body_bytes", [](ServerOptions& o) { o.limits.max_body_bytes = (64u << 20) + 1; }},
       {"host", [](ServerOptions& o) { o.host = ""; }},
+      {"evict_idle_after_ms", [](ServerOptions& o) { o.evict_idle_after_ms = 3600001; }},
+      {"evict_head_after_ms", [](ServerOptions& o) { o.evict_head_after_ms = 3600001; }},
+      {"slot_turn_ms", [](ServerOptions& o) { o.slot_turn_ms = 3600001; }},
+      {"admission_timeout_ms", [](ServerOptions& o) { o.admission_timeout_ms = 3600001; }},
   };
   for (auto& c : cases) {
     ServerOptions o;
@@ -133,6 +136,16 @@ TEST(Options, EachInvalidValueIsNamed) {
   edge.limits.max_headers = VIPER_MAX_HEADERS_CAP;
   edge.limits.max_body_bytes = 64u << 20;
   EXPECT_EQ(validate_options(edge), nullptr);
+}
+
+TEST(Options, ZeroConnectionsMeansThePlatformDefault) {
+  ServerOptions o;
+  EXPECT_EQ(o.max_connections, 0u);
+  uint32_t n = resolved_max_connections(o);
+  EXPECT_GE(n, 1u);
+  EXPECT_LE(n, uint32_t(VIPER_DEFAULT_MAX_CONNECTIONS));
+  o.max_connections = 3;
+  EXPECT_EQ(resolved_max_connections(o), 3u);
 }
 
 class PollerTest : public ::testing::TestWithParam<net::PollerKind> {};

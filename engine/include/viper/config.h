@@ -29,10 +29,15 @@
 #define VIPER_MAX_CONNECTIONS_CAP 4096
 #endif
 
-// Default runtime options (SPEC §5).  The host build uses larger pools than the device; the
-// values below are the device defaults, and the host demo passes its own.
+// Default runtime options (SPEC §5).  Connection slots: 8 on the device (and in the esp32
+// profile); a PC serves hundreds of clients, as uvicorn or nginx would (lowered at start to what
+// RLIMIT_NOFILE allows).
 #ifndef VIPER_DEFAULT_MAX_CONNECTIONS
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
 #define VIPER_DEFAULT_MAX_CONNECTIONS 8
+#else
+#define VIPER_DEFAULT_MAX_CONNECTIONS 512
+#endif
 #endif
 #ifndef VIPER_DEFAULT_MAX_HEADER_BYTES
 #define VIPER_DEFAULT_MAX_HEADER_BYTES 4096

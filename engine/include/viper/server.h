@@ -28,12 +28,23 @@ struct ServerOptions {
 #else
   net::PollerKind poller = net::PollerKind::Epoll;
 #endif
-  uint32_t max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
+  // 0: the platform's default, VIPER_DEFAULT_MAX_CONNECTIONS (8 on the device, 512 on a PC)
+  // lowered to what the descriptor limit allows.
+  uint32_t max_connections = 0;
   uint32_t keepalive_timeout_ms = 30000;
   uint32_t keepalive_max_requests = 1000;
   uint32_t header_timeout_ms = 10000;   // whole head; then body inactivity
   uint32_t send_timeout_ms = 30000;     // no write progress for this long: close
   uint32_t handler_timeout_ms = 30000;  // a deferred response not completed by then: 504
+  // When every slot is taken (SPEC §4, docs/http.md "When the pool is full") the engine stops
+  // accepting; new clients wait in the listen backlog and are admitted, oldest first, as slots
+  // free.  While clients wait, room is made politely:
+  uint32_t evict_idle_after_ms = 1000;  // idle keep-alive idle this long is closed (0: never)
+  uint32_t evict_head_after_ms = 500;   // head (or nothing) still arriving after this: closed
+  uint32_t slot_turn_ms = 20;  // a connection that held its slot this long: Connection: close
+  // No slot could be given to a waiting client for this long: the waiting clients are answered
+  // 503 (Retry-After) instead (0: never; they wait in the backlog).
+  uint32_t admission_timeout_ms = 5000;
   http::ParseLimits limits;
   // Buffers for requests whose head + body do not fit in one I/O buffer (each holds
   // max_header_bytes + max_body_bytes).  0: max_connections / 4, at least 1.
@@ -59,6 +70,8 @@ struct ServerOptions {
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
 // the first invalid option (as spelt in SPEC §5, e.g. "max_header_bytes").
 const char* validate_options(const ServerOptions& o);
+// max_connections, with 0 replaced by the platform's default.
+uint32_t resolved_max_connections(const ServerOptions& o);
 
 // A counter written by the engine thread only and read by any thread: a relaxed load and store
 // instead of an atomic read-modify-write keeps the hot path free of locked instructions.
