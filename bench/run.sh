@@ -18,6 +18,8 @@
 #               (1 worker, sendfile on), under wrk as in throughput; the engine's counters after
 # syscalls      (not in "all") strace -c -f on each server during a short wrk run: syscalls/request
 # static-syscalls (not in "all") the same for the servers and files of static
+# pool          (not in "all") bench/pool.sh: 8 slots and 8..256 keep-alive clients (wrk and
+#               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # all           throughput alloc parser python python-idle wakeup python-alloc static
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
@@ -32,8 +34,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|pool|all"
 case "$MODE" in
+  pool) exec bench/pool.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | syscalls | \
     static-syscalls | all) ;;
   -h | --help)

@@ -81,6 +81,7 @@ struct Conn {
   uint16_t peer_port = 0;
   uint32_t prev = kNil, next = kNil;  // list links (slot indices)
   uint64_t touched_ms = 0;            // last progress; deadline = touched + list timeout
+  uint64_t admitted_ms = 0;           // accepted at (its turn, while clients wait)
 
   char* in = nullptr;  // borrowed from a pool while bytes are buffered
   uint32_t in_cap = 0, in_len = 0;

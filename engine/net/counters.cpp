@@ -38,6 +38,9 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "timeouts_body", c.timeouts_body.get(), &first);
   field(a, "timeouts_idle", c.timeouts_idle.get(), &first);
   field(a, "timeouts_send", c.timeouts_send.get(), &first);
+  field(a, "accept_paused", c.accept_paused.get(), &first);
+  field(a, "admitted_waiting", c.admitted_waiting.get(), &first);
+  field(a, "turns_ended", c.turns_ended.get(), &first);
   field(a, "evicted_idle", c.evicted_idle.get(), &first);
   field(a, "evicted_head", c.evicted_head.get(), &first);
   field(a, "evicted_linger", c.evicted_linger.get(), &first);

@@ -571,6 +571,7 @@ Server::Completion Server::Impl::complete_file(uint64_t token, uint16_t status,
   Conn& c = slots[slot];
   c.awaiting = false;
   counters.deferred_in_flight.dec();
+  end_turn_if_waiting(c);
   counters.file_responses.inc();
   fs::Found f;
   bool ok = path.size() < file_scratch_cap() && path.find('\0') == std::string_view::npos;

@@ -295,6 +295,7 @@ void Server::Impl::route(Conn& c, std::string_view body) {
   counters.requests.inc();
   if (c.requests + 1 >= opt.keepalive_max_requests || !req.keep_alive || draining)
     c.close_after = true;
+  end_turn_if_waiting(c);
   if (req.method == http::Method::Unknown) {
     counters.bad_method.inc();
     respond_error(c, 501, "Method Not Implemented", c.close_after);

@@ -41,6 +41,7 @@ Server::Completion Server::Impl::complete(uint64_t token, uint16_t status,
   Conn& c = slots[slot];
   c.awaiting = false;
   counters.deferred_in_flight.dec();
+  end_turn_if_waiting(c);
   Completion result = Completion::Sent;
   if (c.accepts_gzip && body.size() >= opt.gzip_min_bytes && gzip.ready() &&
       respond_gzipped(c, status, raw_headers, body)) {

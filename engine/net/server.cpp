@@ -87,7 +87,12 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   d->opt = options;
   ServerOptions& o = d->opt;
   o.max_connections = resolved_max_connections(options);
-  if (o.body_buffers == 0) o.body_buffers = o.max_connections / 4 > 0 ? o.max_connections / 4 : 1;
+  if (o.body_buffers == 0) {
+    // A quarter of the slots, at most 32 (each holds max_header_bytes + max_body_bytes; a
+    // PC's 512 slots would otherwise reserve 10 MB for a rare case).
+    uint32_t quarter = o.max_connections / 4;
+    o.body_buffers = quarter == 0 ? 1 : quarter > 32 ? 32 : quarter;
+  }
   uint32_t n = o.max_connections;
   d->slots = mem::alloc_array<Conn>(n);
   d->free_slots = mem::alloc_array<uint32_t>(n);
@@ -142,6 +147,8 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     Impl::free_all(d);
     return nullptr;
   }
+  d->admission.configure(
+      {o.evict_idle_after_ms, o.evict_head_after_ms, o.slot_turn_ms, o.admission_timeout_ms});
   d->timeouts[net::kListIdle] = o.keepalive_timeout_ms;
   d->timeouts[net::kListHead] = o.header_timeout_ms;
   d->timeouts[net::kListBody] = o.header_timeout_ms;
@@ -439,61 +446,148 @@ void Server::Impl::set_interest(Conn& c, uint8_t events) {
 // ---------------------------------------------------------------------------------------------
 // Accepting, and making room when the pool is full (SPEC §4)
 
-void Server::Impl::make_room() {
-  // Cheapest first: a connection already closing, then the least recently used idle
-  // keep-alive connection, then the oldest one still sending its head.
-  uint32_t victim = lists.head(net::kListLinger);
-  Counter* why = &counters.evicted_linger;
-  if (victim == kNil) {
-    victim = lists.head(net::kListIdle);
-    why = &counters.evicted_idle;
+// While every slot is taken the listener leaves the poll set: waiting clients stay in the
+// kernel's backlog instead of being accepted only to evict someone (net/admission.h).
+void Server::Impl::set_accepting(bool on) {
+  if (accepting == on || listen_fd < 0) return;
+  accepting = on;
+  poller->modify(listen_fd, on ? net::kReadable : 0u, kListenTag);
+  if (!on) counters.accept_paused.inc();
+}
+
+net::EvictionCandidates Server::Impl::candidates() const {
+  net::EvictionCandidates c;
+  c.linger = lists.head(net::kListLinger) != kNil;
+  uint32_t idle = lists.head(net::kListIdle), head = lists.head(net::kListHead);
+  c.idle = idle != kNil;
+  if (c.idle) c.idle_since_ms = slots[idle].touched_ms;
+  c.head = head != kNil;
+  if (c.head) c.head_since_ms = slots[head].touched_ms;
+  return c;
+}
+
+// Closes the connection the policy picks for a waiting client.  False if none may go yet.
+bool Server::Impl::make_room() {
+  uint32_t victim = kNil;
+  switch (admission.pick(now, candidates())) {
+    case net::Victim::Linger:
+      victim = lists.head(net::kListLinger);
+      counters.evicted_linger.inc();
+      break;
+    case net::Victim::Idle:
+      victim = lists.head(net::kListIdle);
+      counters.evicted_idle.inc();
+      break;
+    case net::Victim::Head:
+      victim = lists.head(net::kListHead);
+      counters.evicted_head.inc();
+      break;
+    case net::Victim::None:
+      return false;
   }
-  if (victim == kNil) {
-    victim = lists.head(net::kListHead);
-    why = &counters.evicted_head;
-  }
-  if (victim == kNil) return;
-  why->inc();
   close_conn(slots[victim]);
+  return true;
+}
+
+// Takes one client from the listen backlog into a free slot.
+Server::Impl::Accept Server::Impl::accept_one() {
+  sockaddr_in peer{};
+  int fd = port::accept_connection(listen_fd, &peer);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Accept::Empty;
+    if (errno != EINTR && errno != ECONNABORTED) counters.io_errors.inc();
+    return Accept::Failed;
+  }
+  uint32_t idx = free_slots[--free_top];
+  Conn& c = slots[idx];
+  c.fd = fd;
+  c.peer_ip = ntohl(peer.sin_addr.s_addr);
+  c.peer_port = ntohs(peer.sin_port);
+  c.state = ConnState::Head;
+  c.interest = net::kReadable;
+  c.admitted_ms = now;
+  port::set_nodelay(fd);
+  if (!poller->add(fd, net::kReadable, idx)) {
+    counters.io_errors.inc();
+    close(fd);
+    c.fd = -1;
+    c.state = ConnState::Free;
+    free_slots[free_top++] = idx;
+    return Accept::Failed;
+  }
+  counters.connections_accepted.inc();
+  counters.connections_active.inc();
+  set_list(c, net::kListHead);
+  return Accept::Admitted;
 }
 
 void Server::Impl::on_accept() {
   for (int i = 0; i < 64; i++) {
+    if (free_top == 0) {
+      // Having just taken the last slot says nothing of the backlog: look before waiting.
+      if (i > 0 && !port::readable_now(listen_fd)) return;
+      // A client arrived while every slot is taken: it waits in the backlog from now on.
+      admission.clients_waiting(now);
+      set_accepting(false);
+      admit_waiting();
+      return;
+    }
+    if (accept_one() == Accept::Empty) return;
+  }
+}
+
+// Gives waiting clients the slots that are free or may be freed now, oldest client first (the
+// backlog is FIFO).  Runs when a client arrives at a full pool and after every loop iteration
+// while clients wait, so a slot freed anywhere goes to them.
+void Server::Impl::admit_waiting() {
+  for (int i = 0; i < 64 && admission.waiting(); i++) {
+    if (listen_fd < 0) {
+      admission.backlog_empty();
+      return;
+    }
+    if (free_top == 0 && !make_room()) return;  // retried at admission.next_deadline()
+    Accept r = accept_one();
+    if (r == Accept::Admitted) {
+      admission.admitted(now);
+      counters.admitted_waiting.inc();
+    }
+    // Nobody left in the backlog: watch the listener again (a slot may stay free).  Checked
+    // before making room for a client that may not exist.
+    if (r == Accept::Empty || (free_top == 0 && !port::readable_now(listen_fd))) {
+      admission.backlog_empty();
+      set_accepting(true);
+      return;
+    }
+  }
+}
+
+// No waiting client could be given a slot within admission_timeout_ms (every slot is held by
+// a request in progress or a long-lived connection): answer them 503 rather than leave them
+// hanging, and keep serving the others.
+void Server::Impl::reject_waiting() {
+  for (int i = 0; i < 64; i++) {
     sockaddr_in peer{};
     int fd = port::accept_connection(listen_fd, &peer);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) counters.io_errors.inc();
+      if (errno != EAGAIN && errno != EWOULDBLOCK) continue;
+      admission.backlog_empty();
+      set_accepting(true);
       return;
     }
-    if (free_top == 0) make_room();
-    if (free_top == 0) {
-      // Every slot has a request in progress: refuse this one, keep serving the others.
-      ssize_t r = send(fd, kRejectFull.data(), kRejectFull.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      (void)r;
-      close(fd);
-      counters.rejected_full.inc();
-      count_status(503);
-      continue;
-    }
-    uint32_t idx = free_slots[--free_top];
-    Conn& c = slots[idx];
-    c.fd = fd;
-    c.peer_ip = ntohl(peer.sin_addr.s_addr);
-    c.peer_port = ntohs(peer.sin_port);
-    c.state = ConnState::Head;
-    c.interest = net::kReadable;
-    port::set_nodelay(fd);
-    if (!poller->add(fd, net::kReadable, idx)) {
-      counters.io_errors.inc();
-      close(fd);
-      c.fd = -1;
-      c.state = ConnState::Free;
-      free_slots[free_top++] = idx;
-      continue;
-    }
-    counters.connections_accepted.inc();
-    counters.connections_active.inc();
-    set_list(c, net::kListHead);
+    ssize_t r = send(fd, kRejectFull.data(), kRejectFull.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    (void)r;
+    close(fd);
+    counters.rejected_full.inc();
+    count_status(503);
+  }
+}
+
+// While clients wait, a busy connection's response ends its turn: it carries Connection:
+// close, and the slot goes to the client waiting longest.
+void Server::Impl::end_turn_if_waiting(Conn& c) {
+  if (!c.close_after && admission.turn_over(now, c.admitted_ms)) {
+    c.close_after = true;
+    counters.turns_ended.inc();
   }
 }
 
@@ -512,6 +606,8 @@ int Server::Impl::next_timeout_ms() const {
     if (due < best) best = due;
   }
   if (draining && drain_deadline < best) best = drain_deadline;
+  uint64_t admit = admission.next_deadline(candidates());
+  if (admit < best) best = admit;
   if (best == UINT64_MAX) return -1;
   return best <= now ? 0 : int(best - now > 60000 ? 60000 : best - now);
 }
@@ -571,6 +667,7 @@ void Server::Impl::begin_drain() {
     close(listen_fd);
     listen_fd = -1;
   }
+  admission.backlog_empty();
   for (uint32_t i = 0; i < opt.max_connections; i++) {
     Conn& c = slots[i];
     if (c.state == ConnState::Linger) {
@@ -613,6 +710,10 @@ void Server::run() {
       }
     }
     d.expire_timeouts();
+    if (d.admission.waiting()) {
+      d.admit_waiting();
+      if (d.admission.expired(d.now)) d.reject_waiting();
+    }
     if (d.hooks.on_loop_end != nullptr) d.hooks.on_loop_end(d.hooks.user);
     if (d.log_len != 0) d.flush_log();
   }

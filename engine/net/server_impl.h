@@ -8,6 +8,7 @@
 
 #include "http/gzip_encoder.h"
 #include "http/response_writer.h"
+#include "net/admission.h"
 #include "net/buffer_pool.h"
 #include "net/connection.h"
 #include "static/file_cache.h"
@@ -86,6 +87,8 @@ struct Server::Impl {
   uint32_t timeouts[net::kNumLists] = {};
   uint32_t next_request_id = 0;
   Server::Hooks hooks;
+  net::Admission admission;  // who gets a slot when the pool is full (net/admission.h)
+  bool accepting = true;     // the listener is in the poll set
 
   // --- static files (net/file_path.cpp) ----------------------------------------------------
   fs::Mount* mounts[kMaxMounts] = {};
@@ -119,9 +122,18 @@ struct Server::Impl {
   void close_conn(Conn& c);
   void set_interest(Conn& c, uint8_t events);
 
-  // --- the request path -------------------------------------------------------------------
+  // --- admission (server.cpp) --------------------------------------------------------------
+  enum class Accept : uint8_t { Admitted, Empty, Failed };
   void on_accept();
-  void make_room();
+  Accept accept_one();
+  void set_accepting(bool on);
+  net::EvictionCandidates candidates() const;
+  bool make_room();
+  void admit_waiting();
+  void reject_waiting();
+  void end_turn_if_waiting(Conn& c);
+
+  // --- the request path -------------------------------------------------------------------
   void on_event(Conn& c, uint32_t events);
   void on_readable(Conn& c);
   void drive(Conn& c);

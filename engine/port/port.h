@@ -36,6 +36,9 @@ int reserved_descriptors();
 int open_stream_socket();
 // Accepts one connection, non-blocking; -1 with errno as accept() sets it.
 int accept_connection(int listen_fd, sockaddr_in* peer);
+// Whether `fd` is readable right now (a zero-timeout select): for a listening socket, whether
+// a client waits in its backlog.
+bool readable_now(int fd);
 
 // Configures the next thread created with pthread_create to be the engine thread (ESP32:
 // pinned to core 0, beside Wi-Fi, with the engine's stack size).  No-op on Linux.

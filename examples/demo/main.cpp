@@ -227,7 +227,9 @@ void usage() {
       "  [--max-body-bytes N] [--body-buffers N] [--no-redirect-slashes] [--quiet]\n"
       "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
       "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile]\n"
-      "Times are in seconds (fractions allowed).  --port 0 picks a free port.");
+      "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--slot-turn-ms N]\n"
+      "  [--admission-timeout-ms N]\n"
+      "Times are in seconds (fractions allowed) unless named _ms.  --port 0 picks a free port.");
 }
 
 // Whole numbers only, within uint32_t (or uint64_t for sizes).
@@ -303,7 +305,7 @@ const char* parse_args(int argc, char** argv, Args& a) {
       ok = parse_u64(v, UINT32_MAX, &n);
       auto u = uint32_t(n);
       if (k == "--max-connections")
-        o.max_connections = u;
+        ok = (o.max_connections = u) > 0;  // 0 would mean the platform default
       else if (k == "--keepalive-max-requests")
         o.keepalive_max_requests = u;
       else if (k == "--max-header-bytes")
@@ -316,6 +318,14 @@ const char* parse_args(int argc, char** argv, Args& a) {
         o.body_buffers = u;
       else if (k == "--static-cache-bytes")
         o.static_cache_bytes = u;
+      else if (k == "--evict-idle-after-ms")
+        o.evict_idle_after_ms = u;
+      else if (k == "--evict-head-after-ms")
+        o.evict_head_after_ms = u;
+      else if (k == "--slot-turn-ms")
+        o.slot_turn_ms = u;
+      else if (k == "--admission-timeout-ms")
+        o.admission_timeout_ms = u;
       else
         return argv[i - 1];
     }

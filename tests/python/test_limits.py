@@ -299,5 +299,8 @@ def test_invalid_option_is_refused_with_its_name(args, name):
                        timeout=20, stdin=subprocess.DEVNULL)
     assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
     err = p.stderr.decode()
-    assert f"invalid option or resource: {name}" in err, err
+    # Refused by the engine, or (0, which the engine reads as "the platform default") by the
+    # demo's own argument check; either way the option is named.
+    assert (f"invalid option or resource: {name}" in err
+            or f"invalid option or value: {args[0]}" in err), err
     assert b"listening" not in p.stdout

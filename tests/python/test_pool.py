@@ -1,21 +1,26 @@
-"""Connection pool full (SPEC §4): evict the least recently used idle keep-alive connection, else
-the oldest connection still sending its head; only when every slot has a request in progress,
-answer 503 and close.  Every test runs its own server with 4 slots.
+"""More clients than slots (SPEC §4 "When the pool is full", engine/net/admission.h).
 
-/stats needs a slot too: the expected counters below include what its own connection caused.
+While every slot is taken the engine stops accepting: newcomers wait in the kernel's listen
+backlog and are admitted oldest first as slots free.  Room is made politely: a lingering
+connection at once, an idle keep-alive connection only after evict_idle_after_ms, a connection
+still sending its head only once older than evict_head_after_ms; a busy connection's response
+carries Connection: close once it has held its slot for slot_turn_ms; waiting clients are
+answered 503 only when none could be admitted for admission_timeout_ms.
+
+/stats needs a slot too: tests free one (or let the policy free one) before asking.
 """
 
-import pytest
+import threading
+import time
 
+import loadclient
 from conftest import scaled
 
 SLOTS = 4
 HELLO = b'{"message":"hello"}'
-
-
-@pytest.fixture
-def srv(make_server):
-    return make_server("--max-connections", SLOTS)
+HELLO_REQ = b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+POLICY = ("accept_paused", "admitted_waiting", "turns_ended", "evicted_idle", "evicted_head",
+          "evicted_linger", "rejected_full")
 
 
 def hello(c):
@@ -24,110 +29,25 @@ def hello(c):
     return r
 
 
-def test_lru_idle_connection_is_evicted(srv):
-    conns = [srv.conn() for _ in range(SLOTS)]
+def expect_silence(c, seconds):
+    """Nothing arrives for `seconds`: the client is still waiting in the backlog."""
+    c.sock.settimeout(seconds)
     try:
-        for c in conns:
-            hello(c)  # all four idle, least recently used first
-        hello(conns[0])  # now conns[1] is the least recently used
-        newcomer = srv.conn()
-        conns.append(newcomer)
-        hello(newcomer)  # needs a slot: conns[1] is evicted
-        conns[1].expect_closed()
-        for i in (0, 2, 3, 4):
-            hello(conns[i])  # order of use is now 0, 2, 3, 4
-        st = srv.stats()  # evicts conns[0], the least recently used
-        assert st["evicted_idle"] == 2
-        assert st["evicted_head"] == 0 and st["rejected_full"] == 0
-        assert st["connections_active"] == SLOTS
-        assert st["status"]["503"] == 0
-        conns[0].expect_closed()
-        for i in (2, 3, 4):
-            hello(conns[i])
+        data = c.sock.recv(1)
+    except TimeoutError:
+        return
     finally:
-        for c in conns:
-            c.close()
+        c.sock.settimeout(c.timeout)
+    raise AssertionError("expected to wait, got %r" % data)
 
 
-def test_idle_preferred_over_head_stage(srv):
-    # One connection is mid-head, three are idle: the idle ones go first, oldest first.
-    mid_head = srv.conn()
-    idle = [srv.conn() for _ in range(SLOTS - 1)]
-    try:
-        mid_head.send(b"GET /hello HTTP/1.1\r\nHost: t\r\n")  # head not finished
-        for c in idle:
-            hello(c)
-        extra = srv.conn()
-        hello(extra)  # evicts idle[0]
-        idle[0].expect_closed()
-        mid_head.send(b"\r\n")  # still has its slot: completes
-        r = mid_head.read_response()
-        assert r.status == 200 and r.body == HELLO
-        extra.close_and_wait()
-        st = srv.stats()
-        assert st["evicted_idle"] == 1 and st["evicted_head"] == 0
-    finally:
-        for c in [mid_head, *idle]:
-            c.close()
-
-
-def test_lingering_connection_evicted_first(srv):
-    # A connection closing after an error (write side shut, input being discarded) is the
-    # cheapest victim: it goes before an idle keep-alive connection.
-    lingering = srv.conn()
-    idle = srv.conn()
-    uploads = []
-    try:
-        lingering.send(b"GET /hello HTTP/9.0\r\nHost: t\r\n\r\n")
-        assert lingering.read_response().status == 505
-        lingering.expect_closed()  # the server's FIN; it now lingers until our FIN (or 2 s)
-        hello(idle)
-        uploads = [start_upload(srv) for _ in range(SLOTS - 2)]
-        with srv.conn() as c:
-            hello(c)  # evicts the lingering connection, not the idle one
-        hello(idle)
-        for c in uploads:
-            c.send(b"v" * 50)
-            assert c.read_response().status == 200
-            c.expect_closed()
-        st = srv.stats()
-        assert st["evicted_linger"] == 1
-        assert st["evicted_idle"] == 0 and st["rejected_full"] == 0
-    finally:
-        for c in [lingering, idle, *uploads]:
-            c.close()
-
-
-def test_flood_of_silent_connections(srv):
-    n = scaled(50, 20)
-    flood = [srv.conn() for _ in range(n)]
-    try:
-        # The server keeps accepting: each new silent connection evicts the oldest head-stage one.
-        with srv.conn() as c:
-            r = c.request("GET", "/hello", [("Connection", "close")])
-            assert r.status == 200 and r.body == HELLO
-            c.expect_closed()
-        st = srv.stats()
-        # Accepted: n silent + 1 normal (which evicted one more silent one, then closed) + 1
-        # /stats (which took the freed slot); slots left: the newest 3 silent and /stats.
-        assert st["connections_accepted"] == n + 2
-        assert st["evicted_head"] == n + 1 - SLOTS
-        assert st["evicted_idle"] == 0 and st["rejected_full"] == 0
-        assert st["connections_active"] == SLOTS
-        assert st["status"]["503"] == 0
-        flood[0].expect_closed()
-        flood[n - SLOTS].expect_closed()
-        # The newest silent connections still hold a slot: they are served.
-        for c in flood[n - SLOTS + 1 :]:
-            hello(c)
-    finally:
-        for c in flood:
-            c.close()
+def policy(st):
+    return {k: st[k] for k in POLICY}
 
 
 def start_upload(srv, sent=50):
     """A POST /digest with Content-Length 100 and only `sent` body bytes.  Waits for the
-    100 Continue, so the server has parsed the head: the request is in progress."""
+    100 Continue, so the server has parsed the head: a request in progress, never evicted."""
     c = srv.conn()
     c.send(b"POST /digest HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\nExpect: 100-continue\r\n"
            b"Connection: close\r\n\r\n" + b"u" * sent)
@@ -136,80 +56,238 @@ def start_upload(srv, sent=50):
     return c
 
 
-def test_all_slots_busy_gets_503(srv):
-    uploads = [start_upload(srv) for _ in range(SLOTS)]
+def finish_upload(c):
+    c.send(b"v" * 50)
+    r = c.read_response()
+    assert r.status == 200 and r.json()["length"] == 100, r
+    c.expect_closed()
+
+
+def test_newcomer_waits_for_a_freed_slot_instead_of_evicting(make_server):
+    srv = make_server("--max-connections", SLOTS, "--evict-idle-after-ms", 0,
+                      "--admission-timeout-ms", 0, "--slot-turn-ms", 0)
+    conns = [srv.conn() for _ in range(SLOTS)]
+    newcomer = srv.conn()
     try:
+        for c in conns:
+            hello(c)
+        newcomer.send(HELLO_REQ)
+        expect_silence(newcomer, 0.4)  # idle eviction is off: nobody makes room for it
+        for c in conns:
+            hello(c)  # the slot holders are undisturbed
+        conns[0].close_and_wait()  # frees a slot: the newcomer gets it
+        r = newcomer.read_response()
+        assert r.status == 200 and r.body == HELLO
+        hello(newcomer)
+        for c in [newcomer, *conns[1:]]:
+            c.close_and_wait()
+        st = srv.stats()
+        assert policy(st) == {"accept_paused": 1, "admitted_waiting": 1, "turns_ended": 0,
+                              "evicted_idle": 0, "evicted_head": 0, "evicted_linger": 0,
+                              "rejected_full": 0}
+        assert st["status"]["503"] == 0 and st["connections_active"] == 1
+    finally:
+        for c in [newcomer, *conns]:
+            c.close()
+
+
+def test_idle_connection_evicted_only_after_its_idle_time(make_server):
+    srv = make_server("--max-connections", SLOTS, "--evict-idle-after-ms", 400)
+    conns = [srv.conn() for _ in range(SLOTS)]
+    try:
+        for c in conns:
+            hello(c)
+        hello(conns[0])  # the least recently used is now conns[1]
+        used = time.monotonic()
+        with srv.conn() as newcomer:
+            hello(newcomer)
+            # conns[1] was idle at least 400 ms before it made room (a lower bound: a slow
+            # machine only makes it later).
+            assert time.monotonic() - used >= 0.35
+            conns[1].expect_closed()
+            for i in (0, 2, 3):
+                hello(conns[i])
+            newcomer.close_and_wait()
+        st = srv.stats()  # the slot the newcomer left
+        assert st["evicted_idle"] == 1 and st["admitted_waiting"] == 1
+        assert st["evicted_head"] == 0 and st["rejected_full"] == 0 and st["turns_ended"] == 0
+    finally:
+        for c in conns:
+            c.close()
+
+
+def test_lingering_connection_goes_first(make_server):
+    # A connection closing after an error (write side shut, input being discarded) is the
+    # cheapest victim: it goes at once, before an idle one (which is also old enough here).
+    srv = make_server("--max-connections", SLOTS, "--evict-idle-after-ms", 1)
+    lingering, idle = srv.conn(), srv.conn()
+    uploads = []
+    try:
+        lingering.send(b"GET /hello HTTP/9.0\r\nHost: t\r\n\r\n")
+        assert lingering.read_response().status == 505
+        lingering.expect_closed()  # the server's FIN; it lingers until our FIN (or 2 s)
+        hello(idle)
+        uploads = [start_upload(srv) for _ in range(SLOTS - 2)]
+        time.sleep(0.05)  # idle is now evictable too
         with srv.conn() as c:
-            # Refused at accept: the 503 comes without sending anything, then the close.
+            hello(c)  # gets the lingering connection's slot
+            hello(idle)
+            for u in uploads:
+                finish_upload(u)
+            c.close_and_wait()
+        st = srv.stats()
+        assert st["evicted_linger"] == 1 and st["evicted_idle"] == 0
+        assert st["rejected_full"] == 0
+    finally:
+        for c in [lingering, idle, *uploads]:
+            c.close()
+
+
+def test_silent_flood_cannot_keep_a_client_out(make_server):
+    # Connections that never send a byte hold a slot at most evict_head_after_ms once clients
+    # wait; a real client behind the whole flood in the backlog is served.
+    srv = make_server("--max-connections", SLOTS, "--evict-head-after-ms", 100)
+    n = scaled(40, 16)
+    flood = [srv.conn() for _ in range(n)]
+    try:
+        with srv.conn(timeout=30) as c:
+            r = c.request("GET", "/hello", [("Connection", "close")])
+            assert r.status == 200 and r.body == HELLO
+            c.expect_closed()
+        st = srv.stats()
+        # Every flood connection ahead of it in the backlog had its turn and went.
+        assert st["evicted_head"] >= n + 1 - SLOTS
+        assert st["rejected_full"] == 0 and st["status"]["503"] == 0
+        assert st["evicted_idle"] == 0
+        for f in flood[: n + 1 - SLOTS]:
+            f.expect_closed()
+    finally:
+        for f in flood:
+            f.close()
+
+
+def test_slowloris_heads_cannot_hold_slots(make_server):
+    # 40 clients each stuck in the middle of a request head (the slowloris attack), with a long
+    # header timeout: a real client is still served, and the half-heads are the ones closed.
+    srv = make_server("--max-connections", SLOTS, "--evict-head-after-ms", 100,
+                      "--header-timeout", "30")
+    n = scaled(40, 16)
+    loris = []
+    try:
+        for _ in range(n):
+            c = srv.conn()
+            c.send(b"GET /hello HTTP/1.1\r\nHost: t\r\nX-a: ")
+            loris.append(c)
+        with srv.conn(timeout=30) as c:
+            r = c.request("GET", "/hello", [("Connection", "close")])
+            assert r.status == 200 and r.body == HELLO
+        st = srv.stats()
+        assert st["evicted_head"] >= n + 1 - SLOTS
+        assert st["timeouts_header"] == 0 and st["rejected_full"] == 0
+    finally:
+        for c in loris:
+            c.close()
+
+
+def test_busy_connection_ends_its_turn_while_clients_wait(make_server):
+    srv = make_server("--max-connections", SLOTS, "--slot-turn-ms", 50,
+                      "--evict-idle-after-ms", 0, "--evict-head-after-ms", 0)
+    busy = [srv.conn() for _ in range(SLOTS)]
+    newcomer = srv.conn()
+    try:
+        for c in busy:
+            hello(c)
+        newcomer.send(HELLO_REQ)
+        time.sleep(0.06)  # every slot holder's turn is over
+        # The next response of a slot holder says Connection: close, complete, then the close;
+        # its slot goes to the newcomer.
+        r = busy[0].request("GET", "/hello")
+        assert r.status == 200 and r.body == HELLO and r.header("Connection") == "close"
+        busy[0].expect_closed()
+        r = newcomer.read_response()
+        assert r.status == 200 and r.body == HELLO
+        # Nobody waits any more: the others keep their connections.
+        for c in busy[1:]:
+            r = hello(c)
+            assert r.header("Connection") is None
+        newcomer.close_and_wait()
+        st = srv.stats()
+        assert st["turns_ended"] == 1 and st["admitted_waiting"] == 1
+        assert st["evicted_idle"] == st["evicted_head"] == st["rejected_full"] == 0
+    finally:
+        for c in [newcomer, *busy]:
+            c.close()
+
+
+def test_503_only_after_the_admission_bound(make_server):
+    srv = make_server("--max-connections", SLOTS, "--admission-timeout-ms", 300)
+    uploads = [start_upload(srv) for _ in range(SLOTS)]  # in progress: never evicted
+    try:
+        t0 = time.monotonic()
+        with srv.conn() as c:
             raw = c.read_until_close()
+        assert time.monotonic() - t0 >= 0.25  # it waited for the bound first
         head, _, body = raw.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         assert lines[0] == b"HTTP/1.1 503 Service Unavailable"
-        assert b"Connection: close" in lines
+        assert b"Connection: close" in lines and b"Retry-After: 1" in lines
         assert b"Content-Type: application/json" in lines
-        assert body.startswith(b'{"detail":"Server has no free connection')
-        # The requests in progress were not disturbed.
-        for c in uploads:
-            c.send(b"v" * 50)
-            r = c.read_response()
-            assert r.status == 200
-            assert r.json()["length"] == 100
-            assert r.header("Connection") == "close"
-            c.expect_closed()
+        assert body == b'{"detail":"Server has no free connection"}'
+        for u in uploads:  # the requests in progress were not disturbed
+            finish_upload(u)
         st = srv.stats()
         assert st["rejected_full"] == 1 and st["status"]["503"] == 1
-        assert st["evicted_idle"] == 0 and st["evicted_head"] == 0
+        assert st["accept_paused"] == 1 and st["admitted_waiting"] == 0
+        assert st["evicted_idle"] == st["evicted_head"] == 0
         assert st["connections_active"] == 1
     finally:
-        for c in uploads:
+        for u in uploads:
+            u.close()
+
+
+def test_a_pool_exactly_full_makes_nobody_wait(make_server):
+    # As many clients as slots, connecting at once: the last one takes the last slot, and
+    # nobody waits behind it — no turn may end (a regression: taking the last slot was once
+    # mistaken for a waiting client, which ended every turn after 20 ms).
+    srv = make_server("--max-connections", SLOTS)
+    conns = [srv.conn() for _ in range(SLOTS)]
+    try:
+        for _ in range(20):
+            for c in conns:
+                r = hello(c)
+                assert r.header("Connection") is None
+        for c in conns:
+            c.close_and_wait()
+        st = srv.stats()
+        assert policy(st) == dict.fromkeys(POLICY, 0)
+    finally:
+        for c in conns:
             c.close()
 
 
-def test_503_response_framing(srv):
-    uploads = [start_upload(srv) for _ in range(SLOTS)]
-    try:
-        with srv.conn() as c:
-            r = c.read_response()
-            assert r.status == 503 and r.header("Connection") == "close"
-            assert r.header("Retry-After") == "1"
-            assert r.json() == {"detail": "Server has no free connection"}
-            c.expect_closed()  # nothing after the declared body
-    finally:
-        for c in uploads:
-            c.close_and_wait()
+def test_many_clients_on_few_slots_no_errors_and_fair(make_server):
+    # 64 keep-alive clients on 8 slots: no client sees a connection error, every request is
+    # answered 200, and no client gets fewer than a quarter of the mean.
+    srv = make_server("--max-connections", 8, "--slot-turn-ms", 20)
+    clients = 64
+    res = loadclient.run(srv.port, clients, 2.0)  # about 12 rotations of 8 turns of 20 ms
+    assert res["errors"] == []
+    assert res["statuses"] == {200: sum(res["counts"])}
+    mean = sum(res["counts"]) / clients
+    assert min(res["counts"]) >= mean / 4, sorted(res["counts"])
+    st = srv.stats()
+    assert st["rejected_full"] == 0 and st["status"]["503"] == 0
+    assert st["turns_ended"] > 0 and st["admitted_waiting"] > 0
 
 
-def test_busy_slots_then_idle_slot_frees_room(srv):
-    # Three uploads in progress and one idle connection: a newcomer evicts the idle one
-    # instead of getting 503.  (The uploads' bodies are not completed here: see
-    # test_bodies.py::test_body_completes_after_other_connection_request.)
-    uploads = [start_upload(srv) for _ in range(SLOTS - 1)]
-    idle = srv.conn()
-    try:
-        hello(idle)
-        with srv.conn() as c:
-            hello(c)
-            idle.expect_closed()
-            st = srv.stats()  # evicts the newcomer, now the only idle connection
-        assert st["evicted_idle"] == 2 and st["evicted_head"] == 0
-        assert st["rejected_full"] == 0 and st["status"]["503"] == 0
-        assert st["connections_active"] == SLOTS
-        for c in uploads:
-            c.close_and_wait()
-        assert srv.stats()["connections_active"] == 1
-    finally:
-        for c in [*uploads, idle]:
-            c.close()
-
-
-def test_connection_counts_return_after_close(srv):
+def test_connection_counts_return_after_close(make_server):
+    srv = make_server("--max-connections", SLOTS)
     conns = [srv.conn() for _ in range(SLOTS - 1)]
     try:
         for c in conns:
             hello(c)
         first = srv.stats()
         assert first["connections_active"] == SLOTS
-        assert first["evicted_idle"] == 0
         for c in conns:
             c.close_and_wait()  # after the server's FIN, it has released the slot
         st = srv.stats()
@@ -218,14 +296,49 @@ def test_connection_counts_return_after_close(srv):
         # Idle connections held no buffers, and none leaked.
         assert st["io_buffers_in_use"] == first["io_buffers_in_use"]
         assert st["body_buffers_in_use"] == 0
-        # Every slot is usable again.
         again = [srv.conn() for _ in range(SLOTS)]
         for c in again:
             hello(c)
         for c in again:
             c.close_and_wait()
-        st = srv.stats()
-        assert st["evicted_idle"] == 0 and st["connections_active"] == 1
+        assert policy(srv.stats()) == dict.fromkeys(POLICY, 0)
     finally:
         for c in conns:
+            c.close()
+
+
+def test_waiting_clients_are_admitted_in_arrival_order(make_server):
+    srv = make_server("--max-connections", SLOTS, "--evict-idle-after-ms", 0,
+                      "--admission-timeout-ms", 0, "--slot-turn-ms", 0)
+    holders = [srv.conn() for _ in range(SLOTS)]
+    waiting = []
+    try:
+        for c in holders:
+            hello(c)
+        for _ in range(3):
+            w = srv.conn()
+            w.send(HELLO_REQ)
+            waiting.append(w)
+            time.sleep(0.02)  # distinct arrival order in the backlog
+        answered = []
+        lock = threading.Lock()
+
+        def read(i):
+            r = waiting[i].read_response(timeout=10)
+            with lock:
+                answered.append((i, r.status))
+
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for i in range(3):
+            holders[i].close_and_wait()
+            deadline = time.monotonic() + 5
+            while len(answered) < i + 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+        for t in threads:
+            t.join(10)
+        assert answered == [(0, 200), (1, 200), (2, 200)]
+    finally:
+        for c in [*holders, *waiting]:
             c.close()

@@ -41,13 +41,13 @@ struct ServerOptions {
   // free.  While clients wait, room is made politely:
   uint32_t evict_idle_after_ms = 1000;  // idle keep-alive idle this long is closed (0: never)
   uint32_t evict_head_after_ms = 500;   // head (or nothing) still arriving after this: closed
-  uint32_t slot_turn_ms = 20;  // a connection that held its slot this long: Connection: close
+  uint32_t slot_turn_ms = 20;  // held its slot this long: Connection: close next (0: never)
   // No slot could be given to a waiting client for this long: the waiting clients are answered
   // 503 (Retry-After) instead (0: never; they wait in the backlog).
   uint32_t admission_timeout_ms = 5000;
   http::ParseLimits limits;
   // Buffers for requests whose head + body do not fit in one I/O buffer (each holds
-  // max_header_bytes + max_body_bytes).  0: max_connections / 4, at least 1.
+  // max_header_bytes + max_body_bytes).  0: max_connections / 4, at least 1, at most 32.
   uint32_t body_buffers = 0;
   bool redirect_slashes = true;
   uint32_t shutdown_grace_ms = 10000;  // in-flight work allowed to finish after request_stop()
@@ -102,7 +102,11 @@ struct Counters {
   Counter status[kNumCountedStatuses], status_other;
   Counter parse_errors[8];  // indexed by http::ParseError
   Counter timeouts_header, timeouts_body, timeouts_idle, timeouts_send;
-  Counter evicted_idle, evicted_head, evicted_linger, rejected_full;  // pool full (SPEC §4)
+  // Pool full (SPEC §4): accepting paused while clients wait in the backlog, waiting clients
+  // admitted, connections closed to make room, busy connections told Connection: close at the
+  // end of their turn, waiting clients answered 503 after admission_timeout_ms.
+  Counter accept_paused, admitted_waiting;
+  Counter evicted_idle, evicted_head, evicted_linger, turns_ended, rejected_full;
   Counter body_buffers_exhausted, peer_resets, io_errors, bad_method, bad_path;
   Counter io_buffers_in_use, body_buffers_in_use;
   Counter deferred, deferred_in_flight, timeouts_handler, abandoned, late_completions,

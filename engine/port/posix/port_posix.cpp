@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,6 +39,15 @@ bool set_nonblocking(int fd) {
 void set_nodelay(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+bool readable_now(int fd) {
+  if (fd < 0 || fd >= FD_SETSIZE) return false;
+  fd_set rd;
+  FD_ZERO(&rd);
+  FD_SET(fd, &rd);
+  timeval zero{0, 0};
+  return select(fd + 1, &rd, nullptr, nullptr, &zero) == 1;
 }
 
 }  // namespace viper::port
