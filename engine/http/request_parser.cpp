@@ -481,50 +481,6 @@ std::string_view Request::header(std::string_view name) const {
   return std::string_view();
 }
 
-uint16_t status_of(ParseError e) {
-  switch (e) {
-    case ParseError::None:
-      return 0;
-    case ParseError::BadRequest:
-      return 400;
-    case ParseError::UriTooLong:
-      return 414;
-    case ParseError::HeadersTooLarge:
-      return 431;
-    case ParseError::PayloadTooLarge:
-      return 413;
-    case ParseError::NotImplemented:
-      return 501;
-    case ParseError::VersionNotSupported:
-      return 505;
-    case ParseError::ExpectationFailed:
-      return 417;
-  }
-  return 400;
-}
-
-std::string_view detail_of(ParseError e) {
-  switch (e) {
-    case ParseError::None:
-      return "no error";
-    case ParseError::BadRequest:
-      return "malformed request";
-    case ParseError::UriTooLong:
-      return "request-target too long";
-    case ParseError::HeadersTooLarge:
-      return "request header fields too large";
-    case ParseError::PayloadTooLarge:
-      return "request body too large";
-    case ParseError::NotImplemented:
-      return "transfer-encoding not implemented";
-    case ParseError::VersionNotSupported:
-      return "HTTP version not supported";
-    case ParseError::ExpectationFailed:
-      return "expectation not supported";
-  }
-  return "malformed request";
-}
-
 int percent_decode(std::string_view in, char* out, size_t cap) {
   if (cap < in.size() || in.size() > size_t(INT_MAX)) return -1;
   const char* p = in.data();

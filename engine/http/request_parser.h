@@ -40,9 +40,33 @@ enum class ParseError : uint8_t {
   ExpectationFailed,    // 417: an Expect value other than "100-continue"
 };
 
-uint16_t status_of(ParseError e);
-// Short human-readable reason, used as the `detail` of the engine's JSON error body.
-std::string_view detail_of(ParseError e);
+// Everything said about each error, in one place: its status, the `detail` of the engine's
+// JSON error body, and its name among the `parse_errors` counters.  Indexed by ParseError.
+struct ParseErrorInfo {
+  uint16_t status;
+  std::string_view detail;
+  std::string_view counter;
+};
+inline constexpr ParseErrorInfo kParseErrors[] = {
+    {0, "no error", "none"},
+    {400, "malformed request", "bad_request"},
+    {414, "request-target too long", "uri_too_long"},
+    {431, "request header fields too large", "headers_too_large"},
+    {413, "request body too large", "payload_too_large"},
+    {501, "transfer-encoding not implemented", "not_implemented"},
+    {505, "HTTP version not supported", "version_not_supported"},
+    {417, "expectation not supported", "expectation_failed"},
+};
+inline constexpr size_t kNumParseErrors = sizeof(kParseErrors) / sizeof(kParseErrors[0]);
+static_assert(kNumParseErrors == size_t(ParseError::ExpectationFailed) + 1,
+              "one row per ParseError, in enum order");
+
+inline uint16_t status_of(ParseError e) {
+  return kParseErrors[size_t(e) < kNumParseErrors ? size_t(e) : 1].status;
+}
+inline std::string_view detail_of(ParseError e) {
+  return kParseErrors[size_t(e) < kNumParseErrors ? size_t(e) : 1].detail;
+}
 
 struct ParseLimits {
   uint32_t max_header_bytes = VIPER_DEFAULT_MAX_HEADER_BYTES;  // whole head incl. request line

@@ -6,7 +6,7 @@ namespace viper {
 
 namespace {
 
-void field(http::Appender& a, const char* name, uint64_t v, bool* first) {
+void field(http::Appender& a, std::string_view name, uint64_t v, bool* first) {
   if (!*first) a.put(",");
   *first = false;
   a.put("\"");
@@ -18,14 +18,6 @@ void field(http::Appender& a, const char* name, uint64_t v, bool* first) {
 }  // namespace
 
 size_t format_counters_json(const Counters& c, char* out, size_t cap) {
-  static const char* kParseErrors[8] = {"none",
-                                        "bad_request",
-                                        "uri_too_long",
-                                        "headers_too_large",
-                                        "payload_too_large",
-                                        "not_implemented",
-                                        "version_not_supported",
-                                        "expectation_failed"};
   http::Appender a(out, cap);
   bool first = true;
   a.put("{");
@@ -79,8 +71,9 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "other", c.status_other.get(), &first);
   a.put("},\"parse_errors\":{");
   first = true;
-  for (int i = 1; i < 8; i++)
-    field(a, kParseErrors[i], c.parse_errors[i].get(), &first);
+  static_assert(http::kNumParseErrors <= sizeof c.parse_errors / sizeof c.parse_errors[0]);
+  for (size_t i = 1; i < http::kNumParseErrors; i++)
+    field(a, http::kParseErrors[i].counter, c.parse_errors[i].get(), &first);
   a.put("}}");
   return a.ok() ? a.size() : 0;
 }
