@@ -6,6 +6,8 @@
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
 #   4. the server loop under TSan (engine thread stopped from another thread)
 #   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
+#   6. the engine cross-compiled for a 32-bit MCU (flash budget, no 64-bit atomics), and the
+#      engine on a user-space lwIP stack in a network namespace (docs/testing.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
@@ -79,12 +81,18 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   VIPER_DEMO=build/asan/examples/demo/viper_demo VIPER_POLLER=epoll VIPER_SANITIZED=1 \
   $PY -m pytest -q -p no:cacheprovider tests/python
 
-step "threads: server loop, bridge rings, bridge (tsan)"
+step "threads: server loop, bridge rings, bridge, counters (tsan)"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target test_server_loop test_bridge_rings test_bridge
-for t in test_server_loop test_bridge_rings test_bridge; do
+cmake --build --preset tsan -j "$jobs" --target test_server_loop test_bridge_rings test_bridge test_counter
+for t in test_server_loop test_bridge_rings test_bridge test_counter; do
   TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/engine/$t
 done
+
+step "MCU cross build: Cortex-M4 -Os, flash budget, no 64-bit atomics (scripts/mcu-size.sh)"
+scripts/mcu-size.sh
+
+step "the engine on lwIP: user-space lwIP 2.2 on a tap device in a network namespace"
+tests/lwip/run.sh
 
 if [[ -x tests/fuzz/run.sh ]]; then
   step "fuzzers (${FUZZ_SECONDS:-20} s each)"

@@ -21,6 +21,7 @@ target_sources(usermod_viperhttp INTERFACE
     ${VIPERHTTP_ROOT}/bindings/common/engine_handle.cpp
     ${VIPERHTTP_ROOT}/engine/port/esp32/port_esp32.cpp
     ${VIPERHTTP_ROOT}/engine/port/posix/port_posix.cpp
+    ${VIPERHTTP_ROOT}/engine/port/lwip/port_lwip_sockets.cpp
     ${VIPERHTTP_ENGINE_SOURCES})
 
 target_include_directories(usermod_viperhttp INTERFACE

@@ -7,6 +7,9 @@
 // that gap in its free-space check and handed out overlapping blocks under load.)
 //
 // Positions are free-running 64-bit byte counters; a block is named by its start position.
+// Only the low 32 bits of the consumer's position cross threads: the producer rebuilds the
+// distance from its own position (write - read never exceeds the capacity, < 4 GB), so the ring
+// needs no 64-bit atomics, which a 32-bit MCU would turn into locked library calls.
 // Release is strictly in order: releasing block B frees everything before B's end.  A block of
 // at most half the capacity always fits once the ring is empty; larger ones may have to wait
 // for the positions to reach the wrap point, so users keep blocks within half the ring.
@@ -41,7 +44,7 @@ class PayloadRing {
     uint64_t off = w % cap_;
     uint64_t skip = off + n > cap_ ? cap_ - off : 0;
     if (w + skip + n - read_cache_ > cap_) {
-      read_cache_ = read_.load(std::memory_order_acquire);
+      read_cache_ = w - distance(w);
       if (w + skip + n - read_cache_ > cap_) return nullptr;
     }
     *pos = w + skip;
@@ -54,16 +57,23 @@ class PayloadRing {
   // Consumer: the bytes of a block named by (pos, n) received in a record.
   const char* at(uint64_t pos) const { return buf_ + (pos % cap_); }
   // Consumer: frees every byte up to the end of this block.
-  void release(uint64_t pos, uint32_t n) { read_.store(pos + n, std::memory_order_release); }
+  void release(uint64_t pos, uint32_t n) {
+    read_.store(uint32_t(pos + n), std::memory_order_release);
+  }
 
   uint32_t capacity() const { return cap_; }
   // Bytes in use, as the producer sees them.
-  uint64_t used_by_producer() const { return write_ - read_.load(std::memory_order_acquire); }
+  uint64_t used_by_producer() const { return distance(write_); }
 
  private:
+  // Producer: bytes between the consumer's position and `w`, from the low words (mod 2^32).
+  uint32_t distance(uint64_t w) const {
+    return uint32_t(w) - read_.load(std::memory_order_acquire);
+  }
+
   char* buf_ = nullptr;
   uint32_t cap_ = 0;
-  alignas(64) std::atomic<uint64_t> read_{0};  // consumer writes
+  alignas(64) std::atomic<uint32_t> read_{0};  // consumer writes: its position's low word
   alignas(64) uint64_t write_ = 0;             // producer only
   uint64_t read_cache_ = 0;                    // producer's last view of read_
 };

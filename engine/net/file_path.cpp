@@ -7,7 +7,6 @@
 // pumps whenever its socket is writable: sendfile for files, the mapping itself for a pack.  A
 // turn sends at most kTurnBytes, so concurrent downloads interleave and memory per transfer is
 // bounded whatever the file size.
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>

@@ -8,6 +8,7 @@
 
 #include "mem/allocator.h"
 #include "net/poller.h"
+#include "port/port.h"
 
 namespace viper::net {
 namespace {
@@ -50,13 +51,13 @@ class SelectPoller final : public Poller {
       if (list_[i].events & kWritable) FD_SET(list_[i].fd, &wr);
       if (list_[i].fd > top) top = list_[i].fd;
     }
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    int r = select(top + 1, &rd, &wr, nullptr, timeout_ms < 0 ? nullptr : &tv);
+    int r = port::select_fds(top + 1, &rd, &wr, timeout_ms);
     if (r < 0) return errno == EINTR ? 0 : -1;
     int n = 0;
     for (uint32_t i = 0; i < n_ && n < max; i++) {
-      uint32_t ev = (FD_ISSET(list_[i].fd, &rd) ? kReadable : 0u) |
-                    (FD_ISSET(list_[i].fd, &wr) ? kWritable : 0u);
+      uint32_t ev = 0;
+      if (FD_ISSET(list_[i].fd, &rd)) ev |= kReadable;
+      if (FD_ISSET(list_[i].fd, &wr)) ev |= kWritable;
       if (ev != 0) out[n++] = PollEvent{list_[i].tag, ev};
     }
     return n;

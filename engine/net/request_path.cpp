@@ -1,8 +1,4 @@
 // The request path: bytes in, parsed heads, bodies, routing and handler dispatch.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,7 +34,7 @@ void Server::Impl::on_event(Conn& c, uint32_t events) {
 void Server::Impl::on_readable(Conn& c) {
   if (c.state == ConnState::Linger) {
     char sink[512];
-    ssize_t n = recv(c.fd, sink, sizeof sink, 0);
+    long n = port::recv_some(c.fd, sink, sizeof sink);
     if (n > 0 && c.in_len + uint32_t(n) < kLingerMaxBytes) {
       c.in_len += uint32_t(n);  // counts discarded bytes; no buffer is held while lingering
       return;
@@ -57,7 +53,7 @@ void Server::Impl::on_readable(Conn& c) {
     drive(c);
     return;
   }
-  ssize_t n = recv(c.fd, c.in + c.in_len, c.in_cap - c.in_len, 0);
+  long n = port::recv_some(c.fd, c.in + c.in_len, c.in_cap - c.in_len);
   if (n == 0) {
     close_conn(c);  // the client is gone (or half-closed after its last request)
     return;
@@ -100,7 +96,7 @@ void Server::Impl::drive(Conn& c) {
     if (c.close_after) {
       // Unread input would make close() send RST and lose the response: linger instead.
       if (c.linger || c.in_len > 0) {
-        shutdown(c.fd, SHUT_WR);
+        port::shutdown_write(c.fd);
         release_buffers(c);
         c.state = ConnState::Linger;
         c.in_len = 0;

@@ -9,10 +9,6 @@
 // output buffer has room; responses leave in the same order.
 #include "viper/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -167,10 +163,10 @@ Server* Server::create(const ServerOptions& options, const char** error) {
 void Server::Impl::free_all(Impl* d) {
   if (d->slots != nullptr) {
     for (uint32_t i = 0; i < d->opt.max_connections; i++) {
-      if (d->slots[i].fd >= 0) close(d->slots[i].fd);
+      if (d->slots[i].fd >= 0) port::close_socket(d->slots[i].fd);
     }
   }
-  if (d->listen_fd >= 0) close(d->listen_fd);
+  if (d->listen_fd >= 0) port::close_socket(d->listen_fd);
   if (d->wake_fd >= 0) port::wake_close(d->wake_fd);
   net::destroy_poller(d->poller);
   d->io.destroy();
@@ -349,24 +345,8 @@ void Server::request_stop() {
 
 bool Server::listen() {
   Impl& d = *impl_;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(d.opt.port);
-  if (inet_pton(AF_INET, d.opt.host, &addr.sin_addr) != 1) {
-    errno = EINVAL;
-    return false;
-  }
-  d.listen_fd = port::open_stream_socket();
+  d.listen_fd = port::listen_tcp(d.opt.host, d.opt.port, &d.bound_port);
   if (d.listen_fd < 0) return false;
-  int one = 1;
-  setsockopt(d.listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(d.listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(d.listen_fd, 511) != 0 || !port::set_nonblocking(d.listen_fd)) {
-    return false;
-  }
-  socklen_t len = sizeof addr;
-  getsockname(d.listen_fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  d.bound_port = ntohs(addr.sin_port);
   d.wake_fd = port::wake_open();
   return d.wake_fd >= 0 && d.poller->add(d.listen_fd, net::kReadable, kListenTag) &&
          d.poller->add(d.wake_fd, net::kReadable, kWakeTag);
@@ -428,7 +408,7 @@ void Server::Impl::close_conn(Conn& c) {
   uint32_t idx = index_of(c);
   lists.unlink(slots, idx);
   poller->remove(c.fd);
-  close(c.fd);
+  port::close_socket(c.fd);
   release_buffers(c);
   c.~Conn();
   new (&c) Conn();
@@ -451,7 +431,7 @@ void Server::Impl::set_interest(Conn& c, uint8_t events) {
 void Server::Impl::set_accepting(bool on) {
   if (accepting == on || listen_fd < 0) return;
   accepting = on;
-  poller->modify(listen_fd, on ? net::kReadable : 0u, kListenTag);
+  poller->modify(listen_fd, on ? uint32_t(net::kReadable) : 0u, kListenTag);
   if (!on) counters.accept_paused.inc();
 }
 
@@ -491,8 +471,9 @@ bool Server::Impl::make_room() {
 
 // Takes one client from the listen backlog into a free slot.
 Server::Impl::Accept Server::Impl::accept_one() {
-  sockaddr_in peer{};
-  int fd = port::accept_connection(listen_fd, &peer);
+  uint32_t peer_ip = 0;
+  uint16_t peer_port = 0;
+  int fd = port::accept_connection(listen_fd, &peer_ip, &peer_port);
   if (fd < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Accept::Empty;
     if (errno != EINTR && errno != ECONNABORTED) counters.io_errors.inc();
@@ -501,15 +482,14 @@ Server::Impl::Accept Server::Impl::accept_one() {
   uint32_t idx = free_slots[--free_top];
   Conn& c = slots[idx];
   c.fd = fd;
-  c.peer_ip = ntohl(peer.sin_addr.s_addr);
-  c.peer_port = ntohs(peer.sin_port);
+  c.peer_ip = peer_ip;
+  c.peer_port = peer_port;
   c.state = ConnState::Head;
   c.interest = net::kReadable;
   c.admitted_ms = now;
-  port::set_nodelay(fd);
   if (!poller->add(fd, net::kReadable, idx)) {
     counters.io_errors.inc();
-    close(fd);
+    port::close_socket(fd);
     c.fd = -1;
     c.state = ConnState::Free;
     free_slots[free_top++] = idx;
@@ -566,17 +546,18 @@ void Server::Impl::admit_waiting() {
 // hanging, and keep serving the others.
 void Server::Impl::reject_waiting() {
   for (int i = 0; i < 64; i++) {
-    sockaddr_in peer{};
-    int fd = port::accept_connection(listen_fd, &peer);
+    uint32_t peer_ip = 0;
+    uint16_t peer_port = 0;
+    int fd = port::accept_connection(listen_fd, &peer_ip, &peer_port);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) continue;
       admission.backlog_empty();
       set_accepting(true);
       return;
     }
-    ssize_t r = send(fd, kRejectFull.data(), kRejectFull.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    long r = port::send_now(fd, kRejectFull.data(), kRejectFull.size());
     (void)r;
-    close(fd);
+    port::close_socket(fd);
     counters.rejected_full.inc();
     count_status(503);
   }
@@ -664,7 +645,7 @@ void Server::Impl::begin_drain() {
   drain_deadline = now + opt.shutdown_grace_ms;
   if (listen_fd >= 0) {
     poller->remove(listen_fd);
-    close(listen_fd);
+    port::close_socket(listen_fd);
     listen_fd = -1;
   }
   admission.backlog_empty();

@@ -8,15 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace viper::fs {
+#include "viper/pack_format.h"
 
-// Layout constants of format version 1 (docs/asset-pack.md).
-inline constexpr char kPackMagic[4] = {'V', 'P', 'A', 'K'};
-inline constexpr uint32_t kPackVersion = 1;
-inline constexpr size_t kPackHeaderBytes = 32;
-inline constexpr size_t kPackEntryBytes = 48;
-// Header field offsets that the port layer needs to size a mapping before opening it.
-inline constexpr size_t kPackSizeField = 16;
+namespace viper::fs {
 
 struct PackEntry {
   std::string_view path;          // without a leading '/', e.g. "css/site.css"

@@ -1,7 +1,6 @@
 // Sources of static files: path checks, directory lookups, asset pack lookups.
 #include "static/file_source.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -56,7 +55,7 @@ static Lookup describe(int fd, Found* out) {
 }
 
 bool open_path(const char* path, Found* out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
+  int fd = port::open_path(path);
   if (fd < 0) return false;
   if (describe(fd, out) != Lookup::Found) return false;
   out->content_type = mime_for_path(path);

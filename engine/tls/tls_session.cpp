@@ -1,10 +1,10 @@
 // tls::Session: one connection's TLS state over a non-blocking socket (see tls.h).
 #include <mbedtls/net_sockets.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "port/port.h"
 #include "tls/mbedtls_compat.h"
 #include "tls/tls.h"
 
@@ -45,7 +45,7 @@ void Session::note_sni(const unsigned char* name, size_t len) {
 
 int Session::bio_send(void* self, const unsigned char* buf, size_t len) {
   auto* s = static_cast<Session*>(self);
-  ssize_t n = send(s->fd_, buf, len, MSG_NOSIGNAL);
+  long n = port::send_now(s->fd_, buf, len);
   if (n >= 0) {
     s->bytes_out_ += uint64_t(n);
     return int(n);
@@ -57,7 +57,7 @@ int Session::bio_send(void* self, const unsigned char* buf, size_t len) {
 
 int Session::bio_recv(void* self, unsigned char* buf, size_t len) {
   auto* s = static_cast<Session*>(self);
-  ssize_t n = recv(s->fd_, buf, len, 0);
+  long n = port::recv_some(s->fd_, buf, len);
   if (n > 0) {
     if (!s->saw_bytes_) {
       s->saw_bytes_ = true;

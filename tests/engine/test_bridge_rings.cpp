@@ -93,6 +93,39 @@ TEST(PayloadRing, ShorterCommitThanReservation) {
   p.destroy();
 }
 
+// Positions run past 2^32: only the low 32 bits of the consumer's position cross threads (no
+// 64-bit atomics on a 32-bit MCU), and the producer must still see exactly how full the ring
+// is when both positions straddle the boundary.  A ring of 3000 bytes does not divide 2^32, so
+// the boundary falls in the middle of the storage.
+TEST(PayloadRing, PositionsPast4GB) {
+  PayloadRing p;
+  ASSERT_TRUE(p.init(3000));
+  uint64_t pos = 0, last_end = 0;
+  constexpr uint32_t kBlock = 1400;  // two fit, a third does not
+  // Walk the positions to just below 2^32 (blocks are never touched, so this is quick).
+  while (last_end < (uint64_t(1) << 32) - 4 * kBlock) {
+    ASSERT_NE(p.reserve(kBlock, &pos), nullptr);
+    p.commit(pos, kBlock);
+    p.release(pos, kBlock);
+    last_end = pos + kBlock;
+  }
+  for (int round = 0; round < 16; round++) {  // across the boundary and beyond
+    uint64_t a = 0, b = 0, c = 0;
+    ASSERT_NE(p.reserve(kBlock, &a), nullptr) << round;
+    p.commit(a, kBlock);
+    ASSERT_NE(p.reserve(kBlock, &b), nullptr) << round;
+    p.commit(b, kBlock);
+    EXPECT_EQ(p.reserve(kBlock, &c), nullptr) << round;  // full: 2800 + a gap, or 4200 > 3000
+    EXPECT_GE(p.used_by_producer(), 2u * kBlock);
+    p.release(a, kBlock);
+    p.release(b, kBlock);
+    EXPECT_EQ(p.used_by_producer(), 0u) << round;
+    pos = b;
+  }
+  EXPECT_GT(pos, uint64_t(1) << 32);
+  p.destroy();
+}
+
 // A producer thread sends blocks of varying size (forcing wraps and gaps); a consumer thread
 // checks every byte and releases in order.  Any overlap or lost publication shows up as a
 // content mismatch; TSan checks the memory ordering.

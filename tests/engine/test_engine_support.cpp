@@ -64,6 +64,41 @@ TEST(Allocator, BudgetRefusesAndCounts) {
   mem::set_budget(before.budget);
 }
 
+// A request near the address space must be refused, not wrapped: (header + bytes) rounded up
+// used to wrap to a 64-byte block that alloc() returned for a 4 GB request on a 32-bit MCU
+// (and for SIZE_MAX - 10 here).
+TEST(Allocator, HugeRequestsAreRefusedNotWrapped) {
+  mem::Stats before = mem::stats();
+  EXPECT_EQ(mem::alloc(SIZE_MAX - 10), nullptr);
+  EXPECT_EQ(mem::alloc(SIZE_MAX), nullptr);
+  EXPECT_EQ(mem::alloc_array<uint64_t>(SIZE_MAX / 4), nullptr);  // n * 8 would wrap
+  mem::Stats after = mem::stats();
+  EXPECT_EQ(after.refused, before.refused + 3);
+  EXPECT_EQ(after.bytes_in_use, before.bytes_in_use);
+  EXPECT_EQ(after.heap_bytes_in_use, before.heap_bytes_in_use);
+  EXPECT_EQ(after.allocations, before.allocations);
+}
+
+// heap_bytes_in_use counts what the heap lends (header, 64-byte rounding); large blocks (which
+// the ESP32 port places in PSRAM) are counted apart.
+TEST(Allocator, HeapAndLargeBlockAccounting) {
+  mem::Stats before = mem::stats();
+  void* small = mem::alloc(100);                     // 64 + 100 -> 192
+  void* large = mem::alloc(port::kLargeBlockBytes);  // 64 + 2048 -> 2112
+  ASSERT_NE(small, nullptr);
+  ASSERT_NE(large, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small) % 64, 0u);
+  mem::Stats mid = mem::stats();
+  EXPECT_EQ(mid.bytes_in_use - before.bytes_in_use, 100u + port::kLargeBlockBytes);
+  EXPECT_EQ(mid.heap_bytes_in_use - before.heap_bytes_in_use, 192u + 2112u);
+  EXPECT_EQ(mid.large_bytes_in_use - before.large_bytes_in_use, 2112u);
+  mem::release(small);
+  mem::release(large);
+  mem::Stats after = mem::stats();
+  EXPECT_EQ(after.heap_bytes_in_use, before.heap_bytes_in_use);
+  EXPECT_EQ(after.large_bytes_in_use, before.large_bytes_in_use);
+}
+
 // The budget exactly and one byte short: what a server takes is measured first (the profile's
 // default pools, VIPER_DEFAULT_MAX_CONNECTIONS slots), so the test holds for any profile.
 TEST(Allocator, ServerCreationFailsCleanlyOverBudget) {

@@ -4,6 +4,11 @@ Environment (see scripts/test.sh):
   VIPER_DEMO       path of the viper_demo binary (default: build/debug/examples/demo/viper_demo)
   VIPER_POLLER     epoll | select (default epoll)
   VIPER_SANITIZED  1 under ASan+UBSan: loop counts are scaled down, no test is skipped
+  VIPER_LWIP_TAPS  the lwIP run (tests/lwip/run.sh, viper_demo_lwip): how many tap devices
+                   vtap0.. the network namespace has; each server takes a free one and serves
+                   on 198.18.<n>.2 through its own user-space lwIP stack
+  VIPER_MAX_CONNECTIONS  slots of the shared `server` fixture (default 64; the lwIP run has
+                   a socket table of 16, as the device)
 """
 
 import json
@@ -28,6 +33,9 @@ if not os.path.isabs(DEMO):
     DEMO = str((pathlib.Path.cwd() / DEMO).resolve())
 POLLER = os.environ.get("VIPER_POLLER", "epoll")
 SANITIZED = os.environ.get("VIPER_SANITIZED") == "1"
+LWIP_TAPS = int(os.environ.get("VIPER_LWIP_TAPS", "0"))
+MAX_CONNECTIONS = os.environ.get("VIPER_MAX_CONNECTIONS", "64")
+_taps_in_use = set()
 
 START_TIMEOUT = 20.0 if SANITIZED else 10.0
 STOP_TIMEOUT = 10.0
@@ -45,10 +53,24 @@ class DemoServer:
     """A running viper_demo.  `stop()` sends SIGTERM and checks the exit; the fixtures call it."""
 
     def __init__(self, *args):
-        self.args = [DEMO, "--port", "0", "--poller", POLLER, *map(str, args)]
+        self.host = "127.0.0.1"
+        self.tap = None
+        env = None
+        if LWIP_TAPS:
+            free = [n for n in range(LWIP_TAPS) if n not in _taps_in_use]
+            assert free, f"more than {LWIP_TAPS} lwIP servers at once"
+            self.tap = free[0]
+            _taps_in_use.add(self.tap)
+            self.host = f"198.18.{self.tap}.2"
+            env = dict(os.environ, PRECONFIGURED_TAPIF=f"vtap{self.tap}", VIPER_LWIP_ADDR=self.host)
+        self.args = [DEMO, "--host", self.host, "--port", "0", "--poller", POLLER, *map(str, args)]
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            self.args, stdout=subprocess.PIPE, stderr=self.stderr_file, stdin=subprocess.DEVNULL
+            self.args,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_file,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
         self.returncode = None
         self.port = self._read_port()
@@ -74,15 +96,15 @@ class DemoServer:
             line += chunk
         sel.close()
         text = line.decode()
-        prefix = "viper_demo listening on http://127.0.0.1:"
+        prefix = f"viper_demo listening on http://{self.host}:"
         assert text.startswith(prefix) and text.rstrip().endswith("/"), text
         return int(text[len(prefix) :].rstrip().rstrip("/"))
 
     def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def conn(self, timeout=rawhttp.DEFAULT_TIMEOUT):
-        return rawhttp.Conn(self.port, timeout)
+        return rawhttp.Conn(self.port, timeout, self.host)
 
     def stats(self):
         """GET /stats on its own connection (Connection: close), as a dict.  The request is
@@ -133,6 +155,7 @@ class DemoServer:
     def close_files(self):
         self.proc.stdout.close()
         self.stderr_file.close()
+        _taps_in_use.discard(self.tap)
 
 
 def _run(args):
@@ -150,7 +173,7 @@ def _run(args):
 @pytest.fixture(scope="module")
 def server():
     """A viper_demo with default options, shared by the tests of one module."""
-    yield from _run(["--max-connections", "64"])
+    yield from _run(["--max-connections", MAX_CONNECTIONS])
 
 
 def _factory():

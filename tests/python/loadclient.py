@@ -41,7 +41,7 @@ def _response_length(buf):
     return (total if len(buf) >= total else 0), status, close
 
 
-def run(port, clients, seconds, path="/hello"):
+def run(port, clients, seconds, path="/hello", host="127.0.0.1"):
     """Runs `clients` clients for `seconds`.  Returns a dict: per-client counts, errors (list of
     strings), statuses seen, reconnects."""
     request = ("GET %s HTTP/1.1\r\nHost: t\r\n\r\n" % path).encode()
@@ -54,7 +54,7 @@ def run(port, clients, seconds, path="/hello"):
         c.sock = socket.socket()
         c.sock.setblocking(False)
         c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        c.sock.connect_ex(("127.0.0.1", port))
+        c.sock.connect_ex((host, port))
         c.buf, c.sent = b"", False
         sel.register(c.sock, selectors.EVENT_WRITE, c)
 

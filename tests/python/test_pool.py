@@ -14,7 +14,7 @@ import threading
 import time
 
 import loadclient
-from conftest import scaled
+from conftest import LWIP_TAPS, scaled
 
 SLOTS = 4
 HELLO = b'{"message":"hello"}'
@@ -265,12 +265,29 @@ def test_a_pool_exactly_full_makes_nobody_wait(make_server):
             c.close()
 
 
-def test_many_clients_on_few_slots_no_errors_and_fair(make_server):
-    # 64 keep-alive clients on 8 slots: no client sees a connection error, every request is
-    # answered 200, and no client gets fewer than a quarter of the mean.
+# On lwIP (the device's stack, tests/lwip/run.sh) clients beyond the slots and the accept queue
+# (16 places, as the board configures it) have their SYNs dropped and retried by TCP's backoff
+# (1 s, 3 s, ...): never an error, but no fair share within seconds either.  There the fair
+# share is checked for 16 clients (two browsers' six connections and then some), which leaves
+# the queue room for clients reconnecting at the same moment.
+FAIR_CLIENTS = 64 if not LWIP_TAPS else 16
+
+
+def test_many_clients_on_few_slots_no_errors(make_server):
     srv = make_server("--max-connections", 8, "--slot-turn-ms", 20)
-    clients = 64
-    res = loadclient.run(srv.port, clients, 2.0)  # about 12 rotations of 8 turns of 20 ms
+    res = loadclient.run(srv.port, 64, 2.0, host=srv.host)
+    assert res["errors"] == []
+    assert res["statuses"] == {200: sum(res["counts"])}
+    st = srv.stats()
+    assert st["rejected_full"] == 0 and st["status"]["503"] == 0
+
+
+def test_many_clients_on_few_slots_fair(make_server):
+    # Keep-alive clients on 8 slots: every request is answered 200, and no client gets fewer
+    # than a quarter of the mean.
+    srv = make_server("--max-connections", 8, "--slot-turn-ms", 20)
+    clients = FAIR_CLIENTS
+    res = loadclient.run(srv.port, clients, 2.0, host=srv.host)  # ~12 rotations of 8 turns
     assert res["errors"] == []
     assert res["statuses"] == {200: sum(res["counts"])}
     mean = sum(res["counts"]) / clients

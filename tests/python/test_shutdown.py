@@ -9,11 +9,11 @@ import pytest
 import rawhttp
 
 
-def connect_refused(port):
+def connect_refused(srv):
     s = socket.socket()
     s.settimeout(5)
     try:
-        s.connect(("127.0.0.1", port))
+        s.connect((srv.host, srv.port))
     except ConnectionRefusedError:
         return True
     finally:
@@ -37,7 +37,7 @@ def test_graceful_shutdown(make_server, sig):
         idle.expect_closed()
         silent.expect_closed()
         # New connections are refused.
-        assert connect_refused(srv.port)
+        assert connect_refused(srv)
         # The in-flight request completes, and its response closes the connection.
         busy.send(b"56789")
         r = busy.read_response()

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, scaled
+from conftest import MAX_CONNECTIONS, ROOT, scaled
 from rawhttp import build
 
 SMALL = b"small file body\n" * 8               # 128 bytes: cached
@@ -52,7 +52,7 @@ def tree(tmp_path_factory):
 @pytest.fixture(scope="module")
 def srv(module_server_factory, tree):
     root, pack = tree
-    return module_server_factory("--max-connections", "64", "--static", f"/s={root}",
+    return module_server_factory("--max-connections", MAX_CONNECTIONS, "--static", f"/s={root}",
                                  "--static-html", f"/site={root}", "--pack", f"/p={pack}",
                                  "--file", f"/one.txt={root / 'small.txt'}")
 
@@ -183,7 +183,7 @@ def test_concurrent_downloads_and_counters(srv):
 
 def test_aborted_downloads_release_everything(srv):
     for _ in range(scaled(20, 8)):
-        s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+        s = socket.create_connection((srv.host, srv.port), timeout=5)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(build("GET", "/s/large.bin"))
         s.recv(1000)
@@ -227,7 +227,7 @@ def test_without_sendfile(make_server, tree):
         r = c.read_response()
         assert r.status == 206 and MEDIUM[:10] in r.body and MEDIUM[-10:] in r.body
         assert c.read_response().body == SMALL
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    s = socket.create_connection((srv.host, srv.port), timeout=5)
     s.sendall(build("GET", "/s/large.bin"))
     s.recv(1000)
     s.close()

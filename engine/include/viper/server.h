@@ -8,7 +8,6 @@
 // same way.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -17,6 +16,7 @@
 #include "net/poller.h"
 #include "router/router.h"
 #include "viper/config.h"
+#include "viper/counter.h"
 
 namespace viper {
 
@@ -72,22 +72,6 @@ struct ServerOptions {
 const char* validate_options(const ServerOptions& o);
 // max_connections, with 0 replaced by the platform's default.
 uint32_t resolved_max_connections(const ServerOptions& o);
-
-// A counter written by the engine thread only and read by any thread: a relaxed load and store
-// instead of an atomic read-modify-write keeps the hot path free of locked instructions.
-class Counter {
- public:
-  void inc(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  void dec(uint64_t n = 1) {
-    v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
-  }
-  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> v_{0};
-};
 
 // Status codes counted one by one; others land in `status_other`.
 inline constexpr uint16_t kCountedStatuses[] = {100, 200, 201, 204, 206, 301, 302, 304, 307, 308,

@@ -1,24 +1,27 @@
-// ESP-IDF implementation of port/port.h, with port/posix/port_posix.cpp (built by ESP-IDF
-// through bindings/micropython/micropython.cmake; not compiled on the PC).
+// ESP-IDF implementation of port/port.h, with port/posix/port_posix.cpp (eventfd wake-ups) and
+// port/lwip/port_lwip_sockets.cpp (lwIP's sockets, shared with the lwIP host build that tests
+// them on the PC).  Built by ESP-IDF through bindings/micropython/micropython.cmake; not
+// compiled on the PC (no ESP-IDF there): what is here is unverified by CI.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "esp_heap_caps.h"
 #include "esp_partition.h"
 #include "esp_pthread.h"
 #include "esp_timer.h"
 #include "esp_vfs_eventfd.h"
-#include "lwip/sockets.h"
+#include "port/lwip/lwip_stack.h"
 #include "port/port.h"
 #include "sdkconfig.h"
-#include "static/asset_pack.h"
+#include "viper/pack_format.h"
 
 #ifndef VIPER_ENGINE_STACK_BYTES
 #define VIPER_ENGINE_STACK_BYTES 8192
@@ -60,18 +63,32 @@ int reserved_descriptors() {
   return 1;
 }
 
-int open_stream_socket() {
-  return socket(AF_INET, SOCK_STREAM, 0);
+// The network interfaces are MicroPython's (network.WLAN) and ESP-IDF's: nothing to start.
+bool lwip_stack_ready() {
+  return true;
 }
 
-int accept_connection(int listen_fd, sockaddr_in* peer) {
-  socklen_t len = sizeof *peer;
-  int fd = accept(listen_fd, reinterpret_cast<sockaddr*>(peer), &len);
-  if (fd >= 0 && !set_nonblocking(fd)) {
-    close(fd);
-    return -1;
+// The VFS select(): it waits on lwIP sockets and on the eventfds together (lwIP's own
+// lwip_select sees sockets only).
+int select_fds(int nfds, fd_set* readable, fd_set* writable, int timeout_ms) {
+  struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  return select(nfds, readable, writable, nullptr, timeout_ms < 0 ? nullptr : &tv);
+}
+
+// Buffers, rings and caches (kLargeBlockBytes and up) go to PSRAM when the board has it
+// (CONFIG_SPIRAM), keeping internal RAM for Wi-Fi, lwIP and the small hot structures (slots,
+// router nodes); without PSRAM, or when it is full, they fall back to internal RAM.  lwIP copies
+// what it sends into its own pbufs, so no DMA ever reads these buffers.
+void* alloc_aligned(size_t align, size_t bytes) {
+  if (bytes >= kLargeBlockBytes) {
+    void* p = heap_caps_aligned_alloc(align, bytes, MALLOC_CAP_SPIRAM | MALLOC_CAP_8BIT);
+    if (p != nullptr) return p;
   }
-  return fd;
+  return heap_caps_aligned_alloc(align, bytes, MALLOC_CAP_INTERNAL | MALLOC_CAP_8BIT);
+}
+
+void free_aligned(void* p) {
+  heap_caps_free(p);  // ESP-IDF 5: frees heap_caps_aligned_alloc blocks too
 }
 
 void configure_engine_thread() {
@@ -239,6 +256,10 @@ void unmap_file(const void* p, size_t size) {
   free(const_cast<void*>(p));  // not a flash mapping: a buffer from read_whole_file
 }
 
+int open_path(const char* path) {
+  return open(path, O_RDONLY);
+}
+
 int open_root(const char*) {
   return -1;  // no O_PATH in the VFS: open_beneath joins paths
 }
@@ -281,11 +302,6 @@ bool stat_fd(int fd, uint64_t* size, int64_t* mtime_ns, bool* is_dir) {
 void write_stdout(const char* data, size_t len) {
   fwrite(data, 1, len, stdout);  // the console (UART or USB-CDC), through newlib's stdout
   fflush(stdout);
-}
-
-long send_file(int, int, uint64_t*, size_t) {
-  errno = ENOSYS;  // lwIP has no sendfile: the engine reads into the connection's buffer
-  return -1;
 }
 
 }  // namespace viper::port

@@ -1,14 +1,10 @@
-// Linux implementation of port/port.h, with port/posix/port_posix.cpp.
+// Linux implementation of port/port.h: clocks, threads, files, memory.  Sockets are in
+// port_linux_sockets.cpp (Linux) or port/lwip/ (the lwIP host build, which shares this file).
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/sendfile.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,32 +36,12 @@ int64_t unix_time() {
   return ts.tv_sec;
 }
 
-int wake_open() {
-  return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+void* alloc_aligned(size_t align, size_t bytes) {
+  return ::aligned_alloc(align, bytes);
 }
 
-int max_descriptors() {
-  rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-    getrlimit(RLIMIT_NOFILE, &rl);
-  }
-  return rl.rlim_cur > 1u << 20 ? 1 << 20 : int(rl.rlim_cur);
-}
-
-int reserved_descriptors() {
-  return 16;
-}
-
-int open_stream_socket() {
-  return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-}
-
-int accept_connection(int listen_fd, sockaddr_in* peer) {
-  socklen_t len = sizeof *peer;
-  return accept4(listen_fd, reinterpret_cast<sockaddr*>(peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+void free_aligned(void* p) {
+  ::free(p);
 }
 
 void configure_engine_thread() {}
@@ -117,6 +93,10 @@ const void* map_file(const char* path, size_t* size) {
 void unmap_file(const void* p, size_t size) {
   if (p == nullptr || p == kEmptyMapping) return;
   munmap(const_cast<void*>(p), size);
+}
+
+int open_path(const char* path) {
+  return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);  // a FIFO must not block
 }
 
 int open_root(const char* root) {
@@ -230,13 +210,6 @@ void write_stdout(const char* data, size_t len) {
     data += n;
     len -= size_t(n);
   }
-}
-
-long send_file(int out_fd, int in_fd, uint64_t* offset, size_t count) {
-  off_t off = off_t(*offset);
-  ssize_t n = sendfile(out_fd, in_fd, &off, count);
-  if (n > 0) *offset = uint64_t(off);
-  return long(n);
 }
 
 }  // namespace viper::port
