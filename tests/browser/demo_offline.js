@@ -7,7 +7,9 @@
 //    greyed out (offline.png, {"event": "offline"}); the test starts the server again on the
 //    same port and sends "started"; the page must go live again by itself (recovered.png).
 // Params: {url, out, liveTimeoutMs, offlineTimeoutMs}.
-const { emit, launch, navigate, nextCommand, run, screenshot, watch } = require('./harness');
+const {
+  emit, launch, navigate, nextCommand, run, screenshot, waitForState, watch,
+} = require('./harness');
 
 const readState = () => ({
   state: document.body.dataset.state,
@@ -19,7 +21,7 @@ const readState = () => ({
 });
 
 async function waitState(page, state, timeout) {
-  await page.waitForFunction((s) => document.body.dataset.state === s, state, { timeout });
+  await waitForState(page, state, timeout);
   return page.evaluate(readState);
 }
 

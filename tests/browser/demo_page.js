@@ -3,7 +3,7 @@
 // loads it in a fresh context, waits for the live values, reads what the page shows and where
 // the cards are, and takes a full-page screenshot (demo-<width>.png).
 // Params: {url, out, widths: [1280, 375], liveTimeoutMs}.
-const { emit, launch, navigate, run, screenshot, watch } = require('./harness');
+const { emit, launch, navigate, run, screenshot, waitFor, waitForState, watch } = require('./harness');
 
 run(async ({ url, out, widths = [1280, 375], liveTimeoutMs = 15000 }) => {
   const browser = await launch();
@@ -14,13 +14,11 @@ run(async ({ url, out, widths = [1280, 375], liveTimeoutMs = 15000 }) => {
       const page = await context.newPage();
       const w = watch(page, 'demo-' + width);
       await navigate(w, () => page.goto(url, { waitUntil: 'load' }));
-      await page.waitForFunction(() => document.body.dataset.state === 'live', null,
-                                 { timeout: liveTimeoutMs });
+      await waitForState(page, 'live', liveTimeoutMs);
       // One more refresh cycle, so that a poll (not only the first load) is covered too.
       const first = await page.textContent('#status');
-      await page.waitForFunction((s) => document.getElementById('status').textContent !== s &&
-                                        document.body.dataset.state === 'live', first,
-                                 { timeout: liveTimeoutMs });
+      await waitFor(page, (s) => document.getElementById('status').textContent !== s &&
+                                 document.body.dataset.state === 'live', first, liveTimeoutMs);
       const seen = await page.evaluate(() => {
         const rows = (id) => [...document.querySelectorAll('#' + id + ' tr')].map(
           (tr) => [...tr.children].map((c) => c.textContent));

@@ -7,7 +7,7 @@
 // The whole run is bounded by `deadlineMs`: a load not started by then is reported as not run
 // (so a failing server costs at most that long).
 // Params: {url, out, pages: 20, reloads: 5, liveTimeoutMs, navTimeoutMs, deadlineMs}.
-const { emit, launch, navigate, run, screenshot, watch } = require('./harness');
+const { emit, launch, navigate, run, screenshot, waitForState, watch } = require('./harness');
 
 run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 20000, navTimeoutMs = 30000,
               deadlineMs = 100000 }) => {
@@ -16,14 +16,12 @@ run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 20000, navTimeou
   const loads = [];
   const watchers = [];
   try {
-    const tabs = [];
-    for (let i = 0; i < pages; i++) {
+    const tabs = await Promise.all([...Array(pages).keys()].map(async (i) => {
       const context = await browser.newContext({ viewport: { width: 800, height: 600 } });
       const page = await context.newPage();
-      const w = watch(page, 'page' + i);
-      watchers.push(w);
-      tabs.push({ i, page, w });
-    }
+      return { i, page, w: watch(page, 'page' + i) };
+    }));
+    watchers.push(...tabs.map((t) => t.w));
     const started = Date.now();
     await Promise.all(tabs.map(async ({ i, page, w }) => {
       for (let k = 0; k <= reloads; k++) {
@@ -37,8 +35,7 @@ run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 20000, navTimeou
           await navigate(w, () => (k === 0
             ? page.goto(url, { waitUntil: 'load', timeout: navTimeoutMs })
             : page.reload({ waitUntil: 'load', timeout: navTimeoutMs })));
-          await page.waitForFunction(() => document.body.dataset.state === 'live', null,
-                                     { timeout: liveTimeoutMs });
+          await waitForState(page, 'live', liveTimeoutMs);
         } catch (err) {
           load.ok = false;
           load.error = String(err.message || err).split('\n')[0];

@@ -113,6 +113,17 @@ async function screenshot(page, outDir, name, options) {
   return file;
 }
 
+// Waits until `fn(arg)` is true in the page, checking every 100 ms: playwright's default
+// (every animation frame) costs a core when twenty pages wait at once.
+function waitFor(page, fn, arg, timeout) {
+  return page.waitForFunction(fn, arg, { timeout, polling: 100 });
+}
+
+// Waits until the page's <body data-state> is `state` (the convention of the demo page).
+function waitForState(page, state, timeout) {
+  return waitFor(page, (s) => document.body && document.body.dataset.state === s, state, timeout);
+}
+
 // Runs a scenario's main function: reports an exception as {"event": "error"} and exits
 // non-zero, so the test fails with the scenario's stack.
 function run(main) {
@@ -125,4 +136,7 @@ function run(main) {
   );
 }
 
-module.exports = { ARGS, EXECUTABLE, emit, launch, navigate, nextCommand, run, screenshot, watch };
+module.exports = {
+  ARGS, EXECUTABLE, emit, launch, navigate, nextCommand, run, screenshot, waitFor, waitForState,
+  watch,
+};
