@@ -32,8 +32,13 @@ def test_demo_page_loads_clean_and_shows_live_values(demo_server):
             assert unit in ("%", "lx", "hPa", "C")
         assert page["led"] in ("off", "on (50%)")
         assert page["toggleDisabled"] is False
+        assert [k for k, v in page["stats"]] == [
+            "requests", "connections_active", "keepalive_reuses", "static_requests",
+            "static_not_modified", "python.sync", "python.tasks_created",
+            "bridge.interpreter_wakeups"]
         stats = dict(page["stats"])
         assert int(stats["requests"]) > 0
+        assert int(stats["python.sync"]) > 0       # the API's plain def handlers
         assert int(stats["static_requests"]) >= 3  # the page, its stylesheet and its script
         assert "HOST" not in page["hint"]
         assert "http://127.0.0.1:%d/api/sensors" % demo.port in page["hint"]

@@ -74,9 +74,9 @@
       ['keepalive_reuses', s.keepalive_reuses],
       ['static_requests', s.static_requests],
       ['static_not_modified', s.static_not_modified],
-      ['python fast_path', python.fast_path],
-      ['python tasks_created', python.tasks_created],
-      ['interpreter_wakeups', bridge.interpreter_wakeups],
+      ['python.sync', python.sync],
+      ['python.tasks_created', python.tasks_created],
+      ['bridge.interpreter_wakeups', bridge.interpreter_wakeups],
     ];
     byId('stats').replaceChildren(
       ...shown.map(([k, v]) => cells('td', [k, v === undefined ? '–' : String(v)], [null, 'num'])));
