@@ -661,15 +661,23 @@ def owners(paths):
     return result
 
 
-def suggest_package(module):
-    """A Debian package that probably provides a missing module (python3-NAME), if apt knows
-    it."""
-    for name in ("python3-" + module.lower().replace("_", "-"), "python3-" + module.lower()):
-        p = subprocess.run(["apt-cache", "show", "--no-all-versions", name],
-                           capture_output=True, text=True)
-        if p.returncode == 0 and p.stdout.strip():
-            return name
-    return None
+def suggest_packages(modules):
+    """{module: Debian package that probably provides it (python3-NAME)} for the modules apt
+    knows such a package for; one apt-cache call."""
+    candidates = {}
+    for m in modules:
+        for name in ("python3-" + m.lower().replace("_", "-"), "python3-" + m.lower()):
+            candidates.setdefault(name, m)
+    if not candidates:
+        return {}
+    out = subprocess.run(["apt-cache", "show", "--no-all-versions"] + sorted(candidates),
+                         capture_output=True, text=True).stdout
+    known = set(re.findall(r"^Package: (\S+)$", out, re.M))
+    result = {}
+    for name, m in candidates.items():
+        if name in known:
+            result.setdefault(m, name)
+    return result
 
 
 def task_list(install_deps, task):
@@ -746,21 +754,24 @@ def check_task(task, root, install_deps, dpkg, files, locals_, trace):
             if pathlib.Path(f).resolve().is_relative_to(root.resolve()):
                 continue
             traced[name] = (f, suite)
+        missing = sorted(n for n in failed if n not in locals_ and n not in MICROPYTHON_MODULES
+                         and n not in sys.stdlib_module_names) if problems else []
+        suggested = suggest_packages(missing)
         for prob in problems:
             hint = []
-            for name, (importer, suite) in sorted(failed.items()):
-                if name in locals_ or name in MICROPYTHON_MODULES:
-                    continue
-                pkg = suggest_package(name)
+            for name in missing:
+                pkg = suggested.get(name)
                 hint.append("  module %r could not be imported (by %s)%s" % (
-                    name, importer, "; Debian package: %s" % pkg if pkg else ""))
+                    name, failed[name][0], "; Debian package: %s" % pkg if pkg else ""))
             errors.append("%s: %s%s" % (task, prob, ("\nimports that failed on the way:\n" +
                                                      "\n".join(hint)) if hint else ""))
     files_of = {}
+    absent = [name for name in modules if module_file(name) is None]
+    suggested = suggest_packages(absent)
     for name in modules:
         f = module_file(name)
         if f is None:
-            pkg = suggest_package(name)
+            pkg = suggested.get(name)
             errors.append("%s: module %r (imported at %s) is not installed: %s" % (
                 task, name, ", ".join(modules[name][:3]),
                 "add %s to the %s list in scripts/install-deps.sh" % (pkg, task) if pkg else
