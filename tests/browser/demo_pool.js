@@ -4,13 +4,12 @@
 // same moment, and each then reloads it `reloads` times.  A load is complete when the page
 // has shown live values.  Every request and response is recorded: the test asserts that
 // every response is 200/304, no request failed and every load completed.
-// The whole run is bounded by `deadlineMs`: a load not started by then is reported as not run
-// (so a failing server costs at most that long).
-// Params: {url, out, pages: 20, reloads: 5, liveTimeoutMs, navTimeoutMs, deadlineMs}.
+// Every load runs: the timeouts only guard against a hang (a page that is not live 30 s after
+// its load event has not completed; a healthy run takes a fraction of that per load).
+// Params: {url, out, pages: 20, reloads: 5, liveTimeoutMs, navTimeoutMs}.
 const { emit, launch, navigate, run, screenshot, waitForState, watch } = require('./harness');
 
-run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 20000, navTimeoutMs = 30000,
-              deadlineMs = 100000 }) => {
+run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 30000, navTimeoutMs = 45000 }) => {
   const browser = await launch();
   const t0 = Date.now();
   const loads = [];
@@ -27,10 +26,6 @@ run(async ({ url, out, pages = 20, reloads = 5, liveTimeoutMs = 20000, navTimeou
       for (let k = 0; k <= reloads; k++) {
         const start = Date.now();
         const load = { page: i, load: k, ok: true };
-        if (start - started > deadlineMs) {
-          loads.push(Object.assign(load, { ok: false, error: 'not run: deadline', ms: 0 }));
-          continue;
-        }
         try {
           await navigate(w, () => (k === 0
             ? page.goto(url, { waitUntil: 'load', timeout: navTimeoutMs })

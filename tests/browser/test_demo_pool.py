@@ -22,7 +22,7 @@ COUNTERS = ("connections_accepted", "requests", "keepalive_reuses", "evicted_idl
 def test_twenty_pages_at_once(demo_server, max_connections):
     demo = demo_server(max_connections=max_connections)
     with Scenario("demo_pool.js", {"url": demo.url, "pages": PAGES, "reloads": RELOADS},
-                  timeout=300) as s:
+                  timeout=600) as s:
         result = s.result()
     stats = demo.stats()
     summary = json.dumps({
