@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every configuration and runs every test:
+#   0. the dependency guard (scripts/check_deps.py): every module, tool and npm package the
+#      scripts, suites and benchmarks use comes from the lists of scripts/install-deps.sh
 #   1. GoogleTest suites (debug build, g++)
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
-#      API's end-to-end tests on CPython and on the MicroPython unix port
+#      API's end-to-end tests on CPython and on the MicroPython unix port; the demo page in
+#      headless Chromium (tests/browser)
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
 #   4. the server loop under TSan (engine thread stopped from another thread)
 #   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
@@ -11,10 +14,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh test
+scripts/install-npm.sh
 PY=/usr/bin/python3
 jobs=$(nproc)
 
 step() { printf '\n=== %s ===\n' "$*"; }
+
+step "dependency guard (scripts/check_deps.py)"
+$PY scripts/check_deps.py
 
 step "build: debug (g++)"
 cmake --preset debug >/dev/null
@@ -46,11 +53,15 @@ step "Python API end-to-end tests (CPython, debug build)"
 VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
   $PY -m pytest -q -p no:cacheprovider tests/pyapi
 
+step "the demo page in headless Chromium (tests/browser)"
+VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
+  $PY -m pytest -q -p no:cacheprovider tests/browser
+
 step "user guide examples (CPython)"
 VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
   $PY -m pytest -q -p no:cacheprovider tests/docs
 
-step "asset packer (tools/pack_assets.py)"
+step "asset packer (tools/pack_assets.py) and the dependency guard's own tests"
 $PY -m pytest -q -p no:cacheprovider tests/tools
 
 if [[ -d tests/parity ]]; then

@@ -1,13 +1,15 @@
 """A small device-style API on ViperHTTP: simulated sensors, an LED, and a web page that calls
 them.  The same file runs on CPython and on MicroPython (scripts/demo.sh).
 
-The page (www/: index.html, style.css, app.js, 404.html) is served by the engine from a static
-mount, never by Python: from the directory, or, with ``--pack FILE``, from an asset pack built
-by tools/pack_assets.py (what a device serves from flash)::
+The page (www/: index.html, style.css, app.js, 404.html, favicon.ico) is served by the engine
+from a static mount, never by Python: from the directory, or, with ``--pack FILE``, from an
+asset pack built by tools/pack_assets.py (what a device serves from flash)::
 
     PYTHONPATH=build/release/python:python /usr/bin/python3 examples/app/app.py [port]
     /usr/bin/python3 tools/pack_assets.py examples/app/www build/www.vpak
     PYTHONPATH=build/release/python:python /usr/bin/python3 examples/app/app.py 8000 --pack build/www.vpak
+
+``--max-connections N`` sets the connection pool (default 32; a device has 8).
 """
 
 import asyncio
@@ -86,6 +88,17 @@ def stats():
     return viperhttp.server_stats()
 
 
+@app.get("/api")
+@app.get("/api/{rest:path}")
+def api_not_found(rest=""):
+    """/api and any other path under /api/ is an API path that does not exist: it answers the API's JSON
+    404, not the page's 404.html (the mount at "/" would catch it otherwise).  The routes above
+    win over this one (a static segment before a capture, and ``path`` last), and because it
+    is GET (and HEAD) only, a real route keeps its 405 for a method it lacks
+    (``DELETE /api/led``)."""
+    raise HTTPException(404)
+
+
 def mount_site(pack=None):
     """The page, from the www/ directory next to this file or from an asset pack.  Mounted at
     "/" after the API routes, which win over it."""
@@ -97,13 +110,20 @@ def mount_site(pack=None):
     app.mount("/", site, name="site")
 
 
+def take_option(args, name):
+    """The value after ``name`` in ``args`` (both removed), or None."""
+    if name not in args:
+        return None
+    i = args.index(name)
+    value = args[i + 1]
+    del args[i:i + 2]
+    return value
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
-    pack = None
-    if "--pack" in args:
-        i = args.index("--pack")
-        pack = args[i + 1]
-        del args[i:i + 2]
+    pack = take_option(args, "--pack")
+    max_connections = int(take_option(args, "--max-connections") or 32)
     port = int(args[0]) if args else 8000
     mount_site(pack)
-    app.run(host="127.0.0.1", port=port, max_connections=32)
+    app.run(host="127.0.0.1", port=port, max_connections=max_connections)

@@ -2,6 +2,7 @@
 stylesheet and script come from a static mount — the www/ directory, or an asset pack built by
 tools/pack_assets.py — and its API from Python, on both interpreters."""
 
+import re
 import signal
 import subprocess
 import sys
@@ -55,6 +56,7 @@ def demo(request, tmp_path_factory):
     ("/", "index.html", "text/html; charset=utf-8"),
     ("/style.css", "style.css", "text/css; charset=utf-8"),
     ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+    ("/favicon.ico", "favicon.ico", "image/vnd.microsoft.icon"),  # no 404 on every page load
 ])
 def test_page_from_the_mount(demo, path, name, media_type):
     kind, base = demo
@@ -110,3 +112,66 @@ def test_page_never_crosses_the_bridge(demo):
     assert after["static_requests"] - before["static_requests"] == 15
     # the only request that reached Python in between is the second /api/stats
     assert after["bridge"]["requests_queued"] - before["bridge"]["requests_queued"] == 1
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/api/nope"),
+    ("GET", "/api/nope/deeper"),
+    ("GET", "/api"),
+    ("GET", "/api/"),
+    ("GET", "/api/sensors/temperature/extra"),
+    ("HEAD", "/api/nope"),
+])
+def test_api_paths_answer_json_404(demo, method, path):
+    """A path under /api that no route serves is an API 404 (JSON), not the page's 404.html,
+    although the mount at "/" would match it: the app's catch-all API route wins."""
+    kind, base = demo
+    r = requests.request(method, base + path, timeout=TIMEOUT, allow_redirects=False)
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/json"
+    if method == "HEAD":
+        assert r.content == b""
+        assert r.headers["content-length"] == "22"
+    else:
+        assert r.content == b'{"detail":"Not Found"}'
+
+
+def test_unknown_sensor_keeps_its_detail(demo):
+    kind, base = demo
+    r = requests.get(base + "/api/sensors/nope", timeout=TIMEOUT)
+    assert r.status_code == 404
+    assert r.json() == {"detail": "Unknown sensor: nope"}
+
+
+def test_api_methods_keep_their_405(demo):
+    """The catch-all is GET (and HEAD) only, so a real route still answers 405 for a method
+    it lacks, and another method on an unknown API path is a JSON 405 too (as the mount's)."""
+    kind, base = demo
+    r = requests.delete(base + "/api/led", timeout=TIMEOUT)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD, PUT"
+    assert r.json() == {"detail": "Method Not Allowed"}
+    r = requests.post(base + "/api/nope", timeout=TIMEOUT)
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, HEAD"
+    assert r.json() == {"detail": "Method Not Allowed"}
+
+
+def test_page_needs_nothing_from_elsewhere():
+    """A device has no internet: every asset the page names is one of its own files, and every
+    API path its script calls exists."""
+    names = {p.name for p in WWW.iterdir()}
+    refs = []
+    for name in ("index.html", "404.html"):
+        refs += re.findall(r'(?:src|href)="([^"]*)"', (WWW / name).read_text())
+    refs += re.findall(r"url\(([^)]*)\)", (WWW / "style.css").read_text())
+    assert refs
+    for ref in refs:
+        assert ref.startswith("/") and not ref.startswith("//"), ref
+        assert ref == "/" or ref[1:] in names, ref
+    for name in names:  # no absolute URL anywhere, but the curl hint's own host
+        text = (WWW / name).read_bytes().decode("latin-1").replace("http://HOST/", "")
+        assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), name
+    script = (WWW / "app.js").read_text() + (WWW / "index.html").read_text()
+    calls = set(re.findall(r"'(/[a-z/.]*)'", script))
+    assert calls == {"/api/sensors", "/api/sensors/", "/api/led", "/api/stats", "/app.js"}
