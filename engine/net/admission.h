@@ -24,7 +24,7 @@ namespace viper::net {
 
 struct AdmissionOptions {
   uint32_t evict_idle_after_ms = 1000;   // 0: never evict idle connections for waiting clients
-  uint32_t evict_head_after_ms = 500;    // 0: never (the header timeout still applies)
+  uint32_t evict_head_after_ms = 2000;   // 0: never (the header timeout still applies)
   uint32_t slot_turn_ms = 20;            // turn of a busy connection while clients wait; 0: none
   uint32_t admission_timeout_ms = 5000;  // 0: never answer 503; clients wait in the backlog
 };

@@ -36,6 +36,7 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "evicted_idle", c.evicted_idle.get(), &first);
   field(a, "evicted_head", c.evicted_head.get(), &first);
   field(a, "evicted_linger", c.evicted_linger.get(), &first);
+  field(a, "evictions_spared", c.evictions_spared.get(), &first);
   field(a, "rejected_full", c.rejected_full.get(), &first);
   field(a, "body_buffers_exhausted", c.body_buffers_exhausted.get(), &first);
   field(a, "peer_resets", c.peer_resets.get(), &first);

@@ -448,25 +448,29 @@ net::EvictionCandidates Server::Impl::candidates() const {
 
 // Closes the connection the policy picks for a waiting client.  False if none may go yet.
 bool Server::Impl::make_room() {
-  uint32_t victim = kNil;
-  switch (admission.pick(now, candidates())) {
-    case net::Victim::Linger:
-      victim = lists.head(net::kListLinger);
-      counters.evicted_linger.inc();
-      break;
-    case net::Victim::Idle:
-      victim = lists.head(net::kListIdle);
-      counters.evicted_idle.inc();
-      break;
-    case net::Victim::Head:
-      victim = lists.head(net::kListHead);
-      counters.evicted_head.inc();
-      break;
-    case net::Victim::None:
-      return false;
+  for (int tries = 0; tries < 8; tries++) {
+    net::Victim v = admission.pick(now, candidates());
+    if (v == net::Victim::None) return false;
+    uint8_t list = v == net::Victim::Linger ? net::kListLinger
+                   : v == net::Victim::Idle ? net::kListIdle
+                                            : net::kListHead;
+    Conn& c = slots[lists.head(list)];
+    if (v != net::Victim::Linger && port::readable_now(c.fd)) {
+      // Its request (or its close) has arrived and is not read yet: closing now would reset
+      // the client in the middle of that request.  Serve it instead; it is no longer idle.
+      counters.evictions_spared.inc();
+      on_readable(c);
+      if (free_top > 0) return true;  // it was the client's close
+      continue;
+    }
+    (v == net::Victim::Linger ? counters.evicted_linger
+     : v == net::Victim::Idle ? counters.evicted_idle
+                              : counters.evicted_head)
+        .inc();
+    close_conn(c);
+    return true;
   }
-  close_conn(slots[victim]);
-  return true;
+  return false;
 }
 
 // Takes one client from the listen backlog into a free slot.
@@ -678,10 +682,11 @@ void Server::run() {
     d.counters.loop_wakeups.inc();
     d.now = port::now_ms();
     d.date.update(port::unix_time());
+    bool listener_ready = false;
     for (int i = 0; i < n; i++) {
       uint32_t tag = events[i].tag;
       if (tag == kListenTag) {
-        if (d.listen_fd >= 0) d.on_accept();
+        listener_ready = true;  // after the connections: what they sent decides who may go
       } else if (tag == kHookTag) {
         d.hooks.on_ready(d.hooks.user);
       } else if (tag == kWakeTag) {
@@ -690,6 +695,7 @@ void Server::run() {
         d.on_event(d.slots[tag], events[i].events);
       }
     }
+    if (listener_ready && d.listen_fd >= 0) d.on_accept();
     d.expire_timeouts();
     if (d.admission.waiting()) {
       d.admit_waiting();

@@ -359,3 +359,41 @@ def test_waiting_clients_are_admitted_in_arrival_order(make_server):
     finally:
         for c in [*holders, *waiting]:
             c.close()
+
+
+def test_an_idle_connection_whose_request_just_arrived_is_served_not_closed(make_server):
+    # The server is frozen while an idle keep-alive connection (idle long enough to be evicted)
+    # sends a request and a newcomer arrives; when it resumes, both are pending at once.  The
+    # request must be answered — closing that connection would reset its client mid-request —
+    # and room is made from another idle connection instead.
+    import signal
+
+    srv = make_server("--max-connections", SLOTS, "--evict-idle-after-ms", 200,
+                      "--slot-turn-ms", 0)
+    conns = [srv.conn() for _ in range(SLOTS)]
+    newcomer = None
+    try:
+        for c in conns:
+            hello(c)  # least recently used first: conns[0]
+        srv.signal(signal.SIGSTOP)
+        try:
+            # The newcomer first, so its readiness is reported before the request's.
+            newcomer = srv.conn()
+            newcomer.send(HELLO_REQ)
+            time.sleep(0.05)
+            conns[0].send(HELLO_REQ)
+            time.sleep(0.3)  # every idle connection is past evict_idle_after_ms
+        finally:
+            srv.signal(signal.SIGCONT)
+        r = conns[0].read_response()
+        assert r.status == 200 and r.body == HELLO
+        r = newcomer.read_response()
+        assert r.status == 200 and r.body == HELLO
+        conns[1].expect_closed()  # the next least recently used made room
+        hello(conns[0])
+        newcomer.close_and_wait()
+        st = srv.stats()
+        assert st["evicted_idle"] == 1 and st["peer_resets"] == 0
+    finally:
+        for c in [*conns, *([newcomer] if newcomer else [])]:
+            c.close()
