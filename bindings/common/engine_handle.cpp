@@ -32,6 +32,7 @@ const OptionSpec kOptionSpecs[] = {
     {"access_log", OptionKind::Int},
     {"evict_idle_after_ms", OptionKind::Int},
     {"evict_head_after_ms", OptionKind::Int},
+    {"evict_silent_after_ms", OptionKind::Int},
     {"slot_turn_ms", OptionKind::Int},
     {"admission_timeout_ms", OptionKind::Int},
 };
@@ -102,6 +103,7 @@ bool EngineHandle::set_int(const char* name, int64_t v) {
   if (n == "static_cache_bytes") return u32(&opt_.static_cache_bytes);
   if (n == "evict_idle_after_ms") return u32(&opt_.evict_idle_after_ms);
   if (n == "evict_head_after_ms") return u32(&opt_.evict_head_after_ms);
+  if (n == "evict_silent_after_ms") return u32(&opt_.evict_silent_after_ms);
   if (n == "slot_turn_ms") return u32(&opt_.slot_turn_ms);
   if (n == "admission_timeout_ms") return u32(&opt_.admission_timeout_ms);
   if (n == "access_log") {

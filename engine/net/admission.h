@@ -8,9 +8,12 @@
 // kernel's listen backlog (FIFO, so they are admitted oldest first), and room is made politely:
 //   * a connection already closing (lingering after an error) goes at once;
 //   * an idle keep-alive connection goes only after `evict_idle_after_ms` of idleness;
-//   * a connection still sending its head (or nothing yet) goes only once it is older than
-//     `evict_head_after_ms`, so a slow client never holds a slot for long, and a client just
-//     admitted is never evicted before it could send its request;
+//   * a connection still sending its head goes only once its head is older than
+//     `evict_head_after_ms`, so a slow client (slowloris) never holds a slot for long;
+//   * a connection that has sent nothing yet goes only once it is older than
+//     `evict_silent_after_ms`: browsers connect ahead of use (preconnects) and, when short of
+//     CPU, take seconds to send on a connection they opened, and Chromium does not retry a
+//     request whose fresh connection the server closed first (ERR_SOCKET_NOT_CONNECTED);
 //   * a busy connection keeps its slot, but once it has held it for `slot_turn_ms` its next
 //     response carries `Connection: close` (its turn ends; it reconnects behind the others);
 //   * when no waiting client could be given a slot for `admission_timeout_ms` (every slot held
@@ -23,10 +26,11 @@
 namespace viper::net {
 
 struct AdmissionOptions {
-  uint32_t evict_idle_after_ms = 1000;   // 0: never evict idle connections for waiting clients
-  uint32_t evict_head_after_ms = 2000;   // 0: never (the header timeout still applies)
-  uint32_t slot_turn_ms = 20;            // turn of a busy connection while clients wait; 0: none
-  uint32_t admission_timeout_ms = 5000;  // 0: never answer 503; clients wait in the backlog
+  uint32_t evict_idle_after_ms = 1000;    // 0: never evict idle connections for waiting clients
+  uint32_t evict_head_after_ms = 500;     // 0: never (the header timeout still applies)
+  uint32_t evict_silent_after_ms = 5000;  // 0: never (the header timeout still applies)
+  uint32_t slot_turn_ms = 20;             // turn of a busy connection while clients wait; 0: none
+  uint32_t admission_timeout_ms = 5000;   // 0: never answer 503; clients wait in the backlog
 };
 
 // The oldest connection of each evictable kind (the heads of the server's age-ordered lists),
@@ -36,10 +40,12 @@ struct EvictionCandidates {
   bool idle = false;
   uint64_t idle_since_ms = 0;  // last activity of the least recently used idle connection
   bool head = false;
-  uint64_t head_since_ms = 0;  // start of the oldest head still arriving (or of the silence)
+  uint64_t head_since_ms = 0;  // first byte of the oldest head still arriving
+  bool silent = false;
+  uint64_t silent_since_ms = 0;  // admission of the oldest connection that sent nothing yet
 };
 
-enum class Victim : uint8_t { None, Linger, Idle, Head };
+enum class Victim : uint8_t { None, Linger, Idle, Head, Silent };
 
 class Admission {
  public:
@@ -64,6 +70,8 @@ class Admission {
     if (c.linger) return Victim::Linger;
     if (c.idle && due(c.idle_since_ms, opt_.evict_idle_after_ms) <= now) return Victim::Idle;
     if (c.head && due(c.head_since_ms, opt_.evict_head_after_ms) <= now) return Victim::Head;
+    if (c.silent && due(c.silent_since_ms, opt_.evict_silent_after_ms) <= now)
+      return Victim::Silent;
     return Victim::None;
   }
 
@@ -84,6 +92,7 @@ class Admission {
     uint64_t t = due(since_, opt_.admission_timeout_ms);
     if (c.idle) t = min(t, due(c.idle_since_ms, opt_.evict_idle_after_ms));
     if (c.head) t = min(t, due(c.head_since_ms, opt_.evict_head_after_ms));
+    if (c.silent) t = min(t, due(c.silent_since_ms, opt_.evict_silent_after_ms));
     return t;
   }
 

@@ -26,6 +26,7 @@ enum class ConnState : uint8_t {
 
 enum ListId : uint8_t {
   kListIdle,
+  kListSilent,  // state Head, accepted and nothing received yet
   kListHead,
   kListBody,
   kListSend,
@@ -137,8 +138,8 @@ class ConnLists {
   uint32_t size(uint8_t list) const { return size_[list]; }
 
  private:
-  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil};
-  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil};
   uint32_t size_[kNumLists] = {};
 };
 

@@ -35,6 +35,7 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "turns_ended", c.turns_ended.get(), &first);
   field(a, "evicted_idle", c.evicted_idle.get(), &first);
   field(a, "evicted_head", c.evicted_head.get(), &first);
+  field(a, "evicted_silent", c.evicted_silent.get(), &first);
   field(a, "evicted_linger", c.evicted_linger.get(), &first);
   field(a, "evictions_spared", c.evictions_spared.get(), &first);
   field(a, "rejected_full", c.rejected_full.get(), &first);

@@ -65,9 +65,9 @@ void Server::Impl::on_readable(Conn& c) {
     return;
   }
   c.in_len += uint32_t(n);
-  if (c.state == ConnState::Idle) {
+  if (c.state == ConnState::Idle || c.list == net::kListSilent) {
     c.state = ConnState::Head;
-    set_list(c, net::kListHead);
+    set_list(c, net::kListHead);  // the header timeout runs from the first byte
   } else if (c.state == ConnState::Body) {
     set_list(c, net::kListBody);  // progress restarts the body inactivity timeout
   }

@@ -52,6 +52,7 @@ const char* validate_options(const ServerOptions& o) {
   if (o.body_buffers > resolved_max_connections(o)) return "body_buffers";
   if (o.evict_idle_after_ms > 3600000) return "evict_idle_after_ms";
   if (o.evict_head_after_ms > 3600000) return "evict_head_after_ms";
+  if (o.evict_silent_after_ms > 3600000) return "evict_silent_after_ms";
   if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
   if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
   return nullptr;
@@ -143,9 +144,10 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     Impl::free_all(d);
     return nullptr;
   }
-  d->admission.configure(
-      {o.evict_idle_after_ms, o.evict_head_after_ms, o.slot_turn_ms, o.admission_timeout_ms});
+  d->admission.configure({o.evict_idle_after_ms, o.evict_head_after_ms, o.evict_silent_after_ms,
+                          o.slot_turn_ms, o.admission_timeout_ms});
   d->timeouts[net::kListIdle] = o.keepalive_timeout_ms;
+  d->timeouts[net::kListSilent] = o.header_timeout_ms;
   d->timeouts[net::kListHead] = o.header_timeout_ms;
   d->timeouts[net::kListBody] = o.header_timeout_ms;
   d->timeouts[net::kListSend] = o.send_timeout_ms;
@@ -438,11 +440,14 @@ void Server::Impl::set_accepting(bool on) {
 net::EvictionCandidates Server::Impl::candidates() const {
   net::EvictionCandidates c;
   c.linger = lists.head(net::kListLinger) != kNil;
-  uint32_t idle = lists.head(net::kListIdle), head = lists.head(net::kListHead);
+  uint32_t idle = lists.head(net::kListIdle), head = lists.head(net::kListHead),
+           silent = lists.head(net::kListSilent);
   c.idle = idle != kNil;
   if (c.idle) c.idle_since_ms = slots[idle].touched_ms;
   c.head = head != kNil;
   if (c.head) c.head_since_ms = slots[head].touched_ms;
+  c.silent = silent != kNil;
+  if (c.silent) c.silent_since_ms = slots[silent].touched_ms;
   return c;
 }
 
@@ -453,7 +458,8 @@ bool Server::Impl::make_room() {
     if (v == net::Victim::None) return false;
     uint8_t list = v == net::Victim::Linger ? net::kListLinger
                    : v == net::Victim::Idle ? net::kListIdle
-                                            : net::kListHead;
+                   : v == net::Victim::Head ? net::kListHead
+                                            : net::kListSilent;
     Conn& c = slots[lists.head(list)];
     if (v != net::Victim::Linger && port::readable_now(c.fd)) {
       // Its request (or its close) has arrived and is not read yet: closing now would reset
@@ -465,7 +471,8 @@ bool Server::Impl::make_room() {
     }
     (v == net::Victim::Linger ? counters.evicted_linger
      : v == net::Victim::Idle ? counters.evicted_idle
-                              : counters.evicted_head)
+     : v == net::Victim::Head ? counters.evicted_head
+                              : counters.evicted_silent)
         .inc();
     close_conn(c);
     return true;
@@ -501,7 +508,7 @@ Server::Impl::Accept Server::Impl::accept_one() {
   }
   counters.connections_accepted.inc();
   counters.connections_active.inc();
-  set_list(c, net::kListHead);
+  set_list(c, net::kListSilent);
   return Accept::Admitted;
 }
 
@@ -609,6 +616,7 @@ void Server::Impl::expire_timeouts() {
         case net::kListSend:
           counters.timeouts_send.inc();
           break;
+        case net::kListSilent:
         case net::kListHead:
           counters.timeouts_header.inc();
           break;

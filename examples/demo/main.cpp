@@ -227,7 +227,8 @@ void usage() {
       "  [--max-body-bytes N] [--body-buffers N] [--no-redirect-slashes] [--quiet]\n"
       "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
       "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile]\n"
-      "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--slot-turn-ms N]\n"
+      "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--evict-silent-after-ms N]\n"
+      "  [--slot-turn-ms N]"
       "  [--admission-timeout-ms N]\n"
       "Times are in seconds (fractions allowed) unless named _ms.  --port 0 picks a free port.");
 }
@@ -322,6 +323,8 @@ const char* parse_args(int argc, char** argv, Args& a) {
         o.evict_idle_after_ms = u;
       else if (k == "--evict-head-after-ms")
         o.evict_head_after_ms = u;
+      else if (k == "--evict-silent-after-ms")
+        o.evict_silent_after_ms = u;
       else if (k == "--slot-turn-ms")
         o.slot_turn_ms = u;
       else if (k == "--admission-timeout-ms")

@@ -47,7 +47,7 @@ _ENGINE_DEFAULTS = {
 _ENGINE_INT = ("port", "max_connections", "keepalive_max_requests", "max_header_bytes",
                "max_headers", "max_uri_bytes", "max_body_bytes", "body_buffers", "request_queue",
                "request_queue_bytes", "response_queue_bytes", "gzip_min_bytes",
-               "static_cache_bytes", "evict_idle_after_ms", "evict_head_after_ms",
+               "static_cache_bytes", "evict_idle_after_ms", "evict_head_after_ms", "evict_silent_after_ms",
                "slot_turn_ms", "admission_timeout_ms")
 _ENGINE_SECONDS = ("keepalive_timeout_s", "header_timeout_s", "handler_timeout_s",
                    "send_timeout_s")

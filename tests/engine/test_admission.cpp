@@ -10,10 +10,10 @@ using viper::net::Victim;
 
 namespace {
 
-Admission make(uint32_t idle = 1000, uint32_t head = 500, uint32_t turn = 20,
-               uint32_t bound = 5000) {
+Admission make(uint32_t idle = 1000, uint32_t head = 500, uint32_t turn = 20, uint32_t bound = 5000,
+               uint32_t silent = 5000) {
   Admission a;
-  a.configure(AdmissionOptions{idle, head, turn, bound});
+  a.configure(AdmissionOptions{idle, head, silent, turn, bound});
   return a;
 }
 
@@ -127,4 +127,25 @@ TEST(Admission, DeadlineIsTheEarliestChange) {
   EXPECT_EQ(a.next_deadline(all(100, 900)), 1100u);  // idle at 100 + 1000
   EvictionCandidates none;
   EXPECT_EQ(a.next_deadline(none), 5000u);  // only the 503 bound
+}
+
+TEST(Admission, SilentConnectionsOnlyAfterTheirLongerGrace) {
+  // Nothing received yet (a browser's connection made ahead of use): evicted later than a
+  // head that is trickling in, and after idle and head-stage connections.
+  Admission a = make(1000, 500, 20, 60000, 5000);
+  a.clients_waiting(0);
+  EvictionCandidates c;
+  c.silent = true;
+  c.silent_since_ms = 1000;
+  EXPECT_EQ(a.pick(5999, c), Victim::None);
+  EXPECT_EQ(a.pick(6000, c), Victim::Silent);
+  EXPECT_EQ(a.next_deadline(c), 6000u);
+  c.head = true;
+  c.head_since_ms = 5600;  // a trickling head, due at 6100
+  EXPECT_EQ(a.pick(6200, c), Victim::Head);
+  Admission never = make(1000, 500, 20, 60000, 0);
+  never.clients_waiting(0);
+  EXPECT_EQ(never.pick(UINT32_MAX, c), Victim::Head);
+  c.head = false;
+  EXPECT_EQ(never.pick(UINT32_MAX, c), Victim::None);
 }

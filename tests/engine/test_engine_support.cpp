@@ -154,6 +154,7 @@ TEST(Options, EachInvalidValueIsNamed) {
       {"host", [](ServerOptions& o) { o.host = ""; }},
       {"evict_idle_after_ms", [](ServerOptions& o) { o.evict_idle_after_ms = 3600001; }},
       {"evict_head_after_ms", [](ServerOptions& o) { o.evict_head_after_ms = 3600001; }},
+      {"evict_silent_after_ms", [](ServerOptions& o) { o.evict_silent_after_ms = 3600001; }},
       {"slot_turn_ms", [](ServerOptions& o) { o.slot_turn_ms = 3600001; }},
       {"admission_timeout_ms", [](ServerOptions& o) { o.admission_timeout_ms = 3600001; }},
   };

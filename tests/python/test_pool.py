@@ -20,7 +20,7 @@ SLOTS = 4
 HELLO = b'{"message":"hello"}'
 HELLO_REQ = b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
 POLICY = ("accept_paused", "admitted_waiting", "turns_ended", "evicted_idle", "evicted_head",
-          "evicted_linger", "rejected_full")
+          "evicted_silent", "evicted_linger", "rejected_full")
 
 
 def hello(c):
@@ -83,8 +83,8 @@ def test_newcomer_waits_for_a_freed_slot_instead_of_evicting(make_server):
             c.close_and_wait()
         st = srv.stats()
         assert policy(st) == {"accept_paused": 1, "admitted_waiting": 1, "turns_ended": 0,
-                              "evicted_idle": 0, "evicted_head": 0, "evicted_linger": 0,
-                              "rejected_full": 0}
+                              "evicted_idle": 0, "evicted_head": 0, "evicted_silent": 0,
+                              "evicted_linger": 0, "rejected_full": 0}
         assert st["status"]["503"] == 0 and st["connections_active"] == 1
     finally:
         for c in [newcomer, *conns]:
@@ -144,9 +144,9 @@ def test_lingering_connection_goes_first(make_server):
 
 
 def test_silent_flood_cannot_keep_a_client_out(make_server):
-    # Connections that never send a byte hold a slot at most evict_head_after_ms once clients
+    # Connections that never send a byte hold a slot at most evict_silent_after_ms once clients
     # wait; a real client behind the whole flood in the backlog is served.
-    srv = make_server("--max-connections", SLOTS, "--evict-head-after-ms", 100)
+    srv = make_server("--max-connections", SLOTS, "--evict-silent-after-ms", 100)
     n = scaled(40, 16)
     flood = [srv.conn() for _ in range(n)]
     try:
@@ -156,9 +156,9 @@ def test_silent_flood_cannot_keep_a_client_out(make_server):
             c.expect_closed()
         st = srv.stats()
         # Every flood connection ahead of it in the backlog had its turn and went.
-        assert st["evicted_head"] >= n + 1 - SLOTS
+        assert st["evicted_silent"] >= n + 1 - SLOTS
         assert st["rejected_full"] == 0 and st["status"]["503"] == 0
-        assert st["evicted_idle"] == 0
+        assert st["evicted_idle"] == 0 and st["evicted_head"] == 0
         for f in flood[: n + 1 - SLOTS]:
             f.expect_closed()
     finally:
@@ -182,7 +182,7 @@ def test_slowloris_heads_cannot_hold_slots(make_server):
             r = c.request("GET", "/hello", [("Connection", "close")])
             assert r.status == 200 and r.body == HELLO
         st = srv.stats()
-        assert st["evicted_head"] >= n + 1 - SLOTS
+        assert st["evicted_head"] >= n + 1 - SLOTS and st["evicted_silent"] == 0
         assert st["timeouts_header"] == 0 and st["rejected_full"] == 0
     finally:
         for c in loris:
@@ -191,7 +191,8 @@ def test_slowloris_heads_cannot_hold_slots(make_server):
 
 def test_busy_connection_ends_its_turn_while_clients_wait(make_server):
     srv = make_server("--max-connections", SLOTS, "--slot-turn-ms", 50,
-                      "--evict-idle-after-ms", 0, "--evict-head-after-ms", 0)
+                      "--evict-idle-after-ms", 0, "--evict-head-after-ms", 0,
+                      "--evict-silent-after-ms", 0)
     busy = [srv.conn() for _ in range(SLOTS)]
     newcomer = srv.conn()
     try:

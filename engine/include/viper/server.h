@@ -39,8 +39,9 @@ struct ServerOptions {
   // When every slot is taken (SPEC §4, docs/http.md "When the pool is full") the engine stops
   // accepting; new clients wait in the listen backlog and are admitted, oldest first, as slots
   // free.  While clients wait, room is made politely:
-  uint32_t evict_idle_after_ms = 1000;  // idle keep-alive idle this long is closed (0: never)
-  uint32_t evict_head_after_ms = 2000;  // head (or nothing) still arriving after this: closed
+  uint32_t evict_idle_after_ms = 1000;    // idle keep-alive idle this long is closed (0: never)
+  uint32_t evict_head_after_ms = 500;     // a head still arriving after this long: closed
+  uint32_t evict_silent_after_ms = 5000;  // nothing received this long after admission: closed
   uint32_t slot_turn_ms = 20;  // held its slot this long: Connection: close next (0: never)
   // No slot could be given to a waiting client for this long: the waiting clients are answered
   // 503 (Retry-After) instead (0: never; they wait in the backlog).
@@ -90,7 +91,7 @@ struct Counters {
   // admitted, connections closed to make room, busy connections told Connection: close at the
   // end of their turn, waiting clients answered 503 after admission_timeout_ms.
   Counter accept_paused, admitted_waiting;
-  Counter evicted_idle, evicted_head, evicted_linger, turns_ended, rejected_full;
+  Counter evicted_idle, evicted_head, evicted_silent, evicted_linger, turns_ended, rejected_full;
   Counter evictions_spared;  // a candidate's request had just arrived: served, not closed
   Counter body_buffers_exhausted, peer_resets, io_errors, bad_method, bad_path;
   Counter io_buffers_in_use, body_buffers_in_use;
