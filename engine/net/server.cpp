@@ -348,6 +348,9 @@ void Server::request_stop() {
 bool Server::listen() {
   Impl& d = *impl_;
   d.listen_fd = port::listen_tcp(d.opt.host, d.opt.port, &d.bound_port);
+  // Silent connections surface after the header timeout at the latest, then get it again.
+  if (d.listen_fd >= 0 && d.opt.defer_accept)
+    port::defer_accept(d.listen_fd, (d.opt.header_timeout_ms + 999) / 1000);
   if (d.listen_fd < 0) return false;
   d.wake_fd = port::wake_open();
   return d.wake_fd >= 0 && d.poller->add(d.listen_fd, net::kReadable, kListenTag) &&
@@ -568,6 +571,11 @@ void Server::Impl::reject_waiting() {
     }
     long r = port::send_now(fd, kRejectFull.data(), kRejectFull.size());
     (void)r;
+    // Its request has usually arrived: read it away first, or the close would reset the
+    // connection and the client could lose the 503 it has not read yet.
+    char sink[512];
+    for (int k = 0; k < 16 && port::recv_some(fd, sink, sizeof sink) > 0; k++) {
+    }
     port::close_socket(fd);
     counters.rejected_full.inc();
     count_status(503);

@@ -46,6 +46,11 @@ int reserved_descriptors();
 // free port, reported in *bound_port), close-on-exec where the platform has it, listening with
 // the platform's backlog (listen_backlog()).  Returns the socket or -1.
 int listen_tcp(const char* host, uint16_t port, uint16_t* bound_port);
+// Asks the stack to complete accept() only once the client has sent data, or `seconds` have
+// passed (Linux: TCP_DEFER_ACCEPT), so a connection opened ahead of use holds no slot while it
+// is silent.  False where the platform has no such thing (lwIP): silent connections are then
+// accepted at once, and the pool-admission policy deals with them.
+bool defer_accept(int listen_fd, uint32_t seconds);
 // How many connections may wait to be accepted.  Linux: 511.  lwIP: what its accept queue
 // holds, because lwIP resets a connection it cannot queue, where a SYN beyond the backlog is
 // dropped quietly and the client retries it (docs/firmware.md, "lwIP").

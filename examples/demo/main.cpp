@@ -226,7 +226,7 @@ void usage() {
       "  [--send-timeout S] [--max-header-bytes N] [--max-headers N] [--max-uri-bytes N]\n"
       "  [--max-body-bytes N] [--body-buffers N] [--no-redirect-slashes] [--quiet]\n"
       "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
-      "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile]\n"
+      "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile] [--no-defer-accept]\n"
       "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--evict-silent-after-ms N]\n"
       "  [--slot-turn-ms N]"
       "  [--admission-timeout-ms N]\n"
@@ -273,6 +273,10 @@ const char* parse_args(int argc, char** argv, Args& a) {
     }
     if (k == "--no-sendfile") {
       o.use_sendfile = false;
+      continue;
+    }
+    if (k == "--no-defer-accept") {
+      o.defer_accept = false;
       continue;
     }
     if (k == "--help" || i + 1 >= argc) return argv[i];

@@ -14,8 +14,9 @@ from browser import Scenario
 
 PAGES = 20
 RELOADS = 5
-COUNTERS = ("connections_accepted", "requests", "keepalive_reuses", "evicted_idle",
-            "evicted_head", "evicted_linger", "rejected_full", "peer_resets", "io_errors")
+COUNTERS = ("connections_accepted", "requests", "keepalive_reuses", "accept_paused",
+            "admitted_waiting", "turns_ended", "evicted_idle", "evicted_head", "evicted_silent",
+            "evictions_spared", "evicted_linger", "rejected_full", "peer_resets", "io_errors")
 
 
 @pytest.mark.parametrize("max_connections", [None, 8], ids=["demo-pool", "device-pool-8"])

@@ -13,6 +13,8 @@ answered 503 only when none could be admitted for admission_timeout_ms.
 import threading
 import time
 
+import pytest
+
 import loadclient
 from conftest import LWIP_TAPS, scaled
 
@@ -143,10 +145,32 @@ def test_lingering_connection_goes_first(make_server):
             c.close()
 
 
+def test_silent_flood_takes_no_slot_with_deferred_accept(make_server):
+    # On Linux a connection is accepted once it has sent data (TCP_DEFER_ACCEPT): a flood of
+    # silent connections holds no slot at all, and a real client is served at once.
+    if LWIP_TAPS:
+        pytest.skip("lwIP has no deferred accept: the next test covers the device's case")
+    srv = make_server("--max-connections", SLOTS)
+    flood = [srv.conn() for _ in range(scaled(40, 16))]
+    try:
+        with srv.conn() as c:
+            r = c.request("GET", "/hello", [("Connection", "close")])
+            assert r.status == 200 and r.body == HELLO
+            c.expect_closed()
+        st = srv.stats()
+        assert st["connections_accepted"] == 2  # the client and /stats
+        assert policy(st) == dict.fromkeys(POLICY, 0)
+    finally:
+        for f in flood:
+            f.close()
+
+
 def test_silent_flood_cannot_keep_a_client_out(make_server):
-    # Connections that never send a byte hold a slot at most evict_silent_after_ms once clients
-    # wait; a real client behind the whole flood in the backlog is served.
-    srv = make_server("--max-connections", SLOTS, "--evict-silent-after-ms", 100)
+    # Where silent connections are accepted (lwIP, the device; here without deferred accept),
+    # they hold a slot at most evict_silent_after_ms once clients wait; a real client behind
+    # the whole flood in the backlog is served.
+    srv = make_server("--max-connections", SLOTS, "--evict-silent-after-ms", 100,
+                      "--no-defer-accept")
     n = scaled(40, 16)
     flood = [srv.conn() for _ in range(n)]
     try:
@@ -226,6 +250,7 @@ def test_503_only_after_the_admission_bound(make_server):
     try:
         t0 = time.monotonic()
         with srv.conn() as c:
+            c.send(HELLO_REQ)
             raw = c.read_until_close()
         assert time.monotonic() - t0 >= 0.25  # it waited for the bound first
         head, _, body = raw.partition(b"\r\n\r\n")

@@ -7,6 +7,7 @@ import socket
 import pytest
 
 import rawhttp
+from conftest import LWIP_TAPS
 
 
 def connect_refused(srv):
@@ -23,7 +24,8 @@ def connect_refused(srv):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_graceful_shutdown(make_server, sig):
-    srv = make_server()
+    # Without TCP_DEFER_ACCEPT the silent connection holds a slot, as on the device (lwIP).
+    srv = make_server("--no-defer-accept")
     idle = srv.conn()
     assert idle.request("GET", "/hello").status == 200  # keep-alive, now idle
     silent = srv.conn()  # accepted, nothing sent
@@ -49,6 +51,27 @@ def test_graceful_shutdown(make_server, sig):
     finally:
         for c in (idle, silent, busy):
             c.close()
+
+
+def test_silent_connection_is_never_accepted_and_learns_at_its_first_send(make_server):
+    # With TCP_DEFER_ACCEPT (Linux) a connection that has sent nothing is not accepted: it holds
+    # no slot, and a graceful stop does not wait for it.  Its first bytes after the stop meet a
+    # closed listener: reset (or EOF), never a hang.
+    srv = make_server()
+    silent = srv.conn()
+    try:
+        st = srv.stats()
+        assert st["connections_accepted"] == (1 if LWIP_TAPS else 0) + 1  # + /stats itself
+        srv.signal(signal.SIGTERM)
+        assert srv.wait() == 0
+        srv.check_exit()
+        try:
+            silent.send(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            return
+        silent.expect_closed()
+    finally:
+        silent.close()
 
 
 def test_shutdown_idle_server_exits_zero(make_server):

@@ -43,6 +43,11 @@ struct ServerOptions {
   uint32_t evict_head_after_ms = 500;     // a head still arriving after this long: closed
   uint32_t evict_silent_after_ms = 5000;  // nothing received this long after admission: closed
   uint32_t slot_turn_ms = 20;  // held its slot this long: Connection: close next (0: never)
+  // Connections are handed to the engine only once they have sent data (Linux's
+  // TCP_DEFER_ACCEPT; up to header_timeout), so a browser's connections opened ahead of use
+  // hold no slot while silent.  Where the stack has no such thing (lwIP) they are accepted at
+  // once and evict_silent_after_ms applies.
+  bool defer_accept = true;
   // No slot could be given to a waiting client for this long: the waiting clients are answered
   // 503 (Retry-After) instead (0: never; they wait in the backlog).
   uint32_t admission_timeout_ms = 5000;

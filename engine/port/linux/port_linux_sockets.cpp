@@ -65,6 +65,11 @@ int listen_tcp(const char* host, uint16_t port, uint16_t* bound_port) {
   return fd;
 }
 
+bool defer_accept(int listen_fd, uint32_t seconds) {
+  int secs = int(seconds);
+  return setsockopt(listen_fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof secs) == 0;
+}
+
 int accept_connection(int listen_fd, uint32_t* peer_ip, uint16_t* peer_port) {
   sockaddr_in peer{};
   socklen_t len = sizeof peer;

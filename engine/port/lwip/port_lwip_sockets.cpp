@@ -49,6 +49,10 @@ int listen_backlog() {
   return VIPER_LWIP_LISTEN_BACKLOG;
 }
 
+bool defer_accept(int, uint32_t) {
+  return false;  // lwIP accepts at the end of the handshake
+}
+
 int listen_tcp(const char* host, uint16_t port, uint16_t* bound_port) {
   if (!lwip_stack_ready()) return -1;
   struct sockaddr_in addr = {};
