@@ -220,7 +220,7 @@ static mp_obj_t vh_request_tuple(const vh_request *r) {
                                    MP_QSTR_PUT,     MP_QSTR_PATCH, MP_QSTR_DELETE,
                                    MP_QSTR_OPTIONS, MP_QSTR_TRACE, MP_QSTR_CONNECT};
     mp_obj_t items[10] = {
-        mp_obj_new_int_from_ull(r->token),
+        MP_OBJ_NEW_SMALL_INT(r->token),  // below 2^30: never a heap object, even on 32 bits
         mp_obj_new_int_from_uint(r->route_id),
         MP_OBJ_NEW_QSTR(methods[r->method < 9 ? r->method : 0]),
         vh_new_str(r->path, r->path_len),
@@ -247,20 +247,33 @@ static mp_obj_t vh_engine_drain(mp_obj_t self_in) {
         vh_release(e, &r);
         mp_obj_list_append(out, t);
     }
-    uint64_t token;
+    uint32_t token;
     while (vh_pop_cancel(e, &token)) {
-        mp_obj_list_append(out, mp_obj_new_int_from_ull(token));
+        mp_obj_list_append(out, MP_OBJ_NEW_SMALL_INT(token));
     }
     return out;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(vh_engine_drain_obj, vh_engine_drain);
+
+// A token as drain() gave it: a small int below 2^30 (docs/native-api.md).  Anything else names
+// no request; it is refused rather than truncated, which could name another request.
+static uint32_t vh_token(mp_obj_t t) {
+    if (!mp_obj_is_int(t) || mp_obj_is_bool(t)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("token must be an int"));
+    }
+    if (!mp_obj_is_small_int(t) || MP_OBJ_SMALL_INT_VALUE(t) < 0 ||
+        MP_OBJ_SMALL_INT_VALUE(t) >= ((mp_int_t)1 << 30)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("token out of range"));
+    }
+    return (uint32_t)MP_OBJ_SMALL_INT_VALUE(t);
+}
 
 static mp_obj_t vh_engine_respond(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     mp_buffer_info_t headers, body;
     mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
     mp_get_buffer_raise(args[4], &body, MP_BUFFER_READ);
-    uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
+    uint32_t token = vh_token(args[1]);
     int r = vh_respond(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
                        headers.len, body.buf, body.len);
     return MP_OBJ_NEW_SMALL_INT(r);
@@ -273,7 +286,7 @@ static mp_obj_t vh_engine_respond_file(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
     mp_get_buffer_raise(args[4], &path, MP_BUFFER_READ);
     mp_get_buffer_raise(args[5], &req, MP_BUFFER_READ);
-    uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
+    uint32_t token = vh_token(args[1]);
     int r = vh_respond_file(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
                             headers.len, path.buf, path.len, req.buf, req.len);
     return MP_OBJ_NEW_SMALL_INT(r);
