@@ -12,6 +12,7 @@
 
 #include "py/bc.h"
 #include "py/objfun.h"
+#include "py/objint.h"
 #include "py/runtime.h"
 #include "py/stream.h"
 #if defined(ESP_PLATFORM)
@@ -43,6 +44,30 @@ static vh_engine *vh_signal_target;  // the engine SIGINT/SIGTERM stop (see stop
 
 // --- Engine(**options) ---------------------------------------------------------------------
 
+// An int's value when it fits in 64 bits.  mp_obj_get_int would raise OverflowError for any int
+// beyond mp_int_t (31 bits on a 32-bit port, where 2**31 is already a long int): an option out
+// of range must be a ValueError naming it, on every port, as on CPython.
+static bool vh_int64(mp_obj_t v, int64_t *out) {
+    if (mp_obj_is_small_int(v)) {
+        *out = MP_OBJ_SMALL_INT_VALUE(v);
+        return true;
+    }
+#if MICROPY_LONGINT_IMPL != MICROPY_LONGINT_IMPL_NONE
+    byte buf[8];
+    if (!mp_obj_int_to_bytes_impl(v, false, sizeof buf, buf)) {
+        return false;  // more than 64 bits (signed)
+    }
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; i--) {
+        u = u << 8 | buf[i];
+    }
+    *out = (int64_t)u;
+    return true;
+#else
+    return false;
+#endif
+}
+
 static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
     const char *name = mp_obj_str_get_str(key);
     int kind = vh_option_kind(name);
@@ -54,7 +79,8 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
         const char *s = mp_obj_str_get_data(value, &n);
         ok = vh_set_str(e, name, s, n);
     } else if (kind == VH_OPT_INT && mp_obj_is_int(value) && !mp_obj_is_bool(value)) {
-        ok = vh_set_int(e, name, mp_obj_get_int(value));
+        int64_t v;
+        ok = vh_int64(value, &v) && vh_set_int(e, name, v);
     } else if (kind == VH_OPT_SECONDS && !mp_obj_is_bool(value) &&
                (mp_obj_is_int(value) || mp_obj_is_float(value))) {
         ok = vh_set_seconds(e, name, mp_obj_get_float(value));

@@ -43,6 +43,11 @@ BAD = [
     ("max_uri_bytes", "512"), ("max_uri_bytes", 600, {"max_header_bytes": 512}),
     ("max_body_bytes", -1), ("max_body_bytes", (64 << 20) + 1), ("max_body_bytes", "65536"),
     ("max_body_bytes", 1.5),
+    # Ints beyond 31 bits are long ints on a 32-bit MicroPython (the device): still a ValueError
+    # naming the option, never OverflowError.
+    ("max_body_bytes", 2 ** 31), ("max_body_bytes", 2 ** 63), ("max_body_bytes", 2 ** 64),
+    ("max_connections", 2 ** 32), ("port", 2 ** 31), ("keepalive_max_requests", 2 ** 32),
+    ("request_queue_bytes", 2 ** 70), ("static_cache_bytes", 2 ** 64 - 1),
     ("ws_max_message_bytes", 124), ("ws_max_message_bytes", 0),
     ("ws_max_message_bytes", "4096"), ("ws_max_message_bytes", 4096.0),
     ("ws_ping_interval_s", 0), ("ws_ping_interval_s", -1), ("ws_ping_interval_s", 3601),
