@@ -140,8 +140,10 @@ PyObject* make_params(const viper::bridge::RequestItem& it) {
       v = PyLong_FromLongLong(x);
     } else if (tag == 'f') {
       double x;
+      uint32_t n;
       std::memcpy(&x, p, 8);
-      p += 8;
+      std::memcpy(&n, p + 8, 4);
+      p += 12 + n;  // the text is for interpreters whose float is not a double
       v = PyFloat_FromDouble(x);
     } else {
       uint32_t n;

@@ -13,6 +13,7 @@
 #include "py/bc.h"
 #include "py/objfun.h"
 #include "py/objint.h"
+#include "py/parsenum.h"
 #include "py/runtime.h"
 #include "py/stream.h"
 #if defined(ESP_PLATFORM)
@@ -222,10 +223,14 @@ static mp_obj_t vh_params(const vh_request *r) {
             p += 8;
             items[i] = mp_obj_new_int_from_ll(x);
         } else if (tag == 'f') {
-            double x;
-            memcpy(&x, p, 8);
-            p += 8;
-            items[i] = mp_obj_new_float((mp_float_t)x);
+            // float(segment), as this interpreter makes it: with single-precision floats (the
+            // ESP32 port) MicroPython's parser can round a long value one step away from the
+            // engine's double narrowed, and the handler's value must equal float() of the same
+            // text (a query parameter, a literal in the source).
+            uint32_t n;
+            memcpy(&n, p + 8, 4);
+            items[i] = mp_parse_num_float(p + 12, n, false, NULL);
+            p += 12 + n;
         } else {
             uint32_t n;
             memcpy(&n, p, 4);

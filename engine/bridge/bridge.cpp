@@ -23,7 +23,9 @@ size_t encoded_params_size(const RouteRequest& req) {
   size_t n = 0;
   for (uint8_t i = 0; i < req.num_params; i++) {
     const PathParam& p = req.params[i];
-    n += 1 + (p.type == ParamType::Int || p.type == ParamType::Float ? 8 : 4 + p.value.size());
+    n += 1 + (p.type == ParamType::Int     ? 8
+              : p.type == ParamType::Float ? 8 + 4 + p.value.size()
+                                           : 4 + p.value.size());
   }
   return n;
 }
@@ -53,8 +55,13 @@ char* put_params(char* dst, const RouteRequest& req) {
       std::memcpy(dst, &p.i, 8);
       dst += 8;
     } else if (p.type == ParamType::Float) {
+      // The double, then the text: an interpreter whose float is not a double (the ESP32
+      // port's single precision) makes the value with its own float(), whose rounding can
+      // differ from that of the double narrowed.
       std::memcpy(dst, &p.f, 8);
-      dst += 8;
+      uint32_t n = uint32_t(p.value.size());
+      std::memcpy(dst + 8, &n, 4);
+      dst = put(dst + 12, p.value);
     } else {
       uint32_t n = uint32_t(p.value.size());
       std::memcpy(dst, &n, 4);

@@ -54,7 +54,7 @@ struct RequestItem {
   std::string_view headers;
   std::string_view body;
   // Path parameters in pattern order, each a type byte then its value:
-  //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes) |
+  //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes), then the text as 's' has it |
   //   's' / 'p' (str / path) uint32 length (native order) then the bytes.
   std::string_view params;
   uint64_t pos_;  // payload block, for release()
