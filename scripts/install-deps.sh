@@ -5,7 +5,11 @@ set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev
        zlib1g-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
-      dpkg-dev xz-utils libmbedtls-dev python3-fastapi)
+      dpkg-dev xz-utils libmbedtls-dev python3-fastapi
+      # The 32-bit MicroPython build (scripts/micropython.sh --armhf) and qemu-arm to run it;
+      # the armhf libraries come from Debian's multiarch (armhf added below when missing).
+      gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf qemu-user
+      zlib1g-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf)
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools)
 case "${1:-test}" in
   build) want=("${build[@]}") ;;
@@ -21,5 +25,8 @@ done
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 echo "installing: ${missing[*]}"
+if [[ " ${missing[*]}" == *:armhf* ]] && ! dpkg --print-foreign-architectures | grep -qx armhf; then
+  $sudo dpkg --add-architecture armhf
+fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
