@@ -17,7 +17,11 @@ build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
       dpkg-dev xz-utils python3-fastapi python3-starlette python3-multipart
       chromium nodejs shfmt
-      gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib liblwip-dev iproute2)
+      gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib liblwip-dev iproute2
+      gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf qemu-user
+      zlib1g-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf)
+# The 32-bit MicroPython build (scripts/micropython.sh --armhf) and qemu-arm to run it: the
+# armhf libraries come from Debian's multiarch (armhf added below when missing).
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn
        python3-uvloop python3-httptools strace git)
 # Debian's own nodejs comes without npm (a package of its own); the NodeSource build some
@@ -48,5 +52,8 @@ done
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 echo "installing: ${missing[*]}"
+if [[ " ${missing[*]}" == *:armhf* ]] && ! dpkg --print-foreign-architectures | grep -qx armhf; then
+  $sudo dpkg --add-architecture armhf
+fi
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,8 +4,9 @@
 #      scripts, suites and benchmarks use comes from the lists of scripts/install-deps.sh
 #   1. GoogleTest suites (debug build, g++)
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
-#      API's end-to-end tests on CPython and on the MicroPython unix port; the demo page in
-#      headless Chromium (tests/browser)
+#      API's end-to-end tests and the guide's examples on CPython, on the MicroPython unix port,
+#      and on a 32-bit ARM build of it with single-precision floats (like the ESP32 port) under
+#      qemu-arm; the demo page in headless Chromium (tests/browser)
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
 #   4. the server loop under TSan (engine thread stopped from another thread)
 #   5. each libFuzzer target for a short run (FUZZ_SECONDS, default 20)
@@ -79,6 +80,20 @@ VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \
 step "user guide examples (MicroPython unix port)"
 VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \
   $PY -m pytest -q -p no:cacheprovider tests/docs
+
+# The device's word size and float precision: the same suites on the unix port cross-built for
+# 32-bit ARM with single-precision floats (the ESP32 port's MICROPY_FLOAT_IMPL_FLOAT), run under
+# qemu-arm (docs/testing.md).  -rs prints why each skipped test cannot run there.
+step "build: MicroPython unix port for armhf (32-bit, single-precision floats)"
+scripts/micropython.sh --armhf
+
+step "Python API end-to-end tests (MicroPython armhf under qemu-arm)"
+VIPER_INTERPRETER=build/micropython-armhf/micropython VIPER_PYTHONPATH=python \
+  $PY -m pytest -q -rs -p no:cacheprovider tests/pyapi
+
+step "user guide examples (MicroPython armhf under qemu-arm)"
+VIPER_INTERPRETER=build/micropython-armhf/micropython VIPER_PYTHONPATH=python \
+  $PY -m pytest -q -rs -p no:cacheprovider tests/docs
 
 step "build: asan+ubsan (clang)"
 cmake --preset asan >/dev/null

@@ -140,8 +140,10 @@ PyObject* make_params(const viper::bridge::RequestItem& it) {
       v = PyLong_FromLongLong(x);
     } else if (tag == 'f') {
       double x;
+      uint32_t n;
       std::memcpy(&x, p, 8);
-      p += 8;
+      std::memcpy(&n, p + 8, 4);
+      p += 12 + n;  // the text is for interpreters whose float is not a double
       v = PyFloat_FromDouble(x);
     } else {
       uint32_t n;
@@ -164,11 +166,11 @@ PyObject* make_request(const viper::bridge::RequestItem& it) {
                 (it.client_ip >> 8) & 255, it.client_ip & 255);
   PyObject* method = g_methods[unsigned(it.method) % viper::http::kMethodCount];
   Py_INCREF(method);
-  return Py_BuildValue(
-      "(KINs#s#y#y#N(si)s)", (unsigned long long)it.token, it.route_id, method, it.path.data(),
-      Py_ssize_t(it.path.size()), it.query.data(), Py_ssize_t(it.query.size()), it.headers.data(),
-      Py_ssize_t(it.headers.size()), it.body.data(), Py_ssize_t(it.body.size()), make_params(it),
-      ip, int(it.client_port), it.http_minor == 0 ? "1.0" : "1.1");
+  return Py_BuildValue("(IINs#s#y#y#N(si)s)", it.token, it.route_id, method, it.path.data(),
+                       Py_ssize_t(it.path.size()), it.query.data(), Py_ssize_t(it.query.size()),
+                       it.headers.data(), Py_ssize_t(it.headers.size()), it.body.data(),
+                       Py_ssize_t(it.body.size()), make_params(it), ip, int(it.client_port),
+                       it.http_minor == 0 ? "1.0" : "1.1");
 }
 
 // Everything waiting: request tuples and cancelled tokens (ints), in arrival order per kind.
@@ -188,9 +190,9 @@ PyObject* engine_drain(EngineObject* self, PyObject*) {
     }
     Py_DECREF(t);
   }
-  uint64_t token;
+  uint32_t token;
   while (b->pop_cancel(&token)) {
-    PyObject* t = PyLong_FromUnsignedLongLong(token);
+    PyObject* t = PyLong_FromUnsignedLong(token);
     if (t == nullptr || PyList_Append(out, t) != 0) {
       Py_XDECREF(t);
       Py_DECREF(out);
@@ -201,13 +203,33 @@ PyObject* engine_drain(EngineObject* self, PyObject*) {
   return out;
 }
 
+// A token as drain() gave it: an int below 2^30 (docs/native-api.md).  Anything else names no
+// request; it is refused rather than truncated, which could name another request.  The same
+// rule as the MicroPython module's.
+int token_converter(PyObject* obj, void* out) {
+  if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+    PyErr_SetString(PyExc_TypeError, "token must be an int");
+    return 0;
+  }
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+  if (v == -1 && PyErr_Occurred()) return 0;
+  if (overflow != 0 || v < 0 || v >= (1LL << 30)) {
+    PyErr_SetString(PyExc_ValueError, "token out of range");
+    return 0;
+  }
+  *static_cast<uint32_t*>(out) = uint32_t(v);
+  return 1;
+}
+
 // respond(token, status, headers: bytes, body: bytes) -> 0 queued, 1 queue full (retry after
 // the next wake-up), 2 too large for the response queue.
 PyObject* engine_respond(EngineObject* self, PyObject* args) {
-  unsigned long long token;
+  uint32_t token;
   unsigned int status;
   Py_buffer headers, body;
-  if (!PyArg_ParseTuple(args, "KIy*y*", &token, &status, &headers, &body)) return nullptr;
+  if (!PyArg_ParseTuple(args, "O&Iy*y*", token_converter, &token, &status, &headers, &body))
+    return nullptr;
   viper::bridge::Push r = self->h->bridge()->respond(
       token, uint16_t(status),
       std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)),
@@ -219,10 +241,11 @@ PyObject* engine_respond(EngineObject* self, PyObject* args) {
 
 // respond_file(token, status, headers: bytes, path: bytes, request_headers: bytes) -> as respond
 PyObject* engine_respond_file(EngineObject* self, PyObject* args) {
-  unsigned long long token;
+  uint32_t token;
   unsigned int status;
   Py_buffer headers, path, req;
-  if (!PyArg_ParseTuple(args, "KIy*y*y*", &token, &status, &headers, &path, &req)) return nullptr;
+  if (!PyArg_ParseTuple(args, "O&Iy*y*y*", token_converter, &token, &status, &headers, &path, &req))
+    return nullptr;
   viper::bridge::Push r = self->h->bridge()->respond_file(
       token, uint16_t(status),
       std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)),

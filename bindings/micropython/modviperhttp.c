@@ -12,6 +12,8 @@
 
 #include "py/bc.h"
 #include "py/objfun.h"
+#include "py/objint.h"
+#include "py/parsenum.h"
 #include "py/runtime.h"
 #include "py/stream.h"
 #if defined(ESP_PLATFORM)
@@ -43,6 +45,30 @@ static vh_engine *vh_signal_target;  // the engine SIGINT/SIGTERM stop (see stop
 
 // --- Engine(**options) ---------------------------------------------------------------------
 
+// An int's value when it fits in 64 bits.  mp_obj_get_int would raise OverflowError for any int
+// beyond mp_int_t (31 bits on a 32-bit port, where 2**31 is already a long int): an option out
+// of range must be a ValueError naming it, on every port, as on CPython.
+static bool vh_int64(mp_obj_t v, int64_t *out) {
+    if (mp_obj_is_small_int(v)) {
+        *out = MP_OBJ_SMALL_INT_VALUE(v);
+        return true;
+    }
+#if MICROPY_LONGINT_IMPL != MICROPY_LONGINT_IMPL_NONE
+    byte buf[8];
+    if (!mp_obj_int_to_bytes_impl(v, false, sizeof buf, buf)) {
+        return false;  // more than 64 bits (signed)
+    }
+    uint64_t u = 0;
+    for (int i = 7; i >= 0; i--) {
+        u = u << 8 | buf[i];
+    }
+    *out = (int64_t)u;
+    return true;
+#else
+    return false;
+#endif
+}
+
 static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
     const char *name = mp_obj_str_get_str(key);
     int kind = vh_option_kind(name);
@@ -54,7 +80,8 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
         const char *s = mp_obj_str_get_data(value, &n);
         ok = vh_set_str(e, name, s, n);
     } else if (kind == VH_OPT_INT && mp_obj_is_int(value) && !mp_obj_is_bool(value)) {
-        ok = vh_set_int(e, name, mp_obj_get_int(value));
+        int64_t v;
+        ok = vh_int64(value, &v) && vh_set_int(e, name, v);
     } else if (kind == VH_OPT_SECONDS && !mp_obj_is_bool(value) &&
                (mp_obj_is_int(value) || mp_obj_is_float(value))) {
         ok = vh_set_seconds(e, name, mp_obj_get_float(value));
@@ -196,10 +223,14 @@ static mp_obj_t vh_params(const vh_request *r) {
             p += 8;
             items[i] = mp_obj_new_int_from_ll(x);
         } else if (tag == 'f') {
-            double x;
-            memcpy(&x, p, 8);
-            p += 8;
-            items[i] = mp_obj_new_float((mp_float_t)x);
+            // float(segment), as this interpreter makes it: with single-precision floats (the
+            // ESP32 port) MicroPython's parser can round a long value one step away from the
+            // engine's double narrowed, and the handler's value must equal float() of the same
+            // text (a query parameter, a literal in the source).
+            uint32_t n;
+            memcpy(&n, p + 8, 4);
+            items[i] = mp_parse_num_float(p + 12, n, false, NULL);
+            p += 12 + n;
         } else {
             uint32_t n;
             memcpy(&n, p, 4);
@@ -220,7 +251,7 @@ static mp_obj_t vh_request_tuple(const vh_request *r) {
                                    MP_QSTR_PUT,     MP_QSTR_PATCH, MP_QSTR_DELETE,
                                    MP_QSTR_OPTIONS, MP_QSTR_TRACE, MP_QSTR_CONNECT};
     mp_obj_t items[10] = {
-        mp_obj_new_int_from_ull(r->token),
+        MP_OBJ_NEW_SMALL_INT(r->token),  // below 2^30: never a heap object, even on 32 bits
         mp_obj_new_int_from_uint(r->route_id),
         MP_OBJ_NEW_QSTR(methods[r->method < 9 ? r->method : 0]),
         vh_new_str(r->path, r->path_len),
@@ -247,20 +278,33 @@ static mp_obj_t vh_engine_drain(mp_obj_t self_in) {
         vh_release(e, &r);
         mp_obj_list_append(out, t);
     }
-    uint64_t token;
+    uint32_t token;
     while (vh_pop_cancel(e, &token)) {
-        mp_obj_list_append(out, mp_obj_new_int_from_ull(token));
+        mp_obj_list_append(out, MP_OBJ_NEW_SMALL_INT(token));
     }
     return out;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(vh_engine_drain_obj, vh_engine_drain);
+
+// A token as drain() gave it: a small int below 2^30 (docs/native-api.md).  Anything else names
+// no request; it is refused rather than truncated, which could name another request.
+static uint32_t vh_token(mp_obj_t t) {
+    if (!mp_obj_is_int(t) || mp_obj_is_bool(t)) {
+        mp_raise_TypeError(MP_ERROR_TEXT("token must be an int"));
+    }
+    if (!mp_obj_is_small_int(t) || MP_OBJ_SMALL_INT_VALUE(t) < 0 ||
+        MP_OBJ_SMALL_INT_VALUE(t) >= ((mp_int_t)1 << 30)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("token out of range"));
+    }
+    return (uint32_t)MP_OBJ_SMALL_INT_VALUE(t);
+}
 
 static mp_obj_t vh_engine_respond(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     mp_buffer_info_t headers, body;
     mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
     mp_get_buffer_raise(args[4], &body, MP_BUFFER_READ);
-    uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
+    uint32_t token = vh_token(args[1]);
     int r = vh_respond(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
                        headers.len, body.buf, body.len);
     return MP_OBJ_NEW_SMALL_INT(r);
@@ -273,7 +317,7 @@ static mp_obj_t vh_engine_respond_file(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
     mp_get_buffer_raise(args[4], &path, MP_BUFFER_READ);
     mp_get_buffer_raise(args[5], &req, MP_BUFFER_READ);
-    uint64_t token = (uint64_t)mp_obj_get_int_truncated(args[1]);
+    uint32_t token = vh_token(args[1]);
     int r = vh_respond_file(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
                             headers.len, path.buf, path.len, req.buf, req.len);
     return MP_OBJ_NEW_SMALL_INT(r);

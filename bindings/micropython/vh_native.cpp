@@ -129,18 +129,18 @@ void vh_release(vh_engine *e, const vh_request *r) {
     e->h.bridge()->release(it);
 }
 
-int vh_pop_cancel(vh_engine *e, uint64_t *token) {
+int vh_pop_cancel(vh_engine *e, uint32_t *token) {
     return e->h.bridge()->pop_cancel(token) ? 1 : 0;
 }
 
-int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+int vh_respond(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                size_t headers_len, const char *body, size_t body_len) {
     return int(e->h.bridge()->respond(token, uint16_t(status),
                                       std::string_view(headers, headers_len),
                                       std::string_view(body, body_len)));
 }
 
-int vh_respond_file(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+int vh_respond_file(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                     size_t headers_len, const char *path, size_t path_len, const char *req,
                     size_t req_len) {
     return int(e->h.bridge()->respond_file(

@@ -18,7 +18,7 @@ enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2 }
 
 // A request popped from the bridge: views into the engine's ring, valid until vh_release().
 typedef struct {
-    uint64_t token;
+    uint32_t token;  // below 2^30: a small int even on a 32-bit port
     uint32_t route_id;
     uint8_t method;
     uint8_t http_minor;
@@ -52,11 +52,11 @@ void vh_join(vh_engine *e);
 void vh_begin_drain(vh_engine *e);
 int vh_pop_request(vh_engine *e, vh_request *out);
 void vh_release(vh_engine *e, const vh_request *r);
-int vh_pop_cancel(vh_engine *e, uint64_t *token);
+int vh_pop_cancel(vh_engine *e, uint32_t *token);
 // 0 queued, 1 queue full (retry after the next wake-up), 2 too large
-int vh_respond(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+int vh_respond(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                size_t headers_len, const char *body, size_t body_len);
-int vh_respond_file(vh_engine *e, uint64_t token, unsigned status, const char *headers,
+int vh_respond_file(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                     size_t headers_len, const char *path, size_t path_len, const char *req,
                     size_t req_len);
 // NULL, or the message for a ValueError

@@ -23,7 +23,9 @@ size_t encoded_params_size(const RouteRequest& req) {
   size_t n = 0;
   for (uint8_t i = 0; i < req.num_params; i++) {
     const PathParam& p = req.params[i];
-    n += 1 + (p.type == ParamType::Int || p.type == ParamType::Float ? 8 : 4 + p.value.size());
+    n += 1 + (p.type == ParamType::Int     ? 8
+              : p.type == ParamType::Float ? 8 + 4 + p.value.size()
+                                           : 4 + p.value.size());
   }
   return n;
 }
@@ -53,8 +55,13 @@ char* put_params(char* dst, const RouteRequest& req) {
       std::memcpy(dst, &p.i, 8);
       dst += 8;
     } else if (p.type == ParamType::Float) {
+      // The double, then the text: an interpreter whose float is not a double (the ESP32
+      // port's single precision) makes the value with its own float(), whose rounding can
+      // differ from that of the double narrowed.
       std::memcpy(dst, &p.f, 8);
-      dst += 8;
+      uint32_t n = uint32_t(p.value.size());
+      std::memcpy(dst + 8, &n, 4);
+      dst = put(dst + 12, p.value);
     } else {
       uint32_t n = uint32_t(p.value.size());
       std::memcpy(dst, &n, 4);
@@ -156,7 +163,7 @@ void Bridge::on_request(const RouteRequest& req, Responder& res, void* self) {
   b.pushed_ = true;
 }
 
-void Bridge::on_abandon(void* self, uint64_t token) {
+void Bridge::on_abandon(void* self, uint32_t token) {
   Bridge& b = *static_cast<Bridge*>(self);
   if (b.cancels_.push(token)) {
     b.counters_.cancels_queued.inc();
@@ -254,21 +261,21 @@ size_t Bridge::max_response_bytes() const {
   return ring < body ? ring : body;
 }
 
-bool Bridge::pop_cancel(uint64_t* token) {
+bool Bridge::pop_cancel(uint32_t* token) {
   return cancels_.pop(token);
 }
 
-Push Bridge::respond(uint64_t token, uint16_t status, std::string_view headers,
+Push Bridge::respond(uint32_t token, uint16_t status, std::string_view headers,
                      std::string_view body) {
   if (body.size() > server_->max_completion_body()) return Push::TooLarge;
-  ResponseRecord r{token, 0, uint32_t(headers.size()), uint32_t(body.size()), status, false};
+  ResponseRecord r{0, token, uint32_t(headers.size()), uint32_t(body.size()), status, false};
   return push(r, headers, body, {}, {});
 }
 
-Push Bridge::respond_file(uint64_t token, uint16_t status, std::string_view headers,
+Push Bridge::respond_file(uint32_t token, uint16_t status, std::string_view headers,
                           std::string_view path, std::string_view request_headers) {
   uint32_t body_len = uint32_t(path.size() + 1 + request_headers.size());
-  ResponseRecord r{token, 0, uint32_t(headers.size()), body_len, status, true};
+  ResponseRecord r{0, token, uint32_t(headers.size()), body_len, status, true};
   return push(r, headers, path, std::string_view("\0", 1), request_headers);
 }
 

@@ -41,7 +41,7 @@ struct Options {
 // A request as the interpreter sees it.  The views point into the request payload ring and
 // stay valid until release().
 struct RequestItem {
-  uint64_t token;  // names the request in respond() and in cancellations
+  uint32_t token;  // names the request in respond() and in cancellations (below 2^30)
   uint32_t route_id;
   http::Method method;
   uint8_t http_minor;
@@ -54,7 +54,7 @@ struct RequestItem {
   std::string_view headers;
   std::string_view body;
   // Path parameters in pattern order, each a type byte then its value:
-  //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes) |
+  //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes), then the text as 's' has it |
   //   's' / 'p' (str / path) uint32 length (native order) then the bytes.
   std::string_view params;
   uint64_t pos_;  // payload block, for release()
@@ -66,8 +66,8 @@ enum class Push : uint8_t { Ok, Full, TooLarge };
 // Ring records.  A request record names its payload block: path, query, headers, body and
 // params back to back, with the lengths here.
 struct RequestRecord {
-  uint64_t token;
   uint64_t pos;
+  uint32_t token;
   uint32_t route_id;
   uint32_t path_len, query_len, headers_len, body_len, params_len;
   uint32_t client_ip;
@@ -76,8 +76,8 @@ struct RequestRecord {
 };
 
 struct ResponseRecord {
-  uint64_t token;
   uint64_t pos;
+  uint32_t token;
   uint32_t headers_len, body_len;
   uint16_t status;
   bool file;  // body is "<path>\0<request header lines>": a FileResponse
@@ -106,12 +106,12 @@ class Bridge {
   void begin_drain();
   bool pop_request(RequestItem* out);
   void release(const RequestItem& item);
-  bool pop_cancel(uint64_t* token);
+  bool pop_cancel(uint32_t* token);
   // `headers`: complete "Name: value\r\n" lines, validated by the caller (no CR/LF inside).
-  Push respond(uint64_t token, uint16_t status, std::string_view headers, std::string_view body);
+  Push respond(uint32_t token, uint16_t status, std::string_view headers, std::string_view body);
   // A FileResponse: the engine sends the file at `path` itself (Server::complete_file), with
   // the request's conditional/range lines in `request_headers`.
-  Push respond_file(uint64_t token, uint16_t status, std::string_view headers,
+  Push respond_file(uint32_t token, uint16_t status, std::string_view headers,
                     std::string_view path, std::string_view request_headers);
   // The largest headers + body respond() accepts: half the response payload ring, and a body
   // no larger than one of the engine's body buffers (where a large response is copied).
@@ -130,7 +130,7 @@ class Bridge {
   Bridge() = default;
   static void on_request(const RouteRequest& req, Responder& res, void* self);
   static void on_ready(void* self);
-  static void on_abandon(void* self, uint64_t token);
+  static void on_abandon(void* self, uint32_t token);
   static void on_loop_end(void* self);
   void wake_interpreter_if_needed();
   Push push(const ResponseRecord& r, std::string_view a, std::string_view b, std::string_view c,
@@ -139,7 +139,7 @@ class Bridge {
   Server* server_ = nullptr;
   SpscRing<RequestRecord> requests_;
   SpscRing<ResponseRecord> responses_;
-  SpscRing<uint64_t> cancels_;
+  SpscRing<uint32_t> cancels_;
   PayloadRing req_payload_, resp_payload_;
   int interp_fd_ = -1;  // engine → interpreter
   int engine_fd_ = -1;  // interpreter → engine

@@ -77,8 +77,10 @@ struct Conn {
   bool awaiting = false;      // a deferred response is pending (state Busy)
   bool out_big = false;       // `extra_body` is a lent body buffer, returned after sending
   bool accepts_gzip = false;  // the deferred request allows gzip (set by defer, gzip on)
-  uint32_t pending_id = 0;    // request id of the deferred response
-  uint32_t peer_ip = 0;       // IPv4, host byte order
+  // Of the slot's last deferred request (net/request_token.h).  Kept when the slot is reused
+  // by another connection, so a token of the previous one stays stale.
+  uint32_t generation = 0;
+  uint32_t peer_ip = 0;  // IPv4, host byte order
   uint16_t peer_port = 0;
   uint32_t prev = kNil, next = kNil;  // list links (slot indices)
   uint64_t touched_ms = 0;            // last progress; deadline = touched + list timeout

@@ -558,16 +558,12 @@ bool Server::Impl::next_part(Conn& c, net::Transfer& t) {
 // ---------------------------------------------------------------------------------------------
 // FileResponse: a deferred response completed with a file
 
-Server::Completion Server::Impl::complete_file(uint64_t token, uint16_t status,
+Server::Completion Server::Impl::complete_file(uint32_t token, uint16_t status,
                                                std::string_view raw_headers, std::string_view path,
                                                std::string_view request_headers) {
-  uint32_t slot = uint32_t(token >> 32);
-  uint32_t id = uint32_t(token);
-  if (slot >= opt.max_connections || !slots[slot].awaiting || slots[slot].pending_id != id) {
-    counters.late_completions.inc();
-    return Completion::Gone;
-  }
-  Conn& c = slots[slot];
+  Conn* slot = awaiting_slot(token);
+  if (slot == nullptr) return Completion::Gone;
+  Conn& c = *slot;
   c.awaiting = false;
   counters.deferred_in_flight.dec();
   end_turn_if_waiting(c);
@@ -588,7 +584,7 @@ Server::Completion Server::Impl::complete_file(uint64_t token, uint16_t status,
   return Completion::Sent;
 }
 
-Server::Completion Server::complete_file(uint64_t token, uint16_t status,
+Server::Completion Server::complete_file(uint32_t token, uint16_t status,
                                          std::string_view raw_headers, std::string_view path,
                                          std::string_view request_headers) {
   return impl_->complete_file(token, status, raw_headers, path, request_headers);

@@ -22,19 +22,27 @@ void Server::Impl::abandon(Conn& c) {
   counters.deferred_in_flight.dec();
   counters.abandoned.inc();
   if (hooks.on_abandon != nullptr) {
-    hooks.on_abandon(hooks.user, (uint64_t(index_of(c)) << 32) | c.pending_id);
+    hooks.on_abandon(hooks.user, tokens.make(index_of(c), c.generation));
   }
 }
 
-Server::Completion Server::Impl::complete(uint64_t token, uint16_t status,
-                                          std::string_view raw_headers, std::string_view body) {
-  uint32_t slot = uint32_t(token >> 32);
-  uint32_t id = uint32_t(token);
-  if (slot >= opt.max_connections || !slots[slot].awaiting || slots[slot].pending_id != id) {
-    counters.late_completions.inc();  // answered already (504), or the client left
-    return Completion::Gone;
+// The slot still waiting for the request `token` names, or nullptr (counted as late) when that
+// request was answered already (504), its client left, or the value is no token at all.
+Conn* Server::Impl::awaiting_slot(uint32_t token) {
+  uint32_t slot, generation;
+  if (!tokens.split(token, &slot, &generation) || slot >= opt.max_connections ||
+      !slots[slot].awaiting || slots[slot].generation != generation) {
+    counters.late_completions.inc();
+    return nullptr;
   }
-  Conn& c = slots[slot];
+  return &slots[slot];
+}
+
+Server::Completion Server::Impl::complete(uint32_t token, uint16_t status,
+                                          std::string_view raw_headers, std::string_view body) {
+  Conn* slot = awaiting_slot(token);
+  if (slot == nullptr) return Completion::Gone;
+  Conn& c = *slot;
   c.awaiting = false;
   counters.deferred_in_flight.dec();
   end_turn_if_waiting(c);
@@ -276,14 +284,13 @@ bool Responder::finish(uint16_t status, std::string_view type, std::string_view 
   return responded_;
 }
 
-bool Responder::defer(uint64_t* token) {
+bool Responder::defer(uint32_t* token) {
   if (responded_) return false;
   auto& d = *static_cast<Server::Impl*>(engine_);
   Conn& c = *static_cast<Conn*>(conn_);
   c.awaiting = true;
-  c.pending_id = ++d.next_request_id;
-  if (c.pending_id == 0) c.pending_id = ++d.next_request_id;  // 0 never names a request
-  *token = (uint64_t(d.index_of(c)) << 32) | c.pending_id;
+  c.generation = d.tokens.next(c.generation);
+  *token = d.tokens.make(d.index_of(c), c.generation);
   // GZipMiddleware decides at completion, when the request head is gone: note now.
   c.accepts_gzip = d.gzip.ready() && http::accepts_gzip(d.req.header("accept-encoding"));
   d.counters.deferred.inc();

@@ -114,8 +114,10 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     Impl::free_all(d);
     return nullptr;
   }
+  d->tokens = net::TokenFormat(n);
   for (uint32_t i = 0; i < n; i++) {
     new (&d->slots[i]) Conn();
+    d->slots[i].generation = d->tokens.first_generation();
     d->free_slots[i] = n - 1 - i;
     new (&d->transfers[i]) net::Transfer();
     d->free_transfers[i] = &d->transfers[i];
@@ -335,7 +337,7 @@ bool Server::set_hooks(const Hooks& hooks) {
   return true;
 }
 
-Server::Completion Server::complete(uint64_t token, uint16_t status, std::string_view raw_headers,
+Server::Completion Server::complete(uint32_t token, uint16_t status, std::string_view raw_headers,
                                     std::string_view body) {
   return impl_->complete(token, status, raw_headers, body);
 }
@@ -415,8 +417,10 @@ void Server::Impl::close_conn(Conn& c) {
   poller->remove(c.fd);
   port::close_socket(c.fd);
   release_buffers(c);
+  uint32_t generation = c.generation;  // outlives the connection: its tokens stay stale
   c.~Conn();
   new (&c) Conn();
+  c.generation = generation;
   free_slots[free_top++] = idx;
   counters.connections_closed.inc();
   counters.connections_active.dec();

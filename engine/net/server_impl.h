@@ -11,6 +11,7 @@
 #include "net/admission.h"
 #include "net/buffer_pool.h"
 #include "net/connection.h"
+#include "net/request_token.h"
 #include "static/file_cache.h"
 #include "static/file_source.h"
 #include "viper/server.h"
@@ -85,7 +86,7 @@ struct Server::Impl {
   bool draining = false;
   uint64_t drain_deadline = 0;
   uint32_t timeouts[net::kNumLists] = {};
-  uint32_t next_request_id = 0;
+  net::TokenFormat tokens;  // for this pool's size (deferred requests)
   Server::Hooks hooks;
   net::Admission admission;  // who gets a slot when the pool is full (net/admission.h)
   bool accepting = true;     // the listener is in the poll set
@@ -154,7 +155,8 @@ struct Server::Impl {
                      const http::Header* extra = nullptr, uint16_t n_extra = 0);
   void count_status(uint16_t status);
   bool try_redirect_slash(Conn& c, std::string_view path);
-  Server::Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
+  Conn* awaiting_slot(uint32_t token);
+  Server::Completion complete(uint32_t token, uint16_t status, std::string_view raw_headers,
                               std::string_view body);
   bool respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
                        std::string_view body);
@@ -186,7 +188,7 @@ struct Server::Impl {
   Pump pump_transfer(Conn& c);
   long read_into_output(Conn& c, net::Transfer& t, size_t want);
   bool next_part(Conn& c, net::Transfer& t);
-  Server::Completion complete_file(uint64_t token, uint16_t status, std::string_view raw_headers,
+  Server::Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,
                                    std::string_view path, std::string_view request_headers);
 
   void choose_boundary();

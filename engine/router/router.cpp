@@ -318,7 +318,9 @@ const Router::Node* Router::Node::find_static(std::string_view seg) const {
 
 // One block: the node, then its label's bytes.
 Router::Node* Router::Node::make(std::string_view label) {
-  if (uint64_t(label.size()) >> 32 != 0) return nullptr;  // no type-limits warning on 32-bit
+  // label_len is 32 bits, and the block size must not wrap where size_t is 32 bits too (the
+  // device): one bound that is in range for size_t of either width (no "always false").
+  if (label.size() > UINT32_MAX - sizeof(Node)) return nullptr;
   void* block = mem::alloc(sizeof(Node) + label.size());
   if (block == nullptr) return nullptr;
   Node* n = new (block) Node;

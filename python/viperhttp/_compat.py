@@ -75,10 +75,17 @@ else:
 
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_INF = float("inf")
 
 
 def _check_json(value):
-    # MicroPython's json writes "<object>" for what it cannot serialise instead of raising.
+    # MicroPython's json writes "<object>" for what it cannot serialise instead of raising,
+    # and inf / nan as such (not JSON).  With single-precision floats (the ESP32 port) any
+    # number beyond 3.4e38 in a query, a path or a request body is already inf.
+    if isinstance(value, float):
+        if value != value or value == _INF or value == -_INF:
+            raise ValueError("Out of range float values are not JSON compliant")
+        return
     if isinstance(value, _JSON_SCALARS):
         return
     if isinstance(value, (list, tuple)):

@@ -89,7 +89,7 @@ class BridgeTest : public ::testing::Test {
           never_tokens_.fetch_add(1);
         }
       }
-      uint64_t token;
+      uint32_t token;
       while (bridge_->pop_cancel(&token))
         cancelled_.fetch_add(1);
     }

@@ -166,7 +166,9 @@ class Responder {
   // response calls Server::complete(token, ...) on the engine thread (the bridge to Python
   // does).  Until then the connection waits (Busy) and reads no further request; after
   // handler_timeout_ms the engine answers 504 itself and reports the token as abandoned.
-  bool defer(uint64_t* token);
+  // Tokens are below 2^30 (net/request_token.h, docs/native-api.md): a small int on a 32-bit
+  // MicroPython, so handing one to Python costs no allocation.
+  bool defer(uint32_t* token);
   // Largest body `send` is guaranteed to accept.
   size_t copy_capacity() const;
   bool responded() const { return responded_; }
@@ -209,7 +211,7 @@ class Server {
   // Server, Content-Length and Connection.  The body is copied (into the output buffer, or a
   // body buffer when larger).
   enum class Completion : uint8_t { Sent, Gone, TooLarge };
-  Completion complete(uint64_t token, uint16_t status, std::string_view raw_headers,
+  Completion complete(uint32_t token, uint16_t status, std::string_view raw_headers,
                       std::string_view body);
 
   // Completes a deferred response with the file at `path` (FileResponse), sent as a static
@@ -217,7 +219,7 @@ class Server {
   // If-Modified-Since / Accept-Encoding lines ("name: value\r\n"), which apply when `status`
   // is 200; `raw_headers` are the response's own lines (a Content-Type there wins over the
   // MIME table).  A missing file gives 404.
-  Completion complete_file(uint64_t token, uint16_t status, std::string_view raw_headers,
+  Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,
                            std::string_view path, std::string_view request_headers);
 
   // Adds a static mount (before listen()).  nullptr on success, else what is wrong ("source:
@@ -231,7 +233,7 @@ class Server {
   struct Hooks {
     int fd = -1;
     void (*on_ready)(void* user) = nullptr;
-    void (*on_abandon)(void* user, uint64_t token) = nullptr;
+    void (*on_abandon)(void* user, uint32_t token) = nullptr;
     void (*on_loop_end)(void* user) = nullptr;
     void* user = nullptr;
   };
