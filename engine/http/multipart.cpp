@@ -77,6 +77,10 @@ FormError MultipartParser::start_with_boundary(std::string_view boundary,
   std::memcpy(delim_, "\r\n--", 4);
   std::memcpy(delim_ + 4, boundary.data(), boundary.size());
   delim_len_ = uint8_t(4 + boundary.size());
+  for (uint8_t& k : skip_)
+    k = delim_len_;
+  for (size_t i = 0; i + 1 < delim_len_; i++)
+    skip_[static_cast<unsigned char>(delim_[i])] = uint8_t(delim_len_ - 1 - i);
   state_ = State::Preamble;  // match_ == 0: the body starts at a line start
   error_ = FormError::None;
   return error_;
@@ -282,31 +286,39 @@ MultipartEvent MultipartParser::data_step(std::string_view* in, std::string_view
     match_ = 0;
     return emit_data(std::string_view(delim_, held), data);
   }
-  size_t from = 0;
-  for (;;) {
-    const void* cr = from < n ? std::memchr(s + from, '\r', n - from) : nullptr;
-    if (!cr) {
-      in->remove_prefix(n);
-      if (n == 0) return MultipartEvent::NeedMore;
-      return emit_data(std::string_view(s, n), data);
-    }
-    size_t j = size_t(static_cast<const char*>(cr) - s);
-    size_t avail = std::min<size_t>(n - j, delim_len_);
-    if (std::memcmp(s + j, delim_, avail) == 0) {
+  if (n == 0) return MultipartEvent::NeedMore;
+  // Horspool over the alignments that fit in the piece: look at the byte under the
+  // delimiter's last one and shift by how far that byte is from the delimiter's end (the
+  // whole length when it is not in the delimiter).  A flood of CRs shifts by the delimiter's
+  // length - 1 each time, so no input makes this slower than a few instructions per byte.
+  const size_t last = delim_len_ - 1u;
+  size_t j = 0;
+  while (j + last < n) {
+    const unsigned char c = static_cast<unsigned char>(s[j + last]);
+    if (c == static_cast<unsigned char>(delim_[last]) && s[j] == '\r' &&
+        std::memcmp(s + j + 1, delim_ + 1, last - 1) == 0) {
       if (j > 0) {  // the data before it first; the delimiter is found again next call
         in->remove_prefix(j);
         return emit_data(std::string_view(s, j), data);
       }
-      in->remove_prefix(avail);
-      if (avail == delim_len_) {
-        state_ = State::Boundary;
-        return kContinue;
-      }
-      match_ = uint8_t(avail);  // the piece ends inside a possible delimiter: hold it
-      return MultipartEvent::NeedMore;
+      in->remove_prefix(delim_len_);
+      state_ = State::Boundary;
+      return kContinue;
     }
-    from = j + 1;
+    j += skip_[c];
   }
+  // No delimiter starts before j.  One may start in [j, n) and run past the piece's end: only
+  // at the last CR (the delimiter has no other CR), and only if the rest matches its prefix.
+  size_t hold = 0;
+  for (size_t at = n; at > j;) {  // fewer than delim_len_ bytes
+    if (s[--at] != '\r') continue;
+    if (std::memcmp(s + at, delim_, n - at) == 0) hold = n - at;
+    break;
+  }
+  in->remove_prefix(n);
+  match_ = uint8_t(hold);  // held: they come out of delim_ if they turn out to be data
+  if (hold == n) return MultipartEvent::NeedMore;
+  return emit_data(std::string_view(s, n - hold), data);
 }
 
 FormError MultipartParser::finish() {

@@ -6,7 +6,8 @@
 // wait for the next piece — and since they are a prefix of the delimiter, the parser hands
 // them out, if they turn out to be data after all, as a view into its own copy of the
 // delimiter.  So a 100 MB file streams through a parser of fixed size (sizeof(MultipartParser):
-// about 2.3 KB on x86-64, most of it the part header buffer, VIPER_MULTIPART_HEADER_BYTES_CAP).
+// 2,536 bytes on x86-64, most of it the part header buffer, twice
+// VIPER_MULTIPART_HEADER_BYTES_CAP).
 //
 // Pull interface: the caller offers bytes and takes one event per call, so it consumes the
 // body exactly as fast as it can deliver events (the connection code reads the socket no
@@ -143,6 +144,7 @@ class MultipartParser {
   bool end_pending_ = false;  // PartEnd was returned for the close delimiter; End is next
   MultipartPart part_;
   char delim_[4 + kMaxBoundary];
+  uint8_t skip_[256];  // Horspool: how far to move when this byte is under the delimiter's end
   char head_[2 * VIPER_MULTIPART_HEADER_BYTES_CAP];  // the block, then unescaped values
 };
 
