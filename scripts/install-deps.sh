@@ -6,7 +6,8 @@ build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-
        zlib1g-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
       dpkg-dev xz-utils libmbedtls-dev python3-fastapi python3-multipart)
-bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools)
+bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools
+       python3-multipart)
 case "${1:-test}" in
   build) want=("${build[@]}") ;;
   test) want=("${test[@]}") ;;

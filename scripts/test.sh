@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every configuration and runs every test:
-#   1. GoogleTest suites (debug build, g++)
+#   1. GoogleTest suites (debug build, g++); the form parsers against python-multipart
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
 #      API's end-to-end tests on CPython and on the MicroPython unix port
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
@@ -20,6 +20,10 @@ cmake --build --preset debug -j "$jobs"
 
 step "engine unit tests (debug)"
 ctest --test-dir build/debug --output-on-failure -j "$jobs"
+
+step "form parsers vs python-multipart (differential, debug build)"
+VIPER_FORM_EVENTS=build/debug/tests/multipart/viper_form_events \
+  $PY -m pytest -q -p no:cacheprovider tests/multipart
 
 step "engine unit tests (esp32 profile: the device's limits)"
 # The same suites built with the device's limits (4 KB buffers, 16 slots, 32 headers, 256 KB
@@ -73,6 +77,10 @@ cmake --build --preset asan -j "$jobs"
 
 step "engine unit tests (asan+ubsan)"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+step "form parsers vs python-multipart (asan+ubsan)"
+VIPER_FORM_EVENTS=build/asan/tests/multipart/viper_form_events \
+  $PY -m pytest -q -p no:cacheprovider tests/multipart
 
 step "end-to-end tests (asan+ubsan, epoll)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

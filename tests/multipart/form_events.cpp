@@ -6,6 +6,9 @@
 //     --piece N        feed the body in pieces of N bytes (default: whole), each in a buffer of
 //                      its own that is freed once consumed (so ASan sees stale views)
 //     --split SEED     feed it in pieces of random sizes (1..64) from SEED
+//     --schedules      print one line per way of feeding: whole, --piece 1, --piece 7,
+//                      --split 1, --split 2 (one process instead of five: sanitizer builds
+//                      start slowly)
 //     --limit K=V      a limit: parts, header_bytes, headers, field_bytes, body_bytes
 //                      (urlencoded: fields, field_bytes, body_bytes)
 //
@@ -236,12 +239,16 @@ int usage() {
 
 int main(int argc, char** argv) {
   Piecer piecer;
+  bool schedules = false;
   MultipartLimits mp;
   UrlencodedLimits ue;
   int i = 1;
   for (; i + 1 < argc && std::strncmp(argv[i], "--", 2) == 0; i += 2) {
     std::string opt = argv[i], val = argv[i + 1];
-    if (opt == "--piece") {
+    if (opt == "--schedules") {
+      schedules = true;
+      i--;  // takes no value
+    } else if (opt == "--piece") {
       piecer.fixed = std::strtoull(val.c_str(), nullptr, 10);
     } else if (opt == "--split") {
       piecer.random = true;
@@ -285,10 +292,22 @@ int main(int argc, char** argv) {
   std::string_view type = ct.substr(0, ct.find(';'));
   while (!type.empty() && type.back() == ' ')
     type.remove_suffix(1);
-  if (type == "application/x-www-form-urlencoded") {
-    run_urlencoded(body, piecer, ue);
-  } else {
-    run_multipart(ct, body, piecer, mp);
+  std::vector<Piecer> ways(1, piecer);
+  if (schedules) {
+    ways.assign(5, Piecer());
+    ways[1].fixed = 1;
+    ways[2].fixed = 7;
+    for (unsigned seed : {1u, 2u}) {
+      ways[2 + seed].random = true;
+      ways[2 + seed].rng.seed(seed);
+    }
+  }
+  for (Piecer& way : ways) {
+    if (type == "application/x-www-form-urlencoded") {
+      run_urlencoded(body, way, ue);
+    } else {
+      run_multipart(ct, body, way, mp);
+    }
   }
   return 0;
 }

@@ -114,6 +114,37 @@ DIFFERENCES = {
     "hand-ue-semicolon-only": ({"count"}, "ue-semicolon"),
 }
 
+# The engine's answer to each body it refuses (FormError names); every other body, hand-made or
+# captured from a client, it must accept.
+ENGINE_ERRORS = {
+    "hand-boundary-71": "BadBoundary",
+    "hand-boundary-badchar": "BadBoundary",
+    "hand-filename-star-bad": "BadFilename",
+    "hand-truncated-data": "Truncated",
+    "hand-truncated-headers": "Truncated",
+    "hand-truncated-after-part": "Truncated",
+    "hand-empty-body": "Truncated",
+    "hand-no-boundary": "Truncated",
+    "hand-after-boundary-junk": "BadDelimiter",
+    "hand-first-boundary-junk": "BadDelimiter",
+    "hand-bare-lf": "BadDelimiter",
+    "hand-no-disposition": "NoContentDisposition",
+    "hand-no-headers": "NoContentDisposition",
+    "hand-no-name": "NoPartName",
+    "hand-header-no-colon": "BadPartHeader",
+    "hand-obs-fold": "BadPartHeader",
+    "hand-lf-in-header": "BadPartHeader",
+    "hand-nul-in-header": "BadPartHeader",
+    "hand-space-before-colon": "BadPartHeader",
+    "hand-repeated-disposition": "RepeatedPartHeader",
+    "hand-repeated-type": "RepeatedPartHeader",
+    "hand-repeated-name": "BadContentDisposition",
+    "hand-disposition-junk": "BadContentDisposition",
+    "hand-disposition-bad-type": "BadContentDisposition",
+    "hand-disposition-glued": "BadContentDisposition",
+    "hand-unterminated-quote": "BadContentDisposition",
+}
+
 
 def load_cases():
     cases = []
@@ -192,11 +223,21 @@ def reference_urlencoded(body):
 
 # --- the engine -------------------------------------------------------------------------------
 
-def engine(case, *options):
+def engine(case):
+    """The engine's result; it was the same fed whole, a byte at a time, in 7-byte pieces and in
+    random pieces (viper_form_events --schedules prints one line for each)."""
     path = os.path.join(CORPUS, case["file"])
-    out = subprocess.run([CLI] + list(options) + [case["content_type"], path],
+    out = subprocess.run([CLI, "--schedules", case["content_type"], path],
                          capture_output=True, check=True, timeout=120)
-    r = json.loads(out.stdout)
+    lines = out.stdout.decode().splitlines()
+    assert len(lines) == 5
+    for way, line in zip(["a byte at a time", "7-byte pieces", "random pieces 1",
+                          "random pieces 2"], lines[1:]):
+        assert line == lines[0], "fed %s, the engine says something else" % way
+    return decode_engine(case, json.loads(lines[0]))
+
+
+def decode_engine(case, r):
     result = {"ok": r["ok"], "error": r["error"], "status": r["status"]}
     h = bytes.fromhex
     if case["content_type"] == URLENC:
@@ -256,10 +297,8 @@ def test_against_python_multipart(case):
     else:
         ref = reference_multipart(case["content_type"], body)
     got = engine(case)
-    # However the body is split, the engine says the same.
-    for options in (["--piece", "1"], ["--piece", "7"], ["--split", "1"], ["--split", "2"]):
-        assert engine(case, *options) == got, options
     name = case["file"][:-5]
+    assert got["error"] == ENGINE_ERRORS.get(name), "the engine's answer changed"
     diff = difference(ref, got)
     expected = DIFFERENCES.get(name)
     message = "%s (%s)\n reference: %s\n engine:    %s" % (
@@ -274,5 +313,5 @@ def test_against_python_multipart(case):
 
 def test_every_documented_difference_has_a_case():
     names = {c["file"][:-5] for c in CASES}
-    assert set(DIFFERENCES) <= names
+    assert set(DIFFERENCES) <= names and set(ENGINE_ERRORS) <= names
     assert {why for _, why in DIFFERENCES.values()} == set(WHY)
