@@ -93,7 +93,8 @@ class MultipartParser {
  public:
   static constexpr size_t kMaxBoundary = 70;
 
-  // Takes the boundary from a Content-Type value (multipart_boundary) and resets everything.
+  // Takes the boundary from a Content-Type value (multipart_boundary) and resets everything;
+  // a parser may be reused for the next body.  Before start(), next() answers Error.
   FormError start(std::string_view content_type, const MultipartLimits& limits = {});
   // The same with the boundary itself (1..70 bchars, as multipart_boundary checks).
   FormError start_with_boundary(std::string_view boundary, const MultipartLimits& limits = {});
