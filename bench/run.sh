@@ -20,6 +20,8 @@
 # static-syscalls (not in "all") the same for the servers and files of static
 # pool          (not in "all") bench/pool.sh: 8 slots and 8..256 keep-alive clients (wrk and
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
+# form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
+#               callgrind instructions per byte, python-multipart on the same bodies
 # all           throughput alloc parser python python-idle wakeup python-alloc static
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
@@ -34,9 +36,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|pool|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|pool|form|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
+  form) exec bench/form.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | syscalls | \
     static-syscalls | all) ;;
   -h | --help)

@@ -23,7 +23,7 @@ test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests 
 # The 32-bit MicroPython build (scripts/micropython.sh --armhf) and qemu-arm to run it: the
 # armhf libraries come from Debian's multiarch (armhf added below when missing).
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn
-       python3-uvloop python3-httptools strace git)
+       python3-uvloop python3-httptools strace git python3-multipart)
 # Debian's own nodejs comes without npm (a package of its own); the NodeSource build some
 # machines have provides npm itself and conflicts with Debian's npm package.
 if ! dpkg-query -W -f='${Provides}' nodejs 2>/dev/null | grep -qw npm; then

@@ -2,7 +2,7 @@
 # Installs what is missing, builds every configuration and runs every test:
 #   0. the dependency guard (scripts/check_deps.py): every module, tool and npm package the
 #      scripts, suites and benchmarks use comes from the lists of scripts/install-deps.sh
-#   1. GoogleTest suites (debug build, g++)
+#   1. GoogleTest suites (debug build, g++); the form parsers against python-multipart
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
 #      API's end-to-end tests and the guide's examples on CPython, on the MicroPython unix port,
 #      and on a 32-bit ARM build of it with single-precision floats (like the ESP32 port) under
@@ -30,6 +30,10 @@ cmake --build --preset debug -j "$jobs"
 
 step "engine unit tests (debug)"
 ctest --test-dir build/debug --output-on-failure -j "$jobs"
+
+step "form parsers vs python-multipart (differential, debug build)"
+VIPER_FORM_EVENTS=build/debug/tests/multipart/viper_form_events \
+  $PY -m pytest -q -p no:cacheprovider tests/multipart
 
 step "engine unit tests (esp32 profile: the device's limits)"
 # The same suites built with the device's limits (4 KB buffers, 16 slots, 32 headers, 256 KB
@@ -101,6 +105,10 @@ cmake --build --preset asan -j "$jobs"
 
 step "engine unit tests (asan+ubsan)"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+step "form parsers vs python-multipart (asan+ubsan)"
+VIPER_FORM_EVENTS=build/asan/tests/multipart/viper_form_events \
+  $PY -m pytest -q -p no:cacheprovider tests/multipart
 
 step "end-to-end tests (asan+ubsan, epoll)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

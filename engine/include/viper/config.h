@@ -83,3 +83,21 @@
 #ifndef VIPER_SERVER_NAME
 #define VIPER_SERVER_NAME "viperhttp"
 #endif
+
+// Request bodies in pieces (engine/http/multipart.h, engine/http/urlencoded.h).  A multipart
+// part's header block may straddle two reads, so the parser copies it into a buffer of its own
+// (twice this size: the raw block, and room for a name or filename that needs unescaping); the
+// cap is the largest max_part_header_bytes there is.  The defaults are the limits a caller gets
+// when it sets none: Starlette's 1000 fields, and a non-file field as large as the default body.
+#ifndef VIPER_MULTIPART_HEADER_BYTES_CAP
+#define VIPER_MULTIPART_HEADER_BYTES_CAP 1024
+#endif
+#ifndef VIPER_DEFAULT_FORM_MAX_PARTS
+#define VIPER_DEFAULT_FORM_MAX_PARTS 1000
+#endif
+#ifndef VIPER_DEFAULT_FORM_MAX_PART_HEADERS
+#define VIPER_DEFAULT_FORM_MAX_PART_HEADERS 16
+#endif
+#ifndef VIPER_DEFAULT_FORM_MAX_FIELD_BYTES
+#define VIPER_DEFAULT_FORM_MAX_FIELD_BYTES 65536
+#endif
