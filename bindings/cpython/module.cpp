@@ -8,6 +8,7 @@
 #include <new>
 
 #include "engine_handle.h"
+#include "http/method.h"
 
 namespace {
 

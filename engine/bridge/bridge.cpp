@@ -3,6 +3,7 @@
 #include <cstring>
 #include <new>
 
+#include "http/request_parser.h"
 #include "mem/allocator.h"
 #include "port/port.h"
 

@@ -5,20 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace viper::http {
+#include "viper/types.h"  // enum class Method
 
-enum class Method : uint8_t {
-  Get,
-  Head,
-  Post,
-  Put,
-  Patch,
-  Delete,
-  Options,
-  Trace,
-  Connect,
-  Unknown
-};
+namespace viper::http {
 
 inline constexpr int kMethodCount = 9;  // known methods; Unknown is not counted
 

@@ -68,19 +68,7 @@ inline std::string_view detail_of(ParseError e) {
   return kParseErrors[size_t(e) < kNumParseErrors ? size_t(e) : 1].detail;
 }
 
-struct ParseLimits {
-  uint32_t max_header_bytes = VIPER_DEFAULT_MAX_HEADER_BYTES;  // whole head incl. request line
-  uint32_t max_headers = VIPER_DEFAULT_MAX_HEADERS;            // <= VIPER_MAX_HEADERS_CAP
-  uint32_t max_uri_bytes = VIPER_DEFAULT_MAX_URI_BYTES;        // request-target length
-  uint64_t max_body_bytes = VIPER_DEFAULT_MAX_BODY_BYTES;      // declared Content-Length
-};
-
-// A header as received.  Both views borrow from the caller's buffer.  The value has leading and
-// trailing whitespace (SP / HTAB) removed.
-struct Header {
-  std::string_view name;
-  std::string_view value;
-};
+// ParseLimits and Header: viper/types.h.
 
 enum class BodyKind : uint8_t { None, Length, Chunked };
 

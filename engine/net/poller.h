@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "viper/types.h"  // PollerKind
+
 namespace viper::net {
 
 enum : uint32_t { kReadable = 1u, kWritable = 2u, kHangup = 4u };
@@ -13,8 +15,6 @@ struct PollEvent {
   uint32_t tag;     // the caller's tag given to add()
   uint32_t events;  // kReadable | kWritable | kHangup
 };
-
-enum class PollerKind : uint8_t { Epoll, Select };
 
 class Poller {
  public:

@@ -84,9 +84,9 @@ void Server::Impl::drive(Conn& c) {
     if (c.out_len != 0 || c.extra_body != nullptr) break;  // socket full: wait for writable
     if (c.awaiting) break;  // the rest waits for the deferred response
     if (c.xfer != nullptr) {
-      Pump p = pump_transfer(c);
-      if (p == Pump::Closed) return;
-      if (p == Pump::Wait) break;
+      FileServer::Pump p = files.pump(c);
+      if (p == FileServer::Pump::Closed) return;
+      if (p == FileServer::Pump::Wait) break;
       continue;  // the body is out: the next pipelined request, or close
     }
     if (c.streaming) {
@@ -284,7 +284,8 @@ bool Server::Impl::grow_to_body_buffer(Conn& c) {
 void Server::Impl::dispatch(Conn& c, std::string_view body) {
   last_status = 0;
   route(c, body);
-  if (opt.access_log && !c.awaiting && last_status != 0) log_access(c, last_status);
+  if (log.on() && !c.awaiting && last_status != 0)
+    log.add(c.peer_ip, c.peer_port, req.method_token, req.target, req.http_minor == 0, last_status);
 }
 
 void Server::Impl::route(Conn& c, std::string_view body) {
@@ -322,7 +323,7 @@ void Server::Impl::route(Conn& c, std::string_view body) {
   }
   if (m.target.fn == nullptr) {  // a static mount: answered here, never crossing the bridge
     std::string_view rel = m.num_params > 0 ? m.params[0].value : std::string_view();
-    serve_mount(c, *static_cast<fs::Mount*>(m.target.user), rel, path);
+    files.serve(c, *static_cast<fs::Mount*>(m.target.user), rel);
     return;
   }
   RouteRequest rr{&req, path, m.params, m.num_params, body, c.peer_ip, c.peer_port, m.target.id};

@@ -61,6 +61,27 @@ Server::Completion Server::Impl::complete(uint32_t token, uint16_t status,
   return result;
 }
 
+// A FileResponse: the engine sends the file at `path` as it would a static file.
+Server::Completion Server::Impl::complete_file(uint32_t token, uint16_t status,
+                                               std::string_view raw_headers, std::string_view path,
+                                               std::string_view request_headers) {
+  Conn* slot = awaiting_slot(token);
+  if (slot == nullptr) return Completion::Gone;
+  Conn& c = *slot;
+  c.awaiting = false;
+  counters.deferred_in_flight.dec();
+  end_turn_if_waiting(c);
+  files.complete(c, status, raw_headers, path, request_headers);
+  drive(c);
+  return Completion::Sent;
+}
+
+Server::Completion Server::complete_file(uint32_t token, uint16_t status,
+                                         std::string_view raw_headers, std::string_view path,
+                                         std::string_view request_headers) {
+  return impl_->complete_file(token, status, raw_headers, path, request_headers);
+}
+
 // GZipMiddleware: compresses into a body buffer and sends that.  False (nothing queued) when
 // the response must or need not be compressed, or compressing does not pay.
 bool Server::Impl::respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
@@ -278,16 +299,15 @@ bool Responder::finish(uint16_t status, std::string_view type, std::string_view 
       return false;
   }
   if (!http::header_value_ok(type)) return false;
-  Conn& c = *static_cast<Conn*>(conn_);
-  responded_ =
-      static_cast<Server::Impl*>(engine_)->respond(c, status, type, body, ext, extra, n_extra);
+  Conn& c = *conn_;
+  responded_ = engine_->respond(c, status, type, body, ext, extra, n_extra);
   return responded_;
 }
 
 bool Responder::defer(uint32_t* token) {
   if (responded_) return false;
-  auto& d = *static_cast<Server::Impl*>(engine_);
-  Conn& c = *static_cast<Conn*>(conn_);
+  auto& d = *engine_;
+  Conn& c = *conn_;
   c.awaiting = true;
   c.generation = d.tokens.next(c.generation);
   *token = d.tokens.make(d.index_of(c), c.generation);
@@ -302,8 +322,8 @@ bool Responder::defer(uint32_t* token) {
 bool Responder::stream(uint16_t status, std::string_view type, ChunkFill fill, void* user,
                        const http::Header* extra, uint16_t n_extra) {
   if (responded_ || fill == nullptr) return false;
-  Server::Impl& d = *static_cast<Server::Impl*>(engine_);
-  Conn& c = *static_cast<Conn*>(conn_);
+  Server::Impl& d = *engine_;
+  Conn& c = *conn_;
   if (!d.lend_out(c)) return false;
   bool raw = c.minor0;
   if (raw) c.close_after = true;

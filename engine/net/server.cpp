@@ -99,14 +99,9 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   // Besides the connections: the listening socket, the wake descriptor and the bridge's hook
   // descriptor (set_hooks).  The select poller has no room beyond its capacity.
   d->poller = net::make_poller(o.poller, n + 3);
-  d->transfers = mem::alloc_array<net::Transfer>(n);
-  d->free_transfers = mem::alloc_array<net::Transfer*>(n);
-  d->file_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));
-  d->index_scratch = static_cast<char*>(mem::alloc(d->file_scratch_cap()));
   bool ok =
       d->slots && d->free_slots && d->path_scratch && d->alt_scratch && d->location_scratch &&
-      d->transfers && d->free_transfers && d->file_scratch && d->index_scratch && d->poller &&
-      d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
+      d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
       d->bodies.init(o.body_buffers, uint32_t(o.limits.max_header_bytes + o.limits.max_body_bytes +
                                               VIPER_IO_BUFFER_BYTES));
   if (!ok) {
@@ -119,26 +114,19 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     new (&d->slots[i]) Conn();
     d->slots[i].generation = d->tokens.first_generation();
     d->free_slots[i] = n - 1 - i;
-    new (&d->transfers[i]) net::Transfer();
-    d->free_transfers[i] = &d->transfers[i];
   }
   d->free_top = n;
-  d->transfer_top = n;
-  d->choose_boundary();
+  if (const char* why = d->files.init(n, o.static_cache_bytes)) {
+    *error = why;
+    Impl::free_all(d);
+    return nullptr;
+  }
   if (o.access_log) {
-    d->log_buf = static_cast<char*>(mem::alloc(kLogBufferBytes));
-    if (d->log_buf == nullptr) {
+    if (!d->log.init()) {
       *error = "out of memory (access_log)";
       Impl::free_all(d);
       return nullptr;
     }
-  }
-  // About one entry per 2 KB of budget: small files are what the cache is for.
-  if (o.static_cache_bytes > 0 &&
-      !d->cache.init(o.static_cache_bytes, o.static_cache_bytes / 2048 + 16)) {
-    *error = "out of memory (static_cache_bytes)";
-    Impl::free_all(d);
-    return nullptr;
   }
   if (o.gzip_level > 0 &&
       !d->gzip.init(o.gzip_level, VIPER_GZIP_WINDOW_BITS, VIPER_GZIP_MEM_LEVEL)) {
@@ -181,21 +169,8 @@ void Server::Impl::free_all(Impl* d) {
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
   d->gzip.destroy();
-  mem::release(d->log_buf);
-  d->cache.destroy();
-  mem::release(d->transfers);
-  mem::release(d->free_transfers);
-  mem::release(d->file_scratch);
-  mem::release(d->index_scratch);
-  for (uint32_t i = 0; i < d->num_mounts; i++) {
-    fs::Mount* m = d->mounts[i];
-    if (m->root_fd >= 0) close(m->root_fd);
-    port::unmap_file(m->map, m->map_size);
-    mem::release(const_cast<char*>(m->root));  // both copied by add_static
-    mem::release(const_cast<char*>(m->cache_control.data()));
-    m->~Mount();
-    mem::release(m);
-  }
+  d->log.destroy();
+  d->files.destroy();
   d->~Impl();
   mem::release(d);
 }
@@ -212,107 +187,8 @@ AddResult Server::add_route(http::Method method, std::string_view pattern, Route
   return impl_->router.add(method, pattern, RouteTarget{reinterpret_cast<void*>(fn), user, id});
 }
 
-// Mounts keep copies of their strings (the caller's may not live as long as the server).
-static const char* copy_string(std::string_view s) {
-  char* p = static_cast<char*>(mem::alloc(s.size() + 1));
-  if (p != nullptr) std::memcpy(p, s.data(), s.size());
-  return p;
-}
-
 const char* Server::add_static(const StaticMount& sm) {
-  Impl& d = *impl_;
-  if (d.num_mounts == kMaxMounts) return "too many mounts";
-  std::string_view prefix = sm.prefix;
-  if (prefix.empty() || prefix[0] != '/' || prefix.find('{') != std::string_view::npos)
-    return "prefix";
-  if (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);
-  void* mem = mem::alloc(sizeof(fs::Mount));
-  if (mem == nullptr) return "out of memory";
-  fs::Mount* m = new (mem) fs::Mount();
-  d.mounts[d.num_mounts++] = m;  // freed with the server, whatever happens below
-  m->id = d.num_mounts - 1;
-  m->html = sm.html;
-  m->kind = sm.kind == StaticKind::Directory ? fs::SourceKind::Directory
-            : sm.kind == StaticKind::Pack    ? fs::SourceKind::Pack
-                                             : fs::SourceKind::File;
-  const char* src = sm.source != nullptr ? sm.source : "";
-  const char* cc = copy_string(sm.cache_control);
-  if (cc != nullptr) m->cache_control = std::string_view(cc, sm.cache_control.size());
-  m->root = copy_string(src);
-  if (cc == nullptr || m->root == nullptr) return "out of memory";
-  if (!http::header_value_ok(m->cache_control)) return "cache_control";
-  if (m->kind == fs::SourceKind::Directory) {
-    m->root_fd = port::open_root(src);
-#ifdef __linux__
-    if (m->root_fd < 0) return "source: not a readable directory";
-#endif
-  } else if (m->kind == fs::SourceKind::Pack) {
-    m->map = port::map_file(src, &m->map_size);
-    if (m->map == nullptr) return "source: cannot map the asset pack";
-    if (const char* why = m->pack.open(m->map, m->map_size)) return why;
-  }
-  // Patterns for the router: the prefix itself and everything below it.
-  char pattern[600];
-  http::Appender a(pattern, sizeof pattern);
-  a.put(prefix == "/" ? std::string_view() : prefix);
-  if (m->kind != fs::SourceKind::File) a.put("/{path:path}");
-  if (!a.ok()) return "prefix";
-  RouteTarget t{nullptr, m, 0};
-  AddResult r = d.router.add(http::Method::Get, std::string_view(pattern, a.size()), t);
-  if (r != AddResult::Ok) return r == AddResult::Conflict ? "route conflict" : "prefix";
-  return nullptr;
-}
-
-// 'INFO:     127.0.0.1:54321 - "GET /path?q HTTP/1.1" 404 Not Found', as uvicorn (and the
-// Python side, for its handlers) writes it.
-void Server::Impl::log_access(const Conn& c, uint16_t status) {
-  // Formatted straight into the batch (no line buffer on the engine task's small stack); a
-  // line that does not fit after the others goes into an emptied batch.
-  for (int attempt = 0; attempt < 2; attempt++) {
-    http::Appender a(log_buf + log_len, kLogBufferBytes - log_len);
-    a.put("INFO:     ");
-    for (int shift = 24; shift >= 0; shift -= 8) {
-      a.put_uint((c.peer_ip >> shift) & 0xff);
-      if (shift != 0) a.put(".");
-    }
-    a.put(":");
-    a.put_uint(c.peer_port);
-    a.put(" - \"");
-    a.put(req.method_token);
-    a.put(" ");
-    a.put(req.target);
-    a.put(req.http_minor == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
-    a.put_uint(status);
-    a.put(" ");
-    a.put(http::reason_phrase(status));
-    a.put("\n");
-    if (a.ok()) {
-      log_len += uint32_t(a.size());
-      return;
-    }
-    if (log_len == 0) return;  // longer than a whole batch: not logged
-    flush_log();
-  }
-}
-
-void Server::Impl::flush_log() {
-  port::write_stdout(log_buf, log_len);
-  log_len = 0;
-}
-
-void Server::Impl::choose_boundary() {
-  // Unique enough per server: the boundary only has to be absent from the parts' bytes, and a
-  // 20-character random-looking token is (RFC 2046 §5.1.1).
-  uint64_t x = uint64_t(port::unix_time()) * 0x9E3779B97F4A7C15ull ^ port::now_ms() ^
-               uint64_t(reinterpret_cast<uintptr_t>(this));
-  static const char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-  for (size_t i = 0; i < 20; i++) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    boundary[i] = kAlphabet[(x * 0x2545F4914F6CDD1Dull >> 58) % 36];
-  }
-  boundary[20] = '\0';
+  return impl_->files.add_mount(sm, impl_->router);
 }
 
 const Counters& Server::counters() const {
@@ -411,7 +287,7 @@ void Server::Impl::release_buffers(Conn& c) {
 
 void Server::Impl::close_conn(Conn& c) {
   if (c.awaiting) abandon(c);
-  end_transfer(c);
+  files.end(c);
   uint32_t idx = index_of(c);
   lists.unlink(slots, idx);
   poller->remove(c.fd);
@@ -722,12 +598,12 @@ void Server::run() {
       if (d.admission.expired(d.now)) d.reject_waiting();
     }
     if (d.hooks.on_loop_end != nullptr) d.hooks.on_loop_end(d.hooks.user);
-    if (d.log_len != 0) d.flush_log();
+    if (d.log.pending()) d.log.flush();
   }
   for (uint32_t i = 0; i < d.opt.max_connections; i++) {
     if (d.slots[i].state != ConnState::Free) d.close_conn(d.slots[i]);
   }
-  if (d.log_len != 0) d.flush_log();
+  if (d.log.pending()) d.log.flush();
 }
 
 }  // namespace viper

@@ -27,18 +27,11 @@
 
 #include "http/method.h"
 #include "viper/config.h"
+#include "viper/types.h"
 
 namespace viper {
 
-enum class ParamType : uint8_t { Str, Int, Float, Path };
-
-struct PathParam {
-  std::string_view name;   // borrowed from the router (lives as long as the router)
-  std::string_view value;  // borrowed from the path given to match()
-  ParamType type = ParamType::Str;
-  int64_t i = 0;   // valid when type == Int
-  double f = 0.0;  // valid when type == Float
-};
+// ParamType, PathParam and AddResult: viper/types.h.
 
 // What a route leads to: opaque to the router.  The server stores a handler pointer and its
 // user data (C routes); the bridge later stores a Python route id.
@@ -60,14 +53,6 @@ struct MatchResult {
   uint16_t allow = 0;  // method_bit() set of the path's methods (HEAD included with GET)
   uint8_t num_params = 0;
   PathParam params[VIPER_MAX_PATH_PARAMS];
-};
-
-enum class AddResult : uint8_t {
-  Ok,
-  BadPattern,  // not starting with '/', unbalanced braces, empty or bad capture name,
-               // unknown converter, {x:path} not last, too many captures, duplicate name
-  Conflict,    // same pattern (up to capture names) and method already registered
-  OutOfMemory,
 };
 
 class Router {

@@ -12,11 +12,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "http/request_parser.h"
-#include "net/poller.h"
-#include "router/router.h"
 #include "viper/config.h"
 #include "viper/counter.h"
+#include "viper/types.h"
 
 namespace viper {
 
@@ -133,6 +131,9 @@ struct RouteRequest {
 // scratch (zeroed at the start) for the producer's cursor.
 using ChunkFill = size_t (*)(void* user, uint64_t state[2], char* dst, size_t cap, bool* done);
 
+namespace net {
+struct Conn;
+}
 class Server;
 
 // A static mount (SPEC §3.8), served by the engine alone.
@@ -147,42 +148,7 @@ struct StaticMount {
   std::string_view cache_control;  // Cache-Control of its responses (none when empty)
 };
 
-// How a handler answers.  Exactly one of the send functions should be called; a handler that
-// calls none gets a 500.  They return false if the response was not accepted (bad header value,
-// or a copied body too large for the output buffer), and then the engine answers 500.
-class Responder {
- public:
-  // Copies `body` into the connection's output buffer: for bodies built on the stack.
-  // At most `copy_capacity()` bytes.
-  bool send(uint16_t status, std::string_view content_type, std::string_view body,
-            const http::Header* extra = nullptr, uint16_t num_extra = 0);
-  // Sends `body` from where it is: it must outlive the response (static data).
-  bool send_static(uint16_t status, std::string_view content_type, std::string_view body,
-                   const http::Header* extra = nullptr, uint16_t num_extra = 0);
-  // Streams a body produced by `fill` with chunked framing (HTTP/1.0: until close).
-  bool stream(uint16_t status, std::string_view content_type, ChunkFill fill, void* user,
-              const http::Header* extra = nullptr, uint16_t num_extra = 0);
-  // Promises the response for later: the handler returns at once, and whoever produces the
-  // response calls Server::complete(token, ...) on the engine thread (the bridge to Python
-  // does).  Until then the connection waits (Busy) and reads no further request; after
-  // handler_timeout_ms the engine answers 504 itself and reports the token as abandoned.
-  // Tokens are below 2^30 (net/request_token.h, docs/native-api.md): a small int on a 32-bit
-  // MicroPython, so handing one to Python costs no allocation.
-  bool defer(uint32_t* token);
-  // Largest body `send` is guaranteed to accept.
-  size_t copy_capacity() const;
-  bool responded() const { return responded_; }
-
-  // Made by the engine for each handler call.
-  Responder(void* engine, void* conn) : engine_(engine), conn_(conn) {}
-
- private:
-  bool finish(uint16_t status, std::string_view type, std::string_view body, const char* ext,
-              const http::Header* extra, uint16_t n_extra);
-  void* engine_;  // Server::Impl, borrowed
-  void* conn_;    // net::Conn, borrowed
-  bool responded_ = false;
-};
+class Responder;
 
 using RouteFn = void (*)(const RouteRequest& req, Responder& res, void* user);
 
@@ -251,6 +217,43 @@ class Server {
   friend class Responder;
   explicit Server(Impl* impl) : impl_(impl) {}
   Impl* impl_;
+};
+
+// How a handler answers.  Exactly one of the send functions should be called; a handler that
+// calls none gets a 500.  They return false if the response was not accepted (bad header value,
+// or a copied body too large for the output buffer), and then the engine answers 500.
+class Responder {
+ public:
+  // Copies `body` into the connection's output buffer: for bodies built on the stack.
+  // At most `copy_capacity()` bytes.
+  bool send(uint16_t status, std::string_view content_type, std::string_view body,
+            const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Sends `body` from where it is: it must outlive the response (static data).
+  bool send_static(uint16_t status, std::string_view content_type, std::string_view body,
+                   const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Streams a body produced by `fill` with chunked framing (HTTP/1.0: until close).
+  bool stream(uint16_t status, std::string_view content_type, ChunkFill fill, void* user,
+              const http::Header* extra = nullptr, uint16_t num_extra = 0);
+  // Promises the response for later: the handler returns at once, and whoever produces the
+  // response calls Server::complete(token, ...) on the engine thread (the bridge to Python
+  // does).  Until then the connection waits (Busy) and reads no further request; after
+  // handler_timeout_ms the engine answers 504 itself and reports the token as abandoned.
+  // Tokens are below 2^30 (net/request_token.h, docs/native-api.md): a small int on a 32-bit
+  // MicroPython, so handing one to Python costs no allocation.
+  bool defer(uint32_t* token);
+  // Largest body `send` is guaranteed to accept.
+  size_t copy_capacity() const;
+  bool responded() const { return responded_; }
+
+  // Made by the engine for each handler call.
+  Responder(Server::Impl* engine, net::Conn* conn) : engine_(engine), conn_(conn) {}
+
+ private:
+  bool finish(uint16_t status, std::string_view type, std::string_view body, const char* ext,
+              const http::Header* extra, uint16_t n_extra);
+  Server::Impl* engine_;  // borrowed
+  net::Conn* conn_;       // borrowed
+  bool responded_ = false;
 };
 
 }  // namespace viper
