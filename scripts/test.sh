@@ -54,6 +54,10 @@ for poller in epoll select; do
     $PY -m pytest -q -p no:cacheprovider tests/python
 done
 
+step "end-to-end tests once more over TLS (epoll, debug build)"
+VIPER_DEMO=build/debug/examples/demo/viper_demo VIPER_TLS=1 \
+  $PY -m pytest -q -p no:cacheprovider tests/python
+
 step "Python API end-to-end tests (CPython, debug build)"
 VIPER_INTERPRETER=$PY VIPER_PYTHONPATH=build/debug/python:python \
   $PY -m pytest -q -p no:cacheprovider tests/pyapi

@@ -12,6 +12,10 @@
 #include "http/request_parser.h"
 #include "viper/server.h"
 
+namespace viper::tls {
+class Session;
+}
+
 namespace viper::net {
 
 enum class ConnState : uint8_t {
@@ -99,7 +103,9 @@ struct Conn {
   uint32_t raw_start = 0;  // chunked: where undecoded bytes start (decoded body ends there)
   uint32_t requests = 0;   // served on this connection
 
-  Transfer* xfer = nullptr;  // a file body in flight (net/file_path.cpp)
+  Transfer* xfer = nullptr;     // a file body in flight (net/file_server.cpp)
+  tls::Session* tls = nullptr;  // lent from the server's pool on a TLS listener (net/transport.h)
+  bool tls_queued = false;      // in the loop's list of TLS connections with bytes held
 
   ChunkFill fill = nullptr;  // streaming producer and its state
   void* fill_user = nullptr;

@@ -1,5 +1,7 @@
 
+#include "http/request_parser.h"
 #include "http/response_writer.h"
+#include "tls/tls.h"
 #include "viper/server.h"
 
 namespace viper {
@@ -62,6 +64,11 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "gzip_responses", c.gzip_responses.get(), &first);
   field(a, "gzip_bytes_in", c.gzip_bytes_in.get(), &first);
   field(a, "gzip_bytes_out", c.gzip_bytes_out.get(), &first);
+  field(a, "tls_handshakes", c.tls_handshakes.get(), &first);
+  field(a, "tls_resumed", c.tls_resumed.get(), &first);
+  field(a, "tls_sessions_in_use", c.tls_sessions_in_use.get(), &first);
+  field(a, "tls_bytes_in", c.tls_bytes_in.get(), &first);
+  field(a, "tls_bytes_out", c.tls_bytes_out.get(), &first);
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {
@@ -76,6 +83,12 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   static_assert(http::kNumParseErrors <= sizeof c.parse_errors / sizeof c.parse_errors[0]);
   for (size_t i = 1; i < http::kNumParseErrors; i++)
     field(a, http::kParseErrors[i].counter, c.parse_errors[i].get(), &first);
+  a.put("},\"tls_failed\":{");
+  first = true;
+  static_assert(sizeof tls::kFailureNames / sizeof tls::kFailureNames[0] ==
+                sizeof c.tls_failed / sizeof c.tls_failed[0]);
+  for (size_t i = 1; i < sizeof c.tls_failed / sizeof c.tls_failed[0]; i++)
+    field(a, tls::kFailureNames[i], c.tls_failed[i].get(), &first);
   a.put("}}");
   return a.ok() ? a.size() : 0;
 }

@@ -11,6 +11,7 @@
 #include "http/file_headers.h"
 #include "mem/allocator.h"
 #include "net/server_impl.h"
+#include "net/transport.h"
 #include "port/port.h"
 #include "static/mime.h"
 
@@ -322,7 +323,7 @@ void FileServer::cache_file(const fs::Mount& m, std::string_view name, bool gzip
 void FileServer::redirect_to_directory(Conn& c) {
   http::Appender a(srv_.location_scratch, srv_.location_capacity());
   if (!srv_.req.host.empty()) {
-    a.put("http://");
+    a.put(c.tls != nullptr ? "https://" : "http://");
     a.put(srv_.req.host);
   }
   a.put(srv_.req.path);  // still percent-encoded, as the client sent it
@@ -603,7 +604,8 @@ FileServer::Pump FileServer::pump(Conn& c) {
     size_t want = t.left < budget ? size_t(t.left) : budget;
     long sent = -1;
     errno = ENOSYS;
-    if (srv_.opt.use_sendfile) sent = port::send_file(c.fd, t.fd, &t.off, want);
+    if (srv_.opt.use_sendfile && net::can_sendfile(c))
+      sent = port::send_file(c.fd, t.fd, &t.off, want);
     bool copied = false;
     // ENOSYS: no sendfile here; EINVAL/EOPNOTSUPP: not for this file (a filesystem without
     // splice support): read and send it instead.

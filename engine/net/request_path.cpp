@@ -7,6 +7,7 @@
 
 #include "mem/allocator.h"
 #include "net/server_impl.h"
+#include "net/transport.h"
 #include "port/port.h"
 
 namespace viper {
@@ -17,6 +18,10 @@ using namespace detail;
 // Reading and processing
 
 void Server::Impl::on_event(Conn& c, uint32_t events) {
+  if (c.tls != nullptr && !c.tls->established() && c.state != ConnState::Linger) {
+    on_readable(c);  // the handshake wants the socket, either way
+    return;
+  }
   if ((events & net::kHangup) && c.state == ConnState::Busy) {
     close_conn(c);  // the client is gone while its response is being produced
     return;
@@ -43,6 +48,7 @@ void Server::Impl::on_readable(Conn& c) {
     close_conn(c);
     return;
   }
+  if (c.tls != nullptr && !c.tls->established() && !drive_handshake(c)) return;
   if (!lend_in(c)) {  // cannot happen: the pool has two buffers per slot
     counters.io_errors.inc();
     close_conn(c);
@@ -53,7 +59,7 @@ void Server::Impl::on_readable(Conn& c) {
     drive(c);
     return;
   }
-  long n = port::recv_some(c.fd, c.in + c.in_len, c.in_cap - c.in_len);
+  long n = net::transport_read(c, c.in + c.in_len, c.in_cap - c.in_len);
   if (n == 0) {
     close_conn(c);  // the client is gone (or half-closed after its last request)
     return;
@@ -72,6 +78,7 @@ void Server::Impl::on_readable(Conn& c) {
     set_list(c, net::kListBody);  // progress restarts the body inactivity timeout
   }
   drive(c);
+  if (c.state != ConnState::Free) queue_tls_ready(c);
 }
 
 // Runs the connection as far as it can go without blocking: process buffered requests, write
@@ -96,6 +103,7 @@ void Server::Impl::drive(Conn& c) {
     if (c.close_after) {
       // Unread input would make close() send RST and lose the response: linger instead.
       if (c.linger || c.in_len > 0) {
+        if (c.tls != nullptr) c.tls->close_notify();
         port::shutdown_write(c.fd);
         release_buffers(c);
         c.state = ConnState::Linger;
@@ -364,7 +372,7 @@ bool Server::Impl::try_redirect_slash(Conn& c, std::string_view path) {
   char* loc = location_scratch;
   http::Appender a(loc, location_capacity());
   if (!req.host.empty()) {
-    a.put("http://");
+    a.put(c.tls != nullptr ? "https://" : "http://");
     a.put(req.host);
   }
   put_path_encoded(a, std::string_view(alt, plen));

@@ -8,6 +8,7 @@
 #include "http/file_headers.h"
 #include "mem/allocator.h"
 #include "net/server_impl.h"
+#include "net/transport.h"
 #include "port/port.h"
 
 namespace viper {
@@ -208,7 +209,7 @@ bool Server::Impl::flush(Conn& c) {
       iov[n_iov++] = {c.extra_body + c.extra_sent, c.extra_len - c.extra_sent};
     // A file body follows by sendfile: let the head share its first segment.
     bool more = c.xfer != nullptr && c.xfer->fd >= 0 && c.xfer->left > 0;
-    long n = port::send_slices(c.fd, iov, n_iov, more);
+    long n = net::transport_send(c, iov, n_iov, more);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
       if (errno == EINTR) continue;

@@ -121,6 +121,13 @@ Server* Server::create(const ServerOptions& options, const char** error) {
     Impl::free_all(d);
     return nullptr;
   }
+  if (o.tls.enabled()) {
+    if (const char* why = d->init_tls()) {
+      *error = why;
+      Impl::free_all(d);
+      return nullptr;
+    }
+  }
   if (o.access_log) {
     if (!d->log.init()) {
       *error = "out of memory (access_log)";
@@ -171,6 +178,7 @@ void Server::Impl::free_all(Impl* d) {
   d->gzip.destroy();
   d->log.destroy();
   d->files.destroy();
+  d->destroy_tls();
   d->~Impl();
   mem::release(d);
 }
@@ -288,6 +296,7 @@ void Server::Impl::release_buffers(Conn& c) {
 void Server::Impl::close_conn(Conn& c) {
   if (c.awaiting) abandon(c);
   files.end(c);
+  release_tls(c);
   uint32_t idx = index_of(c);
   lists.unlink(slots, idx);
   poller->remove(c.fd);
@@ -383,6 +392,15 @@ Server::Impl::Accept Server::Impl::accept_one() {
   c.admitted_ms = now;
   if (!poller->add(fd, net::kReadable, idx)) {
     counters.io_errors.inc();
+    port::close_socket(fd);
+    c.fd = -1;
+    c.state = ConnState::Free;
+    free_slots[free_top++] = idx;
+    return Accept::Failed;
+  }
+  if (tls_sessions != nullptr && !take_tls(c)) {  // out of memory for mbedTLS's buffers
+    counters.io_errors.inc();
+    poller->remove(fd);
     port::close_socket(fd);
     c.fd = -1;
     c.state = ConnState::Free;
@@ -591,6 +609,7 @@ void Server::run() {
         d.on_event(d.slots[tag], events[i].events);
       }
     }
+    if (d.tls_ready_n != 0) d.run_tls_ready();
     if (listener_ready && d.listen_fd >= 0) d.on_accept();
     d.expire_timeouts();
     if (d.admission.waiting()) {

@@ -15,6 +15,7 @@
 #include "net/file_server.h"
 #include "net/poller.h"
 #include "net/request_token.h"
+#include "tls/tls.h"
 #include "viper/server.h"
 
 namespace viper {
@@ -72,7 +73,15 @@ struct Server::Impl {
   net::Admission admission;  // who gets a slot when the pool is full (net/admission.h)
   bool accepting = true;     // the listener is in the poll set
 
-  FileServer files{*this};   // static mounts and FileResponse (net/file_server.h)
+  FileServer files{*this};  // static mounts and FileResponse (net/file_server.h)
+  // TLS (net/transport.h): the shared context, one session per slot (set up on first use and
+  // then reused), and the connections whose decrypted bytes wait in mbedTLS.
+  tls::Context tls_ctx;
+  tls::Session* tls_sessions = nullptr;
+  tls::Session** tls_free = nullptr;
+  uint32_t tls_free_top = 0;
+  uint32_t* tls_ready = nullptr;
+  uint32_t tls_ready_n = 0;
   http::GzipEncoder gzip;    // GZipMiddleware, when opt.gzip_level > 0
   net::AccessLog log;        // lines of this loop iteration (opt.access_log)
   uint16_t last_status = 0;  // of the last response queued (for the access log)
@@ -88,6 +97,14 @@ struct Server::Impl {
   bool lend_out(Conn& c);
   void release_buffers(Conn& c);
   void close_conn(Conn& c);
+  const char* init_tls();
+  void destroy_tls();
+  bool take_tls(Conn& c);
+  void release_tls(Conn& c);
+  bool drive_handshake(Conn& c);
+  void refuse_plain_http(Conn& c);
+  void queue_tls_ready(Conn& c);
+  void run_tls_ready();
   void set_interest(Conn& c, uint8_t events);
 
   // --- admission (server.cpp) --------------------------------------------------------------

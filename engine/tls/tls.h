@@ -100,6 +100,7 @@ class Session {
   // Decrypted bytes already held by mbedTLS: readable without the socket being readable.
   bool pending() const;
 
+  bool set_up() const { return set_up_; }
   bool established() const { return established_; }
   bool resumed() const { return resumed_; }
   bool h2() const;  // ALPN chose "h2"

@@ -204,6 +204,27 @@ struct Args {
   int num_mounts = 0;
 };
 
+// The whole file, for the TLS options (a certificate or a key).  Start-up only; kept for the
+// life of the process.
+bool read_whole_file(const char* path, std::string_view* out) {
+  FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return false;
+  static char storage[4][16384];  // certificate, key, CA: small files
+  static int used = 0;
+  if (used == 4) {
+    std::fclose(f);
+    return false;
+  }
+  char* buf = storage[used];
+  size_t n = std::fread(buf, 1, sizeof storage[0], f);
+  bool whole = std::feof(f) != 0;
+  std::fclose(f);
+  if (!whole || n == 0) return false;
+  used++;
+  *out = std::string_view(buf, n);
+  return true;
+}
+
 bool parse_mount(const char* v, viper::StaticKind kind, bool html, Args& a) {
   const char* eq = std::strchr(v, '=');
   if (eq == nullptr || a.num_mounts == 8 || size_t(eq - v) >= sizeof a.mounts[0].prefix)
@@ -228,7 +249,8 @@ void usage() {
       "  [--static PREFIX=DIR] [--static-html PREFIX=DIR] [--pack PREFIX=FILE]\n"
       "  [--file PATH=FILE] [--static-cache-bytes N] [--no-sendfile] [--no-defer-accept]\n"
       "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--evict-silent-after-ms N]\n"
-      "  [--slot-turn-ms N]"
+      "  [--slot-turn-ms N] [--tls-cert FILE --tls-key FILE [--tls-key-password P]\n"
+      "  [--tls-ca FILE --tls-client-auth optional|required] [--tls-h2]]"
       "  [--admission-timeout-ms N]\n"
       "Times are in seconds (fractions allowed) unless named _ms.  --port 0 picks a free port.");
 }
@@ -279,6 +301,10 @@ const char* parse_args(int argc, char** argv, Args& a) {
       o.defer_accept = false;
       continue;
     }
+    if (k == "--tls-h2") {
+      o.tls.offer_h2 = true;
+      continue;
+    }
     if (k == "--help" || i + 1 >= argc) return argv[i];
     const char* v = argv[++i];
     uint64_t n = 0;
@@ -297,6 +323,17 @@ const char* parse_args(int argc, char** argv, Args& a) {
       ok = parse_seconds(v, &o.send_timeout_ms);
     } else if (k == "--max-body-bytes") {
       ok = parse_u64(v, UINT64_MAX, &o.limits.max_body_bytes);
+    } else if (k == "--tls-cert") {
+      ok = read_whole_file(v, &o.tls.cert_chain);
+    } else if (k == "--tls-key") {
+      ok = read_whole_file(v, &o.tls.key);
+    } else if (k == "--tls-key-password") {
+      o.tls.key_password = v;
+    } else if (k == "--tls-ca") {
+      ok = read_whole_file(v, &o.tls.ca_certs);
+    } else if (k == "--tls-client-auth") {
+      ok = std::strcmp(v, "optional") == 0 || std::strcmp(v, "required") == 0;
+      o.tls.client_auth = std::strcmp(v, "required") == 0 ? 2 : 1;
     } else if (k == "--static" || k == "--static-html") {
       ok = parse_mount(v, viper::StaticKind::Directory, k == "--static-html", a);
     } else if (k == "--pack") {
@@ -408,7 +445,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   pthread_t engine;
   pthread_create(&engine, nullptr, engine_thread, server);
-  std::printf("viper_demo listening on http://%s:%u/\n", args.opt.host, unsigned(server->port()));
+  std::printf("viper_demo listening on %s://%s:%u/\n", args.opt.tls.enabled() ? "https" : "http",
+              args.opt.host, unsigned(server->port()));
   std::fflush(stdout);
   int sig = 0;
   sigwait(&sigs, &sig);

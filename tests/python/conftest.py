@@ -4,6 +4,9 @@ Environment (see scripts/test.sh):
   VIPER_DEMO       path of the viper_demo binary (default: build/debug/examples/demo/viper_demo)
   VIPER_POLLER     epoll | select (default epoll)
   VIPER_SANITIZED  1 under ASan+UBSan: loop counts are scaled down, no test is skipped
+  VIPER_TLS        1: every server speaks HTTPS (the test credentials of tests/engine/tls) and
+                   every client connection is TLS (rawhttp.TLS_CONTEXT): the suite once more
+                   over TLS
   VIPER_LWIP_TAPS  the lwIP run (tests/lwip/run.sh, viper_demo_lwip): how many tap devices
                    vtap0.. the network namespace has; each server takes a free one and serves
                    on 198.18.<n>.2 through its own user-space lwIP stack
@@ -34,6 +37,21 @@ if not os.path.isabs(DEMO):
 POLLER = os.environ.get("VIPER_POLLER", "epoll")
 SANITIZED = os.environ.get("VIPER_SANITIZED") == "1"
 LWIP_TAPS = int(os.environ.get("VIPER_LWIP_TAPS", "0"))
+TLS = os.environ.get("VIPER_TLS") == "1"
+TLS_DIR = ROOT / "tests" / "engine" / "tls"
+
+
+def scheme_of(url):
+    """An absolute URL the engine makes (a redirect's Location) as it is over this run's
+    transport: https:// when the suite runs over TLS."""
+    return "https://" + url[len("http://"):] if TLS and url.startswith("http://") else url
+
+TLS_ARGS = ["--tls-cert", str(TLS_DIR / "ec-cert.pem"), "--tls-key", str(TLS_DIR / "ec-key.pem")]
+if TLS:
+    rawhttp.use_tls()
+    # requests and curl verify the server: trust the test certificate (CN localhost, SAN
+    # 127.0.0.1).
+    os.environ["REQUESTS_CA_BUNDLE"] = os.environ["CURL_CA_BUNDLE"] = str(TLS_DIR / "ec-cert.pem")
 MAX_CONNECTIONS = os.environ.get("VIPER_MAX_CONNECTIONS", "64")
 _taps_in_use = set()
 
@@ -63,7 +81,9 @@ class DemoServer:
             _taps_in_use.add(self.tap)
             self.host = f"198.18.{self.tap}.2"
             env = dict(os.environ, PRECONFIGURED_TAPIF=f"vtap{self.tap}", VIPER_LWIP_ADDR=self.host)
-        self.args = [DEMO, "--host", self.host, "--port", "0", "--poller", POLLER, *map(str, args)]
+        self.args = [DEMO, "--host", self.host, "--port", "0", "--poller", POLLER,
+                     *(TLS_ARGS if TLS else []), *map(str, args)]
+        self.tls = "--tls-cert" in self.args
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             self.args,
@@ -96,12 +116,12 @@ class DemoServer:
             line += chunk
         sel.close()
         text = line.decode()
-        prefix = f"viper_demo listening on http://{self.host}:"
+        prefix = f"viper_demo listening on {'https' if self.tls else 'http'}://{self.host}:"
         assert text.startswith(prefix) and text.rstrip().endswith("/"), text
         return int(text[len(prefix) :].rstrip().rstrip("/"))
 
     def url(self, path="/"):
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}{path}"
 
     def conn(self, timeout=rawhttp.DEFAULT_TIMEOUT):
         return rawhttp.Conn(self.port, timeout, self.host)

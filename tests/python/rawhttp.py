@@ -5,9 +5,26 @@ framing bug in the server fails the test instead of being papered over by a tole
 """
 
 import socket
+import ssl
 import time
 
 DEFAULT_TIMEOUT = 5.0
+# When set (use_tls()), every Conn speaks TLS: the e2e suite once more over HTTPS.
+TLS_CONTEXT = None
+
+
+def use_tls():
+    """Makes every Conn a TLS client (certificates not verified: the test credentials are
+    self-signed; TLS itself is what is tested)."""
+    global TLS_CONTEXT
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    TLS_CONTEXT = ctx
+
+
+# A TLS connection ends with close_notify, or the peer just closing: both are "closed" here.
+_CLOSED = (ConnectionResetError, ssl.SSLZeroReturnError, ssl.SSLEOFError)
 
 
 class ProtocolError(AssertionError):
@@ -51,6 +68,8 @@ class Conn:
         self.timeout = timeout
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if TLS_CONTEXT is not None:
+            self.sock = TLS_CONTEXT.wrap_socket(self.sock, server_hostname=host)
         self.buf = b""
 
     # --- sending -----------------------------------------------------------------------------
@@ -77,6 +96,8 @@ class Conn:
             data = self.sock.recv(65536)
         except socket.timeout:
             raise ProtocolError(f"timed out waiting for data (buffered: {self.buf[:200]!r})")
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            return False  # close_notify, or the peer closed without it: EOF either way
         if not data:
             return False
         self.buf += data
@@ -195,11 +216,21 @@ class Conn:
             raise ProtocolError(f"unexpected bytes before close: {self.buf[:200]!r}")
 
     def close_and_wait(self, timeout=None):
-        """Half-closes and waits for the server's FIN: afterwards the server has freed the slot."""
-        try:
-            self.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        """Half-closes and waits for the server's FIN: afterwards the server has freed the slot.
+        Over TLS: close_notify, then the server's close_notify and FIN."""
+        if isinstance(self.sock, ssl.SSLSocket):
+            self.sock.settimeout(timeout if timeout is not None else self.timeout)
+            try:
+                raw = self.sock.unwrap()  # sends close_notify, reads the server's
+                raw.shutdown(socket.SHUT_WR)
+                self.sock = raw
+            except (OSError, ValueError):
+                pass
+        else:
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
         self.expect_closed(timeout)
         self.close()
 

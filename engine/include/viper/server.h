@@ -18,6 +18,19 @@
 
 namespace viper {
 
+// HTTPS (issue 16).  Certificates and keys as PEM (a chain: leaf first) or DER.  The views are
+// read when the server is created and need not outlive that.
+struct TlsOptions {
+  std::string_view cert_chain;  // empty: plain HTTP
+  std::string_view key;
+  std::string_view key_password;        // for an encrypted PEM key
+  std::string_view ca_certs;            // trusted for client certificates
+  uint8_t client_auth = 0;              // 0: none, 1: optional, 2: required (needs ca_certs)
+  bool offer_h2 = false;                // ALPN offers "h2" (HTTP/2) before "http/1.1"
+  uint32_t session_cache_entries = 64;  // session-id resumption (tickets need no memory)
+  bool enabled() const { return !cert_chain.empty(); }
+};
+
 struct ServerOptions {
   const char* host = "127.0.0.1";
   uint16_t port = 8000;  // 0: any free port (see Server::port())
@@ -69,6 +82,7 @@ struct ServerOptions {
   // itself (404, 405, redirects, static files, C routes, 503 on a full queue); the Python side
   // logs the responses of its handlers.  Lines are batched: one write per loop iteration.
   bool access_log = false;
+  TlsOptions tls;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
@@ -107,6 +121,11 @@ struct Counters {
   Counter static_cache_hits;  // answered from the in-memory cache without touching the disk
   // GZipMiddleware: responses gzipped, and bytes before and after.
   Counter gzip_responses, gzip_bytes_in, gzip_bytes_out;
+  // TLS: handshakes completed (and of those, resumed), failed by reason (tls::Failure: not
+  // TLS, bad hello, client certificate, peer closed, other), sessions in use, and the bytes on
+  // the wire of the connections that closed.
+  Counter tls_handshakes, tls_resumed, tls_failed[6], tls_sessions_in_use, tls_bytes_in,
+      tls_bytes_out;
 };
 
 // Writes the counters as one JSON object into `out`; returns the length (0 if no room).
