@@ -178,6 +178,16 @@ MessageDeflater::Result MessageDeflater::compress(std::string_view in, bool last
   // With all input taken and room left, a sync flush is complete: the output ends with the
   // tail, which is dropped.
   if (last && r.consumed == in.size() && z.avail_out > 0) {
+    if (total == 0) {
+      // An empty message right after another: zlib has nothing to flush (a second sync flush
+      // without input is a no-op) and writes nothing.  Send what the flush would have been,
+      // an empty stored block, 00 00 00 ff ff without its tail (RFC 7692 §7.2.3.6).
+      out[0] = 0x00;
+      r.produced = 1;
+      r.done = true;
+      s.in_message = false;
+      return r;
+    }
     if (total < 4 || std::memcmp(out + total - 4, kTail, 4) != 0) {
       r.error = true;
       return r;
@@ -216,6 +226,7 @@ struct MessageInflater::State {
   bool no_context;
   bool in_message;
   uint8_t tail_fed;  // bytes of kTail given to zlib for the current message
+  bool pending_out;  // the last call filled the output buffer: zlib may hold more
 };
 
 bool MessageInflater::init(int max_window_bits) {
@@ -271,6 +282,7 @@ bool MessageInflater::start(int window_bits, bool no_context_takeover, uint64_t 
   s_->in_message = false;
   s_->total = 0;
   s_->tail_fed = 0;
+  s_->pending_out = false;
   return true;
 }
 
@@ -291,12 +303,29 @@ MessageInflater::Result MessageInflater::inflate(std::string_view in, bool last,
     s.in_message = true;
     s.total = 0;
     s.tail_fed = 0;
+    s.pending_out = false;
   }
   const auto* src = reinterpret_cast<const Bytef*>(in.data());
   size_t left = in.size();
   while (true) {
-    bool tail = left == 0;
-    if (tail && (!last || s.tail_fed == 4)) break;
+    // What to give zlib: the input, then (at the message's end) the tail, and with neither,
+    // nothing, to collect output it still holds from a call that filled the buffer.
+    const Bytef* next;
+    uInt avail;
+    bool tail = false;
+    if (left > 0) {
+      next = src;
+      avail = clamp_uint(left);
+    } else if (last && s.tail_fed < 4) {
+      next = kTail + s.tail_fed;
+      avail = uInt(4 - s.tail_fed);
+      tail = true;
+    } else if (s.pending_out) {
+      next = kTail;
+      avail = 0;
+    } else {
+      break;
+    }
     size_t room = cap - r.produced;
     if (room == 0) {
       r.status = Status::OutputFull;
@@ -305,13 +334,13 @@ MessageInflater::Result MessageInflater::inflate(std::string_view in, bool last,
     // Never more than one byte past the limit: that byte proves the message is too big.
     uint64_t allowed = s.max_message - s.total;
     size_t give = room <= allowed ? room : size_t(allowed + 1);
-    z.next_in = tail ? kTail + s.tail_fed : src;
-    z.avail_in = tail ? uInt(4 - s.tail_fed) : clamp_uint(left);
+    z.next_in = next;
+    z.avail_in = avail;
     z.next_out = reinterpret_cast<Bytef*>(out + r.produced);
     z.avail_out = clamp_uint(give);
-    uInt in_before = z.avail_in, out_before = z.avail_out;
+    uInt out_before = z.avail_out;
     int ret = ::inflate(&z, Z_SYNC_FLUSH);  // zlib's, not the member
-    size_t took = in_before - z.avail_in, made = out_before - z.avail_out;
+    size_t took = avail - z.avail_in, made = out_before - z.avail_out;
     if (tail) {
       s.tail_fed = uint8_t(s.tail_fed + took);
     } else {
@@ -321,6 +350,8 @@ MessageInflater::Result MessageInflater::inflate(std::string_view in, bool last,
     }
     r.produced += made;
     s.total += made;
+    // A call that fills the buffer may leave output inside zlib.
+    s.pending_out = z.avail_out == 0;
     if (s.total > s.max_message) {
       r.status = Status::TooBig;
       return r;
@@ -328,7 +359,9 @@ MessageInflater::Result MessageInflater::inflate(std::string_view in, bool last,
     if (ret == Z_STREAM_END) {
       // The sender ended the deflate stream (a final block) inside the message; what follows
       // (at least our tail) starts a new one.  Its history is lost: a sender that does this
-      // does not take context over (RFC 7692 §7.2.3.1 lets it).
+      // does not take context over (RFC 7692 §7.2.3.1 lets it).  Nothing is held back at
+      // the end of a stream.
+      s.pending_out = false;
       if (inflateReset(&z) != Z_OK) {
         r.status = Status::Corrupt;
         return r;
@@ -340,11 +373,10 @@ MessageInflater::Result MessageInflater::inflate(std::string_view in, bool last,
       return r;
     }
     if (z.avail_out == 0) {
-      // Output space ran out (the limit case was handled above): more may be pending.
       r.status = Status::OutputFull;
       return r;
     }
-    if (took == 0 && made == 0) {
+    if (took == 0 && made == 0 && avail > 0) {
       // No progress although there was input and room: zlib is stuck (it cannot be, short of
       // a zlib bug); never loop on it.
       r.status = Status::Corrupt;

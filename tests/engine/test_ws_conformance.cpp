@@ -397,29 +397,14 @@ PmdParams negotiated(std::string_view offer) {
   return negotiate_permessage_deflate(h, config);
 }
 
-// A client that compresses as negotiated (its deflater, masked frames with RSV1).
+// A client that compresses as negotiated, with zlib itself.
 struct Client {
-  MessageDeflater d;
-  explicit Client(const PmdParams& p) {
-    EXPECT_TRUE(d.init(15));
-    EXPECT_TRUE(
-        d.start(p.client_window_bits < 9 ? 9 : p.client_window_bits, p.client_no_context_takeover));
-  }
+  ZlibPeer z;
+  explicit Client(const PmdParams& p)
+      : z(p.client_window_bits < 9 ? 9 : p.client_window_bits, p.client_no_context_takeover, 15,
+          false) {}
   std::string message(Opcode op, const std::string& m, size_t frag = 4096) {
-    std::string out;
-    std::vector<char> buf(frag);
-    size_t used = 0;
-    bool first = true;
-    while (true) {
-      auto r = d.compress(std::string_view(m).substr(used), true, buf.data(), buf.size());
-      EXPECT_FALSE(r.error);
-      used += r.consumed;
-      if (r.produced == 0 && !r.done) continue;
-      uint8_t b0 = uint8_t((r.done ? 0x80 : 0) | (first ? 0x40 | uint8_t(op) : 0));
-      out += frame(Raw{b0, std::string(buf.data(), r.produced)});
-      first = false;
-      if (r.done) return out;
-    }
+    return z.message(op, m, frag);
   }
 };
 

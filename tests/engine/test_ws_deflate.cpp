@@ -10,11 +10,16 @@
 
 #include "mem/allocator.h"
 #include "ws/deflate.h"
+#include "ws/extensions.h"
 
 using namespace viper::ws;
 using Status = MessageInflater::Status;
 
 namespace {
+
+// The largest window of this profile (15 on a PC; 11 in the esp32 profile, whose 256 KB
+// memory budget a 15-bit deflate stream would not fit).
+constexpr int kBits = VIPER_WS_DEFAULT_WINDOW_BITS;
 
 std::string bytes(std::initializer_list<int> b) {
   std::string s;
@@ -123,8 +128,8 @@ std::string zlib_inflate(const std::string& wire, int bits) {
 // RFC 7692 §7.2.3: the examples, as a client would send them.
 TEST(WsDeflate, Rfc7692Examples) {
   MessageInflater inf;
-  ASSERT_TRUE(inf.init(15));
-  ASSERT_TRUE(inf.start(15, false, 1 << 20));
+  ASSERT_TRUE(inf.init(kBits));
+  ASSERT_TRUE(inf.start(kBits, false, 1 << 20));
   // §7.2.3.1 "Hello", then §7.2.3.2 the same again with the shared window.
   EXPECT_EQ(inflate_message(inf, bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00})).text, "Hello");
   Inflated second = inflate_message(inf, bytes({0xf2, 0x00, 0x11, 0x00, 0x00}));
@@ -151,16 +156,28 @@ TEST(WsDeflate, Rfc7692Examples) {
 
 TEST(WsDeflate, DeflatesLikeTheRfc) {
   MessageDeflater d;
-  ASSERT_TRUE(d.init(15));
-  ASSERT_TRUE(d.start(15, false));
+  ASSERT_TRUE(d.init(kBits));
+  ASSERT_TRUE(d.start(kBits, false));
   EXPECT_EQ(deflate_message(d, "Hello"), bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
   // Context takeover: the second "Hello" refers back to the first.
   EXPECT_EQ(deflate_message(d, "Hello"), bytes({0xf2, 0x00, 0x11, 0x00, 0x00}));
   // Without it, both are the same.
-  ASSERT_TRUE(d.start(15, true));
+  ASSERT_TRUE(d.start(kBits, true));
   EXPECT_EQ(deflate_message(d, "Hello"), bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
   EXPECT_EQ(deflate_message(d, "Hello"), bytes({0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00}));
   EXPECT_EQ(deflate_message(d, ""), bytes({0x00}));
+  // An empty message after another with context takeover (zlib alone would write nothing).
+  ASSERT_TRUE(d.start(kBits, false));
+  MessageInflater inf;
+  ASSERT_TRUE(inf.init(kBits));
+  ASSERT_TRUE(inf.start(kBits, false, 1 << 20));
+  for (const char* m : {"Hello", "", "", "Hello", ""}) {
+    std::string wire = deflate_message(d, m);
+    EXPECT_FALSE(wire.empty());
+    Inflated back = inflate_message(inf, wire);
+    EXPECT_EQ(back.status, Status::Done);
+    EXPECT_EQ(back.text, m);
+  }
 }
 
 TEST(WsDeflate, RoundTripsEveryWindowAndMode) {
@@ -171,12 +188,12 @@ TEST(WsDeflate, RoundTripsEveryWindowAndMode) {
                                   random_text(3000, 1),
                                   json_like(70000),
                                   random_text(40000, 2, 4)};
-  for (int bits = 9; bits <= 15; bits += 2)
+  for (int bits = 9; bits <= kBits; bits += 2)
     for (bool no_context : {false, true}) {
       MessageDeflater d;
       MessageInflater inf;
-      ASSERT_TRUE(d.init(15));
-      ASSERT_TRUE(inf.init(15));
+      ASSERT_TRUE(d.init(kBits));
+      ASSERT_TRUE(inf.init(kBits));
       ASSERT_TRUE(d.start(bits, no_context));
       ASSERT_TRUE(inf.start(bits, no_context, 1 << 20));
       int i = 0;
@@ -197,14 +214,16 @@ TEST(WsDeflate, RoundTripsEveryWindowAndMode) {
 }
 
 TEST(WsDeflate, ContextTakeoverCompressesRepeatsBetter) {
-  std::string m = json_like(2000);
+  // Short enough for the second copy to reach back to the first in a 2 KB window (zlib's
+  // longest distance is the window less 262 bytes).
+  std::string m = json_like(1000);
   MessageDeflater d;
-  ASSERT_TRUE(d.init(15));
-  ASSERT_TRUE(d.start(15, false));
+  ASSERT_TRUE(d.init(kBits));
+  ASSERT_TRUE(d.start(kBits, false));
   size_t first = deflate_message(d, m).size();
   size_t second = deflate_message(d, m).size();
   EXPECT_LT(second * 4, first);
-  ASSERT_TRUE(d.start(15, true));
+  ASSERT_TRUE(d.start(kBits, true));
   EXPECT_EQ(deflate_message(d, m).size(), first);
   EXPECT_EQ(deflate_message(d, m).size(), first);
 }
@@ -215,16 +234,16 @@ TEST(WsDeflate, ContextTakeoverCompressesRepeatsBetter) {
 // output buffer shows it.)
 TEST(WsDeflate, WindowBitsAreHonoured) {
   std::string block = random_text(1500, 9);
-  std::string m = block + block;  // the repeat is 1500 bytes back
+  std::string m = block + block;  // the repeat is 1500 bytes back: within 2 KB, beyond 512
   MessageDeflater big, small;
-  ASSERT_TRUE(big.init(15));
-  ASSERT_TRUE(small.init(15));
-  ASSERT_TRUE(big.start(15, true));
+  ASSERT_TRUE(big.init(kBits));
+  ASSERT_TRUE(small.init(9));
+  ASSERT_TRUE(big.start(kBits, true));
   ASSERT_TRUE(small.start(9, true));
   std::string far = deflate_message(big, m), near = deflate_message(small, m);
   EXPECT_LT(far.size(), near.size());
   MessageInflater inf;
-  ASSERT_TRUE(inf.init(15));
+  ASSERT_TRUE(inf.init(kBits));
   ASSERT_TRUE(inf.start(9, true, 1 << 20));
   EXPECT_EQ(inflate_message(inf, far, 0, 64).status, Status::Corrupt);
   ASSERT_TRUE(inf.start(9, true, 1 << 20));
@@ -245,17 +264,17 @@ TEST(WsDeflate, WindowBitsAreHonoured) {
 TEST(WsDeflate, MessageSizeLimitAtAndPastIt) {
   MessageDeflater d;
   MessageInflater inf;
-  ASSERT_TRUE(d.init(15));
-  ASSERT_TRUE(inf.init(15));
-  ASSERT_TRUE(d.start(15, true));
+  ASSERT_TRUE(d.init(kBits));
+  ASSERT_TRUE(inf.init(kBits));
+  ASSERT_TRUE(d.start(kBits, true));
   const uint64_t max = 10000;
-  ASSERT_TRUE(inf.start(15, true, max));
+  ASSERT_TRUE(inf.start(kBits, true, max));
   std::string at = deflate_message(d, json_like(max));
   std::string past = deflate_message(d, json_like(max + 1));
   Inflated r = inflate_message(inf, at);
   EXPECT_EQ(r.status, Status::Done);
   EXPECT_EQ(r.text.size(), max);
-  ASSERT_TRUE(inf.start(15, true, max));
+  ASSERT_TRUE(inf.start(kBits, true, max));
   r = inflate_message(inf, past);
   EXPECT_EQ(r.status, Status::TooBig);
   EXPECT_EQ(r.text.size(), max + 1);  // one byte past the limit proves it, no more is made
@@ -264,8 +283,8 @@ TEST(WsDeflate, MessageSizeLimitAtAndPastIt) {
 // A zip bomb: 64 MB of zeros in about 64 KB.  Inflating stops one byte past the limit.
 TEST(WsDeflate, ZipBombStopsAtTheLimit) {
   MessageDeflater d;
-  ASSERT_TRUE(d.init(15, 8, 9));
-  ASSERT_TRUE(d.start(15, true));
+  ASSERT_TRUE(d.init(kBits, VIPER_WS_DEFLATE_MEM_LEVEL, 9));
+  ASSERT_TRUE(d.start(kBits, true));
   std::string zeros(1 << 20, '\0');
   std::string wire;
   std::vector<char> out(1 << 16);
@@ -281,9 +300,9 @@ TEST(WsDeflate, ZipBombStopsAtTheLimit) {
   }
   EXPECT_LT(wire.size(), 100000u);
   MessageInflater inf;
-  ASSERT_TRUE(inf.init(15));
+  ASSERT_TRUE(inf.init(kBits));
   const uint64_t max = 1 << 20;
-  ASSERT_TRUE(inf.start(15, true, max));
+  ASSERT_TRUE(inf.start(kBits, true, max));
   uint64_t produced = 0;
   std::vector<char> buf(4096);
   size_t used = 0;
@@ -302,11 +321,11 @@ TEST(WsDeflate, ZipBombStopsAtTheLimit) {
 
 TEST(WsDeflate, CorruptInput) {
   MessageInflater inf;
-  ASSERT_TRUE(inf.init(15));
-  ASSERT_TRUE(inf.start(15, false, 1 << 20));
+  ASSERT_TRUE(inf.init(kBits));
+  ASSERT_TRUE(inf.start(kBits, false, 1 << 20));
   // BTYPE 11 is reserved in deflate.
   EXPECT_EQ(inflate_message(inf, bytes({0xff, 0xff, 0xff})).status, Status::Corrupt);
-  ASSERT_TRUE(inf.start(15, false, 1 << 20));
+  ASSERT_TRUE(inf.start(kBits, false, 1 << 20));
   // A distance that reaches before the start of the data.
   EXPECT_EQ(inflate_message(inf, bytes({0x02, 0x00, 0x11, 0x00, 0x00})).status, Status::Corrupt);
   // Not started.
@@ -328,14 +347,14 @@ TEST(WsDeflate, MemoryIsTakenOnceFromTheCountingAllocator) {
   {
     MessageDeflater d;
     MessageInflater inf;
-    ASSERT_TRUE(d.init(15, 8, 6));
-    ASSERT_TRUE(inf.init(15));
+    ASSERT_TRUE(d.init(kBits));
+    ASSERT_TRUE(inf.init(kBits));
     auto after_init = viper::mem::stats();
     EXPECT_EQ(after_init.bytes_in_use - before.bytes_in_use, d.memory_bytes() + inf.memory_bytes());
     std::string m = json_like(50000);
-    for (int bits : {15, 12, 9}) {
-      ASSERT_TRUE(d.start(bits, bits == 12));
-      ASSERT_TRUE(inf.start(bits, bits == 12, 1 << 20));
+    for (int bits : {kBits, 10, 9}) {
+      ASSERT_TRUE(d.start(bits, bits == 10));
+      ASSERT_TRUE(inf.start(bits, bits == 10, 1 << 20));
       for (int i = 0; i < 3; i++) {
         Inflated r = inflate_message(inf, deflate_message(d, m, 999, 777), 555, 333);
         ASSERT_EQ(r.text, m);
@@ -371,6 +390,7 @@ TEST(WsDeflate, StreamSizes) {
     int bits, level;
   } deflaters[] = {{15, 8}, {12, 5}, {11, 4}, {9, 1}};
   for (auto c : deflaters) {
+    if (c.bits > kBits) continue;  // beyond this profile's memory budget
     MessageDeflater d;
     ASSERT_TRUE(d.init(c.bits, c.level));
     size_t expect = (size_t(1) << (c.bits + 2)) + (size_t(1) << (c.level + 9));
@@ -379,6 +399,7 @@ TEST(WsDeflate, StreamSizes) {
     EXPECT_LE(d.memory_bytes(), expect + 8192);
   }
   for (int bits : {15, 12, 11, 9, 8}) {
+    if (bits > kBits) continue;
     MessageInflater inf;
     ASSERT_TRUE(inf.init(bits));
     std::printf("inflate window %d: %zu bytes\n", bits, inf.memory_bytes());

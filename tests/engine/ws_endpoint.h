@@ -5,6 +5,9 @@
 // conformance suite feeds it Autobahn-style cases; a client side reads what it wrote.
 #pragma once
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -31,12 +34,13 @@ struct Endpoint {
   explicit Endpoint(uint64_t max_message = 1 << 24, PmdParams pmd = PmdParams{}) {
     s.start(max_message, pmd);
     if (pmd.enabled) {
-      EXPECT_TRUE(inflater.init(15));
+      // Streams as large as negotiated (a server would take them from its pool).
+      EXPECT_TRUE(inflater.init(pmd.inflate_window_bits()));
       EXPECT_TRUE(
           inflater.start(pmd.inflate_window_bits(), pmd.client_no_context_takeover, max_message));
       s.inflater = &inflater;
       if (pmd.compress_outgoing()) {
-        EXPECT_TRUE(deflater.init(15));
+        EXPECT_TRUE(deflater.init(pmd.server_window_bits));
         EXPECT_TRUE(deflater.start(pmd.server_window_bits, pmd.server_no_context_takeover));
         s.deflater = &deflater;
       }
@@ -157,7 +161,7 @@ struct Endpoint {
       while (true) {
         auto r = deflater.compress(std::string_view(m).substr(used), true, buf.data(), buf.size());
         EXPECT_FALSE(r.error);
-        if (r.error) return;
+        if (r.error) return;  // never loop on a failed stream
         used += r.consumed;
         if (r.produced == 0 && !r.done) continue;
         OutFrame f = s.framer.next(h, std::string_view(buf.data(), r.produced), r.done);
@@ -179,8 +183,68 @@ struct Endpoint {
   }
 };
 
+// zlib itself, as a client library would use it (its own malloc, not our streams): the
+// client's side of permessage-deflate.
+struct ZlibPeer {
+  z_stream def{}, inf{};
+  bool def_reset, inf_reset;
+  // `send_bits`/`send_reset`: how the client compresses; `recv_bits`/`recv_reset`: how the
+  // server compresses (what the client inflates).
+  ZlibPeer(int send_bits, bool send_reset, int recv_bits, bool recv_reset)
+      : def_reset(send_reset), inf_reset(recv_reset) {
+    EXPECT_EQ(deflateInit2(&def, 6, Z_DEFLATED, -send_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    EXPECT_EQ(inflateInit2(&inf, -recv_bits), Z_OK);
+  }
+  ~ZlibPeer() {
+    deflateEnd(&def);
+    inflateEnd(&inf);
+  }
+  // One message, compressed with a sync flush and without its tail, cut into frames of at most
+  // `frag` bytes (masked, RSV1 on the first).
+  std::string message(Opcode op, const std::string& m, size_t frag = 4096) {
+    if (def_reset) deflateReset(&def);
+    std::string z(deflateBound(&def, uLong(m.size())) + 64, '\0');
+    def.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(m.data()));
+    def.avail_in = uInt(m.size());
+    def.next_out = reinterpret_cast<Bytef*>(z.data());
+    def.avail_out = uInt(z.size());
+    EXPECT_EQ(deflate(&def, Z_SYNC_FLUSH), Z_OK);
+    EXPECT_GT(def.avail_out, 0u);
+    z.resize(z.size() - def.avail_out);
+    EXPECT_EQ(z.substr(z.size() - 4), std::string("\x00\x00\xff\xff", 4));
+    z.resize(z.size() - 4);
+    std::string out;
+    size_t at = 0;
+    do {
+      size_t n = std::min(frag, z.size() - at);
+      bool last = at + n == z.size();
+      uint8_t b0 = uint8_t((last ? 0x80 : 0) | (at == 0 ? 0x40 | uint8_t(op) : 0));
+      out += frame(Raw{b0, z.substr(at, n)});
+      at += n;
+    } while (at < z.size());
+    return out;
+  }
+  // Inflates one compressed message from the server ("<deflate data>" + the tail).
+  std::string read(const std::string& wire) {
+    if (inf_reset) inflateReset(&inf);
+    std::string in = wire + std::string("\x00\x00\xff\xff", 4), out;
+    inf.next_in = reinterpret_cast<Bytef*>(in.data());
+    inf.avail_in = uInt(in.size());
+    char buf[65536];
+    while (inf.avail_in > 0) {
+      inf.next_out = reinterpret_cast<Bytef*>(buf);
+      inf.avail_out = sizeof buf;
+      int ret = inflate(&inf, Z_SYNC_FLUSH);
+      out.append(buf, sizeof buf - inf.avail_out);
+      if (ret != Z_OK && ret != Z_BUF_ERROR) return "<zlib error>";
+      if (ret == Z_BUF_ERROR && inf.avail_out > 0) break;
+    }
+    return out;
+  }
+};
+
 // The client's view of what the endpoint wrote: server frames decoded (client role), compressed
-// messages inflated.  Messages appear as in Transcript ("text:...", "close:1000:").
+// messages inflated by zlib.  Messages appear as in Transcript ("text:...", "close:1000:").
 inline std::string client_reads(const std::string& server_out, const PmdParams& pmd = PmdParams{}) {
   DecoderConfig c;
   c.role = Role::Client;
@@ -189,32 +253,16 @@ inline std::string client_reads(const std::string& server_out, const PmdParams& 
   FrameDecoder d(c);
   Transcript t = feed(d, server_out);
   if (!pmd.enabled) return t.str();
-  // Inflate the compressed messages ("text+z:<deflate data>").
-  MessageInflater inf;
-  EXPECT_TRUE(inf.init(15));
-  EXPECT_TRUE(inf.start(pmd.server_window_bits < 9 ? 15 : pmd.server_window_bits,
-                        pmd.server_no_context_takeover, uint64_t(1) << 40));
+  ZlibPeer peer(15, false, pmd.server_window_bits < 9 ? 15 : pmd.server_window_bits,
+                pmd.server_no_context_takeover);
   std::string result;
   for (const std::string& e : t.events) {
     size_t colon = e.find(':');
     std::string kind = e.substr(0, colon);
-    if (kind == "text+z" || kind == "binary+z") {
-      std::string wire = e.substr(colon + 1), plain;
-      std::vector<char> buf(65536);
-      size_t used = 0;
-      while (true) {
-        auto r = inf.inflate(std::string_view(wire).substr(used), true, buf.data(), buf.size());
-        used += r.consumed;
-        plain.append(buf.data(), r.produced);
-        if (r.status != MessageInflater::Status::OutputFull) {
-          EXPECT_EQ(r.status, MessageInflater::Status::Done);
-          break;
-        }
-      }
-      result += kind.substr(0, kind.size() - 2) + ":" + plain + "\n";
-    } else {
+    if (kind == "text+z" || kind == "binary+z")
+      result += kind.substr(0, kind.size() - 2) + ":" + peer.read(e.substr(colon + 1)) + "\n";
+    else
       result += e + "\n";
-    }
   }
   return result;
 }
