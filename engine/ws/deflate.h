@@ -64,7 +64,10 @@ class MessageDeflater {
   // after start() or after the previous message was done).  `last`: `in` ends the message.
   // Call again with the rest of `in` while consumed < in.size(), and with `last` until done;
   // each call's output can go out as one frame (MessageFramer), the frame with `done` having
-  // FIN.  The first frame of the message carries RSV1.
+  // FIN.  The first frame of the message carries RSV1.  A call may produce nothing (zlib
+  // keeps the input until it has a block's worth): send a frame only when produced > 0 or
+  // done.  The last four bytes produced are held back until the next call, since they may be
+  // the start of the tail that is dropped.  An empty message is one byte (0x00).
   Result compress(std::string_view in, bool last, char* out, size_t cap);
 
   bool in_message() const;
