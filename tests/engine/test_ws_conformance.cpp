@@ -455,8 +455,9 @@ TEST(WsAutobahn13, NegotiatedParameterSets) {
       "permessage-deflate; client_no_context_takeover; client_max_window_bits=15",
       "permessage-deflate; server_max_window_bits=9",
       "permessage-deflate; server_max_window_bits=8; client_max_window_bits=8",
-      "permessage-deflate; client_no_context_takeover; client_max_window_bits=8, "
-      "permessage-deflate",
+      // Two offers in one header value.
+      ("permessage-deflate; client_no_context_takeover; client_max_window_bits=8, "
+       "permessage-deflate"),
   };
   for (const char* offer : offers) {
     PmdParams p = negotiated(offer);
