@@ -68,7 +68,8 @@ TASKS = {
         "python": ["tests", "python", "examples", "tools", "scripts/check_deps.py"],
         "guide": ["docs/guide"],
         "shell": ["scripts/test.sh", "scripts/micropython.sh", "scripts/install-npm.sh",
-                  "scripts/install-deps.sh", "tests", ".ci/run"],
+                  "scripts/install-deps.sh", "scripts/mcu-size.sh", "scripts/lwip.sh",
+                  "tests", ".ci/run"],
         "node": ["tests/browser"],
         "presets": ["debug", "esp32", "asan", "tsan", "fuzz"],
         "collect": ["tests"],
@@ -574,10 +575,12 @@ def trace_suites(root, dirs, env_path):
 
 class Dpkg:
     def __init__(self):
-        fmt = "${Package}\t${Essential}\t${Priority}\t${Provides}\t${Pre-Depends}\t${Depends}\t${db:Status-Abbrev}\n"
+        fmt = ("${Package}\t${Essential}\t${Priority}\t${Provides}\t${Pre-Depends}\t${Depends}"
+               "\t${db:Status-Abbrev}\t${Architecture}\n")
         out = subprocess.run(["dpkg-query", "-W", "-f=" + fmt], capture_output=True,
                              text=True).stdout
         self.installed = {}
+        self.qualified = set()  # "name:arch", for the multiarch (armhf) names of a task
         self.providers = {}
         self.base = set()
         for line in out.split("\n"):
@@ -585,6 +588,8 @@ class Dpkg:
             if len(f) < 7 or not f[6].startswith("ii"):
                 continue
             name = f[0]
+            if len(f) > 7:
+                self.qualified.add(name + ":" + f[7])
             self.installed[name] = f[4] + ("," if f[4] and f[5] else "") + f[5]
             if f[1] == "yes" or f[2] == "required":
                 self.base.add(name)
@@ -712,11 +717,11 @@ def check_task(task, root, install_deps, dpkg, files, locals_, trace):
     cfg = TASKS[task]
     names = task_list(install_deps, task)
     errors, notes = [], []
-    missing = [n for n in names if n not in dpkg.installed]
+    missing = [n for n in names if n not in dpkg.installed and n not in dpkg.qualified]
     if missing:
         return None, ["%s: not checked: listed packages not installed here: %s (run "
                       "scripts/install-deps.sh %s first)" % (task, " ".join(missing), task)]
-    provided = dpkg.closure(names) | dpkg.base_closure()
+    provided = dpkg.closure([n.split(":")[0] for n in names]) | dpkg.base_closure()
     uses = []
     for p in select(files, root, cfg["python"]):
         if p.suffix == ".py":
