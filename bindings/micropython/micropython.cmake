@@ -19,6 +19,7 @@ target_sources(usermod_viperhttp INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modviperhttp.c
     ${CMAKE_CURRENT_LIST_DIR}/vh_native.cpp
     ${VIPERHTTP_ROOT}/bindings/common/engine_handle.cpp
+    ${VIPERHTTP_ROOT}/bindings/common/options.cpp
     ${VIPERHTTP_ROOT}/engine/port/esp32/port_esp32.cpp
     ${VIPERHTTP_ROOT}/engine/port/posix/port_posix.cpp
     ${VIPERHTTP_ENGINE_SOURCES})

@@ -7,6 +7,7 @@ VIPERHTTP_ROOT := $(VIPERHTTP_DIR)/../..
 SRC_USERMOD_C += $(VIPERHTTP_DIR)/modviperhttp.c
 SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp \
 	$(VIPERHTTP_ROOT)/bindings/common/engine_handle.cpp \
+	$(VIPERHTTP_ROOT)/bindings/common/options.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/http/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/router/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/net/*.cpp) \
