@@ -17,6 +17,23 @@ except ImportError:  # very old MicroPython builds
 import json
 
 if MICROPYTHON:
+    _native = None  # _viperhttp, imported on first use (the package imports without it)
+
+    def _viperhttp():
+        global _native
+        if _native is None:
+            import _viperhttp as native
+
+            _native = native
+        return _native
+
+else:
+    import signal
+    import traceback
+
+    from . import _introspect_cpython
+
+if MICROPYTHON:
 
     def json_bytes(value):
         _check_json(value)
@@ -44,11 +61,7 @@ EMPTY = _Empty()  # "no default" / "no annotation" in handler signatures
 def signature(fn):
     """``[(name, default_or_EMPTY, annotation_or_EMPTY), ...]`` for a handler."""
     if MICROPYTHON:
-        import _viperhttp
-
-        return [(n, d, EMPTY) for n, d in _viperhttp.signature(fn, EMPTY)]
-    from . import _introspect_cpython
-
+        return [(n, d, EMPTY) for n, d in _viperhttp().signature(fn, EMPTY)]
     return _introspect_cpython.signature(fn, EMPTY)
 
 
@@ -96,18 +109,11 @@ def _check_json(value):
 def is_coroutine_function(fn):
     """True for ``async def`` functions (and callables whose ``__call__`` is one)."""
     if MICROPYTHON:
-        import _viperhttp
-
         try:
-            return _viperhttp.is_async(fn)
+            return _viperhttp().is_async(fn)
         except TypeError:  # a built-in function or method (list.append, print): not async
             return False
-    import inspect  # CPython only
-
-    if inspect.iscoroutinefunction(fn):
-        return True
-    call = getattr(fn, "__call__", None)
-    return call is not None and inspect.iscoroutinefunction(call)
+    return _introspect_cpython.is_coroutine_function(fn)
 
 
 class _Continue:
@@ -208,8 +214,6 @@ def install_stop_signals(engine, request_stop):
     if MICROPYTHON:
         engine.stop_on_signals()  # in C: a signal handler that asks the engine to stop
         return
-    import signal
-
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -222,8 +226,6 @@ def print_exception(exc, file=None):
     if MICROPYTHON:
         sys.print_exception(exc, file or sys.stderr)
     else:
-        import traceback
-
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=file or sys.stderr)
 
 
