@@ -90,7 +90,9 @@ class Conn:
                     break
         else:
             body = self.rfile.read(int(headers.get("content-length", "0")))
-        closes = headers.get("connection", "").lower() == "close"
+        conn = headers.get("connection", "").lower()
+        # HTTP/1.0 closes unless it says keep-alive (Microdot answers HTTP/1.0 and closes).
+        closes = conn == "close" or (parts[0] == b"HTTP/1.0" and conn != "keep-alive")
         return status, headers, body, closes
 
     def get(self, path):

@@ -10,6 +10,15 @@ import sys
 MICROPYTHON = sys.implementation.name == "micropython"
 
 try:
+    # ``_NAME = const(1)`` is folded into the bytecode by MicroPython's compiler (no global
+    # lookup where it is used); elsewhere const is the identity.
+    from micropython import const
+except ImportError:
+
+    def const(value):
+        return value
+
+try:
     import asyncio
 except ImportError:  # very old MicroPython builds
     import uasyncio as asyncio  # noqa: F401
@@ -33,21 +42,29 @@ else:
 
     from . import _introspect_cpython
 
+_SEPARATORS = (",", ":")
+
 if MICROPYTHON:
 
-    def json_bytes(value):
+    def json_body(value):
+        """Compact JSON of ``value`` as the engine takes it: a str on MicroPython (its buffer
+        is the UTF-8 bytes, so no copy into bytes), bytes on CPython.  TypeError for what JSON
+        cannot hold."""
         _check_json(value)
-        try:
-            return json.dumps(value, separators=(",", ":")).encode()
-        except TypeError:  # builds without the separators argument
-            return json.dumps(value).encode()
+        return json.dumps(value, separators=_SEPARATORS)
+
+    def json_bytes(value):
+        """Compact JSON as FastAPI writes it; TypeError for what JSON cannot hold."""
+        return json_body(value).encode()
 
 else:
-    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=_SEPARATORS)
 
     def json_bytes(value):
         """Compact JSON as FastAPI writes it; TypeError for what JSON cannot hold."""
         return _encoder.encode(value).encode("utf-8")
+
+    json_body = json_bytes
 
 
 class _Empty:
@@ -90,20 +107,26 @@ else:
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-def _check_json(value):
+def _check_json(value, scalars=_JSON_SCALARS, _type=type, _str=str, _dict=dict, _list=list,
+                _tuple=tuple):
     # MicroPython's json writes "<object>" for what it cannot serialise instead of raising.
-    if isinstance(value, _JSON_SCALARS):
-        return
-    if isinstance(value, (list, tuple)):
-        for v in value:
-            _check_json(v)
-    elif isinstance(value, dict):
+    # Written for MicroPython's speed (run for every JSON response there): exact types are
+    # compared first, scalar items are checked in the loop rather than by a call each, and the
+    # builtins are locals (default arguments).
+    t = _type(value)
+    if t is _dict or (t not in scalars and isinstance(value, _dict)):
         for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError("JSON object keys must be str, not {}".format(type(k).__name__))
-            _check_json(v)
-    else:
-        raise TypeError("Object of type {} is not JSON serializable".format(type(value).__name__))
+            if _type(k) is not _str and not isinstance(k, _str):
+                raise TypeError("JSON object keys must be str, not {}".format(
+                    _type(k).__name__))
+            if _type(v) not in scalars:
+                _check_json(v)
+    elif t is _list or t is _tuple or (t not in scalars and isinstance(value, (_list, _tuple))):
+        for v in value:
+            if _type(v) not in scalars:
+                _check_json(v)
+    elif t not in scalars and not isinstance(value, scalars):
+        raise TypeError("Object of type {} is not JSON serializable".format(t.__name__))
 
 
 def is_coroutine_function(fn):
@@ -149,11 +172,14 @@ async def _finish(cont):
     return await cont
 
 
-def start_inline(coro):
+def run_inline(coro):
     """Runs ``coro`` until it first suspends, in the caller's stack (SPEC §2.6).
 
-    Returns ``(True, None)`` if it finished without suspending (no task was scheduled), else
-    ``(False, task)`` with a task that carries on from where it stopped.
+    Returns ``(True, value)`` if it finished without suspending (``value``: what it returned;
+    nothing was scheduled), else ``(False, awaitable)``: awaiting it carries the coroutine on
+    from where it stopped and gives its result (an exception it raises propagates from here or
+    from that await).  On MicroPython the awaitable is a Task that the scheduler already
+    resumes: cancel it if its awaiter is cancelled.
     """
     if MICROPYTHON:
         # MicroPython's awaitables schedule ``core.cur_task`` (sleep pushes it on the timer
@@ -166,16 +192,27 @@ def start_inline(coro):
         core.cur_task = task
         try:
             coro.send(None)
-        except StopIteration:
-            return True, None
+        except StopIteration as stop:
+            return True, stop.value
         finally:
             core.cur_task = prev
         return False, task
     try:
         first = coro.send(None)
-    except StopIteration:
+    except StopIteration as stop:
+        return True, stop.value
+    return False, _Continue(coro, first)
+
+
+def start_inline(coro):
+    """Runs ``coro`` inline (``run_inline``); returns ``(True, None)`` if it finished, else
+    ``(False, task)`` with a task that carries on from where it stopped."""
+    done, rest = run_inline(coro)
+    if done:
         return True, None
-    return False, asyncio.create_task(_finish(_Continue(coro, first)))
+    if MICROPYTHON:
+        return False, rest  # already a scheduled task
+    return False, asyncio.create_task(_finish(rest))
 
 
 class _Readable:

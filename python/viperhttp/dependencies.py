@@ -26,12 +26,11 @@ asked to wake it, it is a generator dependency, otherwise a coroutine that is aw
 import json
 
 from . import _compat
-from ._compat import EMPTY
+from ._compat import EMPTY, const
 from .background import BackgroundTasks
 from .exceptions import RequestValidationError
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
                      json_invalid, portability_warning, value_kind)
-from .requests import PARAMS
 from .responses import Response
 
 
@@ -49,10 +48,22 @@ class Depends:
 
 
 # How a callable is called.
-SYNC, ASYNC, GEN, MAYBE, AGEN = 0, 1, 2, 3, 4
-# Argument sources besides the request's (params.PATH, QUERY, ...): a dependency's value, a
-# special object.
-DEP, SPECIAL = "dep", "special"
+SYNC = const(0)
+ASYNC = const(1)
+GEN = const(2)
+MAYBE = const(3)
+AGEN = const(4)
+# Where a plan's argument comes from (folded into the bytecode on MicroPython: _bind runs for
+# every argument of every request).
+_DEP = const(0)  # a dependency's value
+_PATH = const(1)
+_SPECIAL = const(2)  # request, response, background_tasks
+_QUERY = const(3)
+_HEADER = const(4)
+_COOKIE = const(5)
+_FORM = const(6)
+_CODES = {PATH: _PATH, QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
+_PARAMS = const(7)  # requests.PARAMS: the path values in the engine's request tuple
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
 SPECIALS = ("request", "response", "background_tasks")
 
@@ -191,17 +202,22 @@ def get_dependant(call, path_names, extra=None):
 # A step: (call, kind, args, body, body_whole, first).  Its value goes to the slot of the same
 # index; `first` is the index of the first step of its sub-tree (its sub-dependencies that were
 # not already computed), so that "an argument of this sub-tree failed" is one comparison.
-CALL, KIND, ARGS, BODY_ARGS, BODY_WHOLE, FIRST = range(6)
+_CALL = const(0)
+_KIND = const(1)
+_ARGS = const(2)
+_BODY_ARGS = const(3)
+_BODY_WHOLE = const(4)
+_FIRST = const(5)
 
 
 class Plan:
     """A route's dependant flattened: ``steps`` in call order (sub-dependencies first), the
     endpoint's own ``args`` (and ``body`` arguments), and what the request will need.
 
-    An argument is ``(name, source, key, index, kind, spec, default, required, loc)``: for a
-    dependency's value ``source`` is DEP, ``index`` its slot and ``key`` whether the slot was
-    computed for an earlier user (a cache hit); for a special object
-    ``source`` is SPECIAL and ``key`` its name; otherwise as ``Dependant.params``.
+    An argument is ``(name, source, key, index, kind, spec, default, required, loc)`` as in
+    ``Dependant.params``, with ``source`` as a small int: for a dependency's value ``index`` is
+    its slot and ``key`` whether the slot was computed for an earlier user (a cache hit); for a
+    special object ``key`` is its name.
     """
 
     def __init__(self, dependant):
@@ -210,15 +226,15 @@ class Plan:
         self.args = self._args(dependant)
         self.body = dependant.body
         self.body_whole = dependant.body_whole
-        kinds = [step[KIND] for step in self.steps]
+        kinds = [step[_KIND] for step in self.steps]
         # Every dependency a plain function or generator: solve() runs without a coroutine.
         self.sync = not (ASYNC in kinds or MAYBE in kinds or AGEN in kinds)
         # A Context is made per request when something must be finished or shared later.
         self.needs_context = GEN in kinds or MAYBE in kinds or AGEN in kinds
         self.specials = []
-        for step_args in [self.args] + [step[ARGS] for step in self.steps]:
+        for step_args in [self.args] + [step[_ARGS] for step in self.steps]:
             for a in step_args:
-                if a[1] is SPECIAL:
+                if a[1] == _SPECIAL:
                     self.specials.append(a[2])
                     if a[2] != "request":
                         self.needs_context = True
@@ -239,12 +255,12 @@ class Plan:
                 self.steps.append((sub.call, sub.kind, sub_args, sub.body, sub.body_whole, first))
                 if sub.cache_key not in self._slots:
                     self._slots[sub.cache_key] = slot
-            args.append((name, DEP, reused, slot, None, None, None, True, None))
+            args.append((name, _DEP, reused, slot, None, None, None, True, None))
         for name, what in dep.specials:
-            args.append((name, SPECIAL, what, None, None, None, None, True, None))
+            args.append((name, _SPECIAL, what, None, None, None, None, True, None))
         for p in dep.params:
             if p[1] is not BODY:
-                args.append(p)
+                args.append((p[0], _CODES[p[1]]) + tuple(p[2:]))
         return args
 
 
@@ -345,14 +361,15 @@ class Context:
             await self.background.run()
 
 
-def _bind(args, body, body_whole, values, request, ctx, errors):
+def _bind(args, body, body_whole, values, request, ctx, errors, _Failed=_Failed,
+          _str=str, _list=list, _isinstance=isinstance, convert=convert, check=check):
     """The keyword arguments of one callable: values of dependencies, special objects and
     request values (looked up, converted, checked).  Errors go to ``errors``."""
     kwargs = {}
     for entry in args:
         name, source, key, index, kind, spec, default, required, loc = entry
         raw = None
-        if source is DEP:
+        if source == _DEP:
             value = values[index]
             if errors and type(value) is _Failed:
                 if key:  # a cached dependency that failed for an earlier user
@@ -361,27 +378,27 @@ def _bind(args, body, body_whole, values, request, ctx, errors):
             if name is not None:
                 kwargs[name] = value
             continue
-        if source is PATH:
-            value = request._item[PARAMS][index]
-            if kind is not None and isinstance(value, str):
+        if source == _PATH:
+            value = request._item[_PARAMS][index]
+            if kind is not None and _isinstance(value, _str):
                 value, err = convert(kind, value, loc)
                 if err is not None:
                     errors.append(err)
                     continue
-        elif source is SPECIAL:
+        elif source == _SPECIAL:
             kwargs[name] = request if key == "request" else ctx.special(key)
             continue
         else:
-            if source is QUERY:
+            if source == _QUERY:
                 store = request.query_params
-            elif source is HEADER:
+            elif source == _HEADER:
                 store = request.headers
-            elif source is COOKIE:
+            elif source == _COOKIE:
                 store = request.cookies
             else:
                 store = request._form_data()
-            if kind is list:
-                raw = store.getlist(key) if source is not COOKIE else (
+            if kind is _list:
+                raw = store.getlist(key) if source != _COOKIE else (
                     [store[key]] if key in store else [])
                 if not raw:
                     raw = None
@@ -391,9 +408,9 @@ def _bind(args, body, body_whole, values, request, ctx, errors):
                 if required:
                     errors.append(error("missing", loc, "Field required", None))
                 else:
-                    kwargs[name] = list(default) if isinstance(default, list) else default
+                    kwargs[name] = _list(default) if _isinstance(default, _list) else default
                 continue
-            if kind is list:
+            if kind is _list:
                 if spec is not None and spec.has_checks:
                     bad = False
                     for i, item in enumerate(raw):
@@ -405,10 +422,13 @@ def _bind(args, body, body_whole, values, request, ctx, errors):
                         continue
                 kwargs[name] = raw
                 continue
-            value, err = convert(kind, raw, loc)
-            if err is not None:
-                errors.append(err)
-                continue
+            if kind is _str:
+                value = raw
+            else:
+                value, err = convert(kind, raw, loc)
+                if err is not None:
+                    errors.append(err)
+                    continue
         if spec is not None and spec.has_checks:
             err = check(spec, value, loc, raw)
             if err is not None:
@@ -493,22 +513,22 @@ def solve(plan, request, ctx):
         for step in steps:
             if marks is not None:
                 marks[i] = len(errors)
-            kwargs = _bind(step[ARGS], step[BODY_ARGS], step[BODY_WHOLE], values, request, ctx,
+            kwargs = _bind(step[_ARGS], step[_BODY_ARGS], step[_BODY_WHOLE], values, request, ctx,
                            errors)
             if errors:
                 if marks is None:
                     marks = [0] * len(steps)
-                start = marks[step[FIRST]]
+                start = marks[step[_FIRST]]
                 if len(errors) > start:
                     values[i] = _Failed(errors[start:])
                     i += 1
                     continue
-            if step[KIND] is GEN:
-                gen = step[CALL](**kwargs)
+            if step[_KIND] == GEN:
+                gen = step[_CALL](**kwargs)
                 values[i] = next(gen)
                 ctx.exits.append(gen)
             else:
-                values[i] = step[CALL](**kwargs)
+                values[i] = step[_CALL](**kwargs)
             i += 1
     else:
         values = None
@@ -529,29 +549,29 @@ async def solve_async(plan, request, ctx):
     for step in steps:
         if marks is not None:
             marks[i] = len(errors)
-        kwargs = _bind(step[ARGS], step[BODY_ARGS], step[BODY_WHOLE], values, request, ctx,
+        kwargs = _bind(step[_ARGS], step[_BODY_ARGS], step[_BODY_WHOLE], values, request, ctx,
                        errors)
         if errors:
             if marks is None:
                 marks = [0] * len(steps)
-            start = marks[step[FIRST]]
+            start = marks[step[_FIRST]]
             if len(errors) > start:
                 values[i] = _Failed(errors[start:])
                 i += 1
                 continue
-        kind = step[KIND]
-        if kind is SYNC:
-            value = step[CALL](**kwargs)
-        elif kind is ASYNC:
-            value = await step[CALL](**kwargs)
-        elif kind is MAYBE:
-            value = await _start_maybe(step[CALL](**kwargs), ctx)
-        elif kind is GEN:
-            gen = step[CALL](**kwargs)
+        kind = step[_KIND]
+        if kind == SYNC:
+            value = step[_CALL](**kwargs)
+        elif kind == ASYNC:
+            value = await step[_CALL](**kwargs)
+        elif kind == MAYBE:
+            value = await _start_maybe(step[_CALL](**kwargs), ctx)
+        elif kind == GEN:
+            gen = step[_CALL](**kwargs)
             value = next(gen)
             ctx.exits.append(gen)
         else:  # AGEN
-            gen = step[CALL](**kwargs)
+            gen = step[_CALL](**kwargs)
             value = await gen.__anext__()
             ctx.exits.append(gen)
             ctx.async_exits = True

@@ -8,9 +8,12 @@ line.
 """
 
 from . import _compat
+from ._compat import const
 from .datastructures import Headers
-from .requests import HEADERS, METHOD, TOKEN
+from .requests import HEADERS, METHOD
 from .stats import BACKLOG_RETRIES
+
+_TOKEN = const(0)  # requests.TOKEN, folded on MicroPython: used for every response
 
 # Request headers a FileResponse is answered with (conditionals, ranges, encodings).
 _FILE_REQUEST_HEADERS = ("range", "if-range", "if-none-match", "if-modified-since",
@@ -28,18 +31,19 @@ class Outbox:
         self.backlog = []  # (token, status, headers, payload): no room in the queue yet
 
     def respond(self, item, status, headers, body):
-        """Queues a response with a body for the request ``item``."""
-        token = item[TOKEN]
-        r = self.engine.respond(token, status, headers, body)
+        """Queues a response with a body (bytes; on MicroPython a str too) for the request
+        ``item``."""
+        r = self.engine.respond(item[_TOKEN], status, headers, body)
         if r:
-            status = self._not_queued(r, token, status, headers, body, len(headers) + len(body))
+            size = len(headers) + len(body.encode() if type(body) is str else body)
+            status = self._not_queued(r, item[_TOKEN], status, headers, body, size)
         if self.access_log is not None:
             self.access_log.line(item, status)
 
     def respond_file(self, item, status, headers, path):
         """Queues a FileResponse: the engine sends the file at ``path`` with the request's
         validators, ranges and encodings."""
-        token = item[TOKEN]
+        token = item[_TOKEN]
         payload = (path.encode(), file_request_lines(item))
         r = self.engine.respond_file(token, status, headers, payload[0], payload[1])
         if r:

@@ -21,19 +21,28 @@ over directly with the route's precomputed header.
 """
 
 from . import _compat
-from ._compat import asyncio
+from ._compat import asyncio, const
 from .dependencies import Context, solve, solve_async
 from .exception_handlers import (http_exception_response, server_error_response,
                                  validation_error_response)
 from .exceptions import HTTPException, RequestValidationError
 from .middleware import chain
-from .requests import METHOD, PATH, ROUTE_ID, TOKEN, Request
+from .requests import METHOD, PATH, Request
 from .responses import Response
 from .routing import JSON_HEADERS
-from .stats import ERRORS, FAST_PATH, SYNC, TASKS_CREATED
+
+# Constants folded into the bytecode on MicroPython (this path runs for every request): the
+# engine's request tuple (requests.TOKEN, ROUTE_ID) and the counters (stats.SYNC, ...).
+_TOKEN = const(0)
+_ROUTE_ID = const(1)
+_SYNC = const(0)
+_FAST_PATH = const(1)
+_TASKS_CREATED = const(2)
+_ERRORS = const(4)
 
 _JSON_TYPES = (dict, list, str, int, float, bool, type(None))
-_json_bytes = _compat.json_bytes
+_json_body = _compat.json_body
+_run_inline = _compat.run_inline
 _CancelledError = asyncio.CancelledError
 
 
@@ -60,13 +69,13 @@ class Pipeline:
         self.middleware = [m.dispatch_func for m in app.user_middleware]
 
     def run(self, item):
-        route = self.routes[item[ROUTE_ID]]
+        route = self.routes[item[_ROUTE_ID]]
         if self.middleware:
-            self.start(item[TOKEN], self.run_middleware(item, route), True)
-        elif route.sync:
-            self.run_sync(item, route)
+            self.start(item[_TOKEN], self.run_middleware(item, route), True)
+        elif route.plan.sync:
+            self.run_inline(item, route)
         else:
-            self.start(item[TOKEN], self.run_async(item, route), True)
+            self.start(item[_TOKEN], self.run_async(item, route), True)
 
     def start(self, token, coro, count_fast_path):
         """Runs ``coro`` inline until it finishes or first waits; then it is a task, kept
@@ -74,10 +83,10 @@ class Pipeline:
         done, task = _compat.start_inline(coro)
         if done:
             if count_fast_path:
-                self.counts[FAST_PATH] += 1
+                self.counts[_FAST_PATH] += 1
         else:
             self.tasks[token] = task
-            self.counts[TASKS_CREATED] += 1
+            self.counts[_TASKS_CREATED] += 1
 
     # --- the steps -------------------------------------------------------------------------
 
@@ -115,7 +124,7 @@ class Pipeline:
             elif isinstance(exc, RequestValidationError):
                 builder = validation_error_response
             else:
-                self.counts[ERRORS] += 1
+                self.counts[_ERRORS] += 1
                 self.log("error", "Exception in handler for {} {}".format(item[METHOD], item[PATH]))
                 _compat.print_exception(exc)
                 return self.server_error(exc)
@@ -146,7 +155,7 @@ class Pipeline:
             "exception handler returned {}, not a Response".format(type(result).__name__)))
 
     def handler_failed(self, err):
-        self.counts[ERRORS] += 1
+        self.counts[_ERRORS] += 1
         self.log("error", "Exception in exception handler")
         _compat.print_exception(err)
         return self.server_error(err)
@@ -167,11 +176,16 @@ class Pipeline:
 
     # --- inline ----------------------------------------------------------------------------
 
-    def run_sync(self, item, route):
-        """The steps as plain calls (``route.sync``, no Python middleware)."""
-        self.counts[SYNC] += 1
+    def run_inline(self, item, route):
+        """The steps as plain calls: the route's dependencies are plain functions or
+        generators, and there is no Python middleware.  An ``async def`` endpoint is driven
+        inline too (``coro.send(None)``); only if it really waits does the rest become a task
+        (``run_async`` carries it on)."""
         plan = route.plan
         request = ctx = response = error = None
+        # Counted up front, errors included: a def endpoint runs inline; an async one is on the
+        # fast path unless it waits (then it becomes a task, counted below instead).
+        self.counts[_FAST_PATH if route.endpoint_async else _SYNC] += 1
         try:
             if plan.empty:
                 result = route.endpoint()
@@ -180,8 +194,16 @@ class Pipeline:
                 if plan.needs_context:
                     ctx = Context()
                 result = route.endpoint(**solve(plan, request, ctx))
+            if route.endpoint_async:
+                done, result = _run_inline(result)
+                if not done:  # it waits: a task takes the rest of the steps
+                    self.tasks[item[_TOKEN]] = asyncio.create_task(
+                        self.run_async(item, route, result, request, ctx))
+                    self.counts[_FAST_PATH] -= 1
+                    self.counts[_TASKS_CREATED] += 1
+                    return
             if route.plain_json and type(result) in _JSON_TYPES:
-                body = _json_bytes(result)
+                body = _json_body(result)  # the Response object is skipped
             else:
                 response = route.make_response(result)
                 if ctx is not None:
@@ -190,7 +212,7 @@ class Pipeline:
             error = exc
             response = self.error_response(item, request, exc)
             if type(response) is _Pending:  # an async exception handler: the rest waits for it
-                self.start(item[TOKEN], self.after_handler(item, response, ctx, exc), False)
+                self.start(item[_TOKEN], self.after_handler(item, response, ctx, exc), False)
                 return
         if response is None:
             self.outbox.respond(item, route.status, JSON_HEADERS, body)
@@ -199,17 +221,17 @@ class Pipeline:
         else:
             pending = self.send(item, response)
             if pending is not None:
-                self.start(item[TOKEN], self.after_send(item, pending, ctx, error, response),
+                self.start(item[_TOKEN], self.after_send(item, pending, ctx, error, response),
                            False)
                 return
         later = self.finish(ctx, error, response)
         if later is not None:
-            self.start(item[TOKEN], self.later(item[TOKEN], later), False)
+            self.start(item[_TOKEN], self.later(item[_TOKEN], later), False)
 
     async def after_handler(self, item, pending, ctx, error):
         # An inline request whose exception handler is async: the rest of its steps.
         response = await self.await_handler(pending)
-        self.tasks.pop(item[TOKEN], None)
+        self.tasks.pop(item[_TOKEN], None)
         await self.after_send(item, self.send(item, response), ctx, error, response)
 
     async def after_send(self, item, pending, ctx, error, response):
@@ -218,7 +240,7 @@ class Pipeline:
         later = self.finish(ctx, error, response)
         if later is not None:
             await later
-        self.tasks.pop(item[TOKEN], None)
+        self.tasks.pop(item[_TOKEN], None)
 
     async def later(self, token, coro):
         await coro
@@ -226,27 +248,33 @@ class Pipeline:
 
     # --- as a coroutine --------------------------------------------------------------------
 
-    async def run_async(self, item, route):
-        """The steps for an ``async def`` endpoint or async dependencies."""
-        token = item[TOKEN]
+    async def run_async(self, item, route, started=None, request=None, ctx=None):
+        """The steps for a route with async dependencies, or the rest of them for an
+        endpoint that ``run_inline`` started and that waited (``started``: what to await for
+        its result)."""
+        token = item[_TOKEN]
         plan = route.plan
-        request = Request(item, self.app)
-        ctx = Context() if plan.needs_context else None
+        if started is None and not plan.empty:
+            request = Request(item, self.app)
+            ctx = Context() if plan.needs_context else None
         response = error = None
         try:
             try:
-                if plan.empty:
-                    kwargs = {}
-                elif plan.sync:
-                    kwargs = solve(plan, request, ctx)
+                if started is not None:
+                    result = await started
                 else:
-                    kwargs = await solve_async(plan, request, ctx)
-                if route.endpoint_async:
-                    result = await route.endpoint(**kwargs)
-                else:
-                    result = route.endpoint(**kwargs)
+                    if plan.empty:
+                        kwargs = {}
+                    elif plan.sync:
+                        kwargs = solve(plan, request, ctx)
+                    else:
+                        kwargs = await solve_async(plan, request, ctx)
+                    if route.endpoint_async:
+                        result = await route.endpoint(**kwargs)
+                    else:
+                        result = route.endpoint(**kwargs)
                 if route.plain_json and type(result) in _JSON_TYPES:
-                    body = _json_bytes(result)
+                    body = _json_body(result)
                 else:
                     response = route.make_response(result)
                     if ctx is not None:
@@ -258,6 +286,8 @@ class Pipeline:
                     response = await self.await_handler(response)
         except _CancelledError as exc:  # the engine gave up on this request
             self.tasks.pop(token, None)
+            if started is not None and hasattr(started, "cancel"):
+                started.cancel()  # MicroPython: the endpoint runs in a task of its own
             if ctx is not None:
                 ctx.close(exc)
             raise
@@ -317,7 +347,7 @@ class Pipeline:
 
     async def run_middleware(self, item, route):
         """The steps behind the app's Python middleware (viperhttp.middleware)."""
-        token = item[TOKEN]
+        token = item[_TOKEN]
         request = Request(item, self.app)
         produced = []  # (response, ctx, error) of the route, if the chain reached it
 

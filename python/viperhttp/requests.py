@@ -8,10 +8,20 @@ query, cookies, JSON, form — on first use only, so a handler that reads nothin
 
 import json
 
+from ._compat import const
 from .datastructures import URL, Address, Headers, QueryParams, State
 
-# The engine's request tuple.
-TOKEN, ROUTE_ID, METHOD, PATH, QUERY, HEADERS, BODY, PARAMS, CLIENT, VERSION = range(10)
+# The engine's request tuple (docs/native-api.md): the index of each field.
+TOKEN = const(0)
+ROUTE_ID = const(1)
+METHOD = const(2)
+PATH = const(3)
+QUERY = const(4)
+HEADERS = const(5)
+BODY = const(6)
+PARAMS = const(7)
+CLIENT = const(8)
+VERSION = const(9)
 
 
 class Request:

@@ -81,8 +81,6 @@ class Route:
         self.path_names = path_param_names(path)
         self.dependant = Dependant(endpoint, self.path_names, self.dependencies)
         self.plan = Plan(self.dependant)
-        # The request needs no coroutine: a def handler whose dependencies are plain too.
-        self.sync = not self.endpoint_async and self.plan.sync
         status = status_code or 200
         self.status = status
         # A plain return value becomes JSON with no Response object made (pipeline.py), unless

@@ -6,13 +6,20 @@ attributes, on MicroPython above all); ``snapshot`` names them.
 
 import json
 
+from ._compat import const
+
 # sync: requests run inline without a coroutine; fast_path: coroutines that finished without
 # suspending; tasks_created: coroutines that suspended and became tasks; cancelled: tasks
 # cancelled because the engine gave up on their request; errors: unhandled exceptions (and
 # failing exception handlers); backlog_retries: responses queued again after the response
 # queue was full.
 NAMES = ("sync", "fast_path", "tasks_created", "cancelled", "errors", "backlog_retries")
-SYNC, FAST_PATH, TASKS_CREATED, CANCELLED, ERRORS, BACKLOG_RETRIES = range(len(NAMES))
+SYNC = const(0)
+FAST_PATH = const(1)
+TASKS_CREATED = const(2)
+CANCELLED = const(3)
+ERRORS = const(4)
+BACKLOG_RETRIES = const(5)
 
 
 def new_counts():
