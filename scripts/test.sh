@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds every configuration and runs every test:
-#   1. GoogleTest suites (debug build, g++)
+#   1. GoogleTest suites (debug build, g++); unit tests of the Python package (no engine) on
+#      CPython and on MicroPython
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
 #      API's end-to-end tests on CPython and on the MicroPython unix port
 #   3. GoogleTest and the e2e suite again under ASan+UBSan (clang)
@@ -17,6 +18,9 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "build: debug (g++)"
 cmake --preset debug >/dev/null
 cmake --build --preset debug -j "$jobs"
+
+step "unit tests of the Python package (CPython, no engine, no native module)"
+$PY -m pytest -q -p no:cacheprovider tests/unit
 
 step "engine unit tests (debug)"
 ctest --test-dir build/debug --output-on-failure -j "$jobs"
@@ -58,6 +62,9 @@ fi
 
 step "build: MicroPython unix port with _viperhttp (Debian's micropython source package)"
 scripts/micropython.sh
+
+step "unit tests of the Python package (MicroPython unix port, tests/unit/run.py)"
+build/micropython/micropython tests/unit/run.py
 
 step "Python API end-to-end tests (MicroPython unix port)"
 VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \

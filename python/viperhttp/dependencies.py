@@ -53,16 +53,14 @@ ASYNC = const(1)
 GEN = const(2)
 MAYBE = const(3)
 AGEN = const(4)
-# Where a plan's argument comes from (folded into the bytecode on MicroPython: _bind runs for
-# every argument of every request).
-_DEP = const(0)  # a dependency's value
-_PATH = const(1)
-_SPECIAL = const(2)  # request, response, background_tasks
-_QUERY = const(3)
-_HEADER = const(4)
-_COOKIE = const(5)
-_FORM = const(6)
-_CODES = {PATH: _PATH, QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
+# Where a binding's "other" argument comes from (folded into the bytecode on MicroPython: the
+# binding runs for every request).
+_SPECIAL = const(0)  # request, response, background_tasks
+_QUERY = const(1)
+_HEADER = const(2)
+_COOKIE = const(3)
+_FORM = const(4)
+_CODES = {QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
 _PARAMS = const(7)  # requests.PARAMS: the path values in the engine's request tuple
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
 SPECIALS = ("request", "response", "background_tasks")
@@ -199,69 +197,73 @@ def get_dependant(call, path_names, extra=None):
 
 # --- the plan of a route ------------------------------------------------------------------------
 
-# A step: (call, kind, args, body, body_whole, first).  Its value goes to the slot of the same
-# index; `first` is the index of the first step of its sub-tree (its sub-dependencies that were
-# not already computed), so that "an argument of this sub-tree failed" is one comparison.
+# A step: (call, kind, binding, first).  Its value goes to the slot of the same index; `first`
+# is the index of the first step of its sub-tree (its sub-dependencies that were not already
+# computed), so that "an argument of this sub-tree failed" is one comparison.  `binding` is
+# None for a callable that takes no argument.
 _CALL = const(0)
 _KIND = const(1)
-_ARGS = const(2)
-_BODY_ARGS = const(3)
-_BODY_WHOLE = const(4)
-_FIRST = const(5)
+_BINDING = const(2)
+_FIRST = const(3)
 
 
 class Plan:
     """A route's dependant flattened: ``steps`` in call order (sub-dependencies first), the
-    endpoint's own ``args`` (and ``body`` arguments), and what the request will need.
+    endpoint's own ``binding``, and what the request will need.
 
-    An argument is ``(name, source, key, index, kind, spec, default, required, loc)`` as in
-    ``Dependant.params``, with ``source`` as a small int: for a dependency's value ``index`` is
-    its slot and ``key`` whether the slot was computed for an earlier user (a cache hit); for a
-    special object ``key`` is its name.
+    A binding says how to make one callable's keyword arguments, grouped by how they are
+    found (each group None when empty): ``(deps, paths, others, body, body_whole)``.  ``deps``:
+    ``(name, slot, reused)``, the value of an earlier step (``reused``: the slot was computed
+    for an earlier user, a cache hit; ``name`` None for a dependency run for its side
+    effects).  ``paths``: ``(name, index, kind, spec, loc)``, a path value.  ``others``:
+    ``(name, source, key, index, kind, spec, default, required, loc)`` as in
+    ``Dependant.params`` with ``source`` a small int, for special objects (``key``: which) and
+    query, header, cookie and form values.  ``body``: the Body parameters.
     """
 
     def __init__(self, dependant):
         self.steps = []
         self._slots = {}  # cache key -> slot of the step computing it first
-        self.args = self._args(dependant)
-        self.body = dependant.body
-        self.body_whole = dependant.body_whole
+        self.specials = []
+        self.binding = self._binding(dependant)
         kinds = [step[_KIND] for step in self.steps]
         # Every dependency a plain function or generator: solve() runs without a coroutine.
         self.sync = not (ASYNC in kinds or MAYBE in kinds or AGEN in kinds)
         # A Context is made per request when something must be finished or shared later.
-        self.needs_context = GEN in kinds or MAYBE in kinds or AGEN in kinds
-        self.specials = []
-        for step_args in [self.args] + [step[_ARGS] for step in self.steps]:
-            for a in step_args:
-                if a[1] == _SPECIAL:
-                    self.specials.append(a[2])
-                    if a[2] != "request":
-                        self.needs_context = True
+        self.needs_context = (GEN in kinds or MAYBE in kinds or AGEN in kinds or
+                              "response" in self.specials or
+                              "background_tasks" in self.specials)
         self.uses_response = "response" in self.specials
         # No argument at all: the endpoint is called as endpoint().
-        self.empty = not self.steps and not self.args and not self.body
+        self.empty = not self.steps and self.binding is None
         del self._slots
 
-    def _args(self, dep):
-        args = []
+    def _binding(self, dep):
+        deps, paths, others = [], [], []
         for name, sub, use_cache in dep.deps:
             slot = self._slots.get(sub.cache_key) if use_cache else None
             reused = slot is not None  # computed for an earlier user: its errors count again
             if slot is None:
                 first = len(self.steps)
-                sub_args = self._args(sub)
+                binding = self._binding(sub)
                 slot = len(self.steps)
-                self.steps.append((sub.call, sub.kind, sub_args, sub.body, sub.body_whole, first))
+                self.steps.append((sub.call, sub.kind, binding, first))
                 if sub.cache_key not in self._slots:
                     self._slots[sub.cache_key] = slot
-            args.append((name, _DEP, reused, slot, None, None, None, True, None))
+            deps.append((name, slot, reused))
         for name, what in dep.specials:
-            args.append((name, _SPECIAL, what, None, None, None, None, True, None))
+            others.append((name, _SPECIAL, what, None, None, None, None, True, None))
+            self.specials.append(what)
         for p in dep.params:
-            if p[1] is not BODY:
-                args.append((p[0], _CODES[p[1]]) + tuple(p[2:]))
-        return args
+            if p[1] is PATH:
+                name, source, key, index, kind, spec, default, required, loc = p
+                paths.append((name, index, kind, spec, loc))
+            elif p[1] is not BODY:
+                others.append((p[0], _CODES[p[1]]) + tuple(p[2:]))
+        if not (deps or paths or others or dep.body):
+            return None
+        return (tuple(deps) or None, tuple(paths) or None, tuple(others) or None,
+                tuple(dep.body) or None, dep.body_whole)
 
 
 class _Failed:
@@ -361,83 +363,95 @@ class Context:
             await self.background.run()
 
 
-def _bind(args, body, body_whole, values, request, ctx, errors, _Failed=_Failed,
-          _str=str, _list=list, _isinstance=isinstance, convert=convert, check=check):
-    """The keyword arguments of one callable: values of dependencies, special objects and
-    request values (looked up, converted, checked).  Errors go to ``errors``."""
+def _bind(binding, values, request, ctx, errors):
+    """The keyword arguments of one callable (its ``binding``, see Plan): values of
+    dependencies, path values, special objects and request values (looked up, converted,
+    checked).  Errors go to ``errors``."""
+    deps, paths, others, body, body_whole = binding
     kwargs = {}
-    for entry in args:
-        name, source, key, index, kind, spec, default, required, loc = entry
-        raw = None
-        if source == _DEP:
-            value = values[index]
+    if deps is not None:
+        for name, slot, reused in deps:
+            value = values[slot]
             if errors and type(value) is _Failed:
-                if key:  # a cached dependency that failed for an earlier user
+                if reused:  # a cached dependency that failed for an earlier user
                     errors.extend(value.errors)
                 continue
             if name is not None:
                 kwargs[name] = value
-            continue
-        if source == _PATH:
-            value = request._item[_PARAMS][index]
-            if kind is not None and _isinstance(value, _str):
+    if paths is not None:
+        params = request._item[_PARAMS]
+        for name, index, kind, spec, loc in paths:
+            value = params[index]
+            if kind is not None and isinstance(value, str):
                 value, err = convert(kind, value, loc)
                 if err is not None:
                     errors.append(err)
                     continue
-        elif source == _SPECIAL:
-            kwargs[name] = request if key == "request" else ctx.special(key)
-            continue
-        else:
-            if source == _QUERY:
-                store = request.query_params
-            elif source == _HEADER:
-                store = request.headers
-            elif source == _COOKIE:
-                store = request.cookies
-            else:
-                store = request._form_data()
-            if kind is _list:
-                raw = store.getlist(key) if source != _COOKIE else (
-                    [store[key]] if key in store else [])
-                if not raw:
-                    raw = None
-            else:
-                raw = store.get(key)
-            if raw is None:
-                if required:
-                    errors.append(error("missing", loc, "Field required", None))
-                else:
-                    kwargs[name] = _list(default) if _isinstance(default, _list) else default
-                continue
-            if kind is _list:
-                if spec is not None and spec.has_checks:
-                    bad = False
-                    for i, item in enumerate(raw):
-                        err = check(spec, item, loc + [i])
-                        if err is not None:
-                            errors.append(err)
-                            bad = True
-                    if bad:
-                        continue
-                kwargs[name] = raw
-                continue
-            if kind is _str:
-                value = raw
-            else:
-                value, err = convert(kind, raw, loc)
+            if spec is not None and spec.has_checks:
+                err = check(spec, value, loc)
                 if err is not None:
                     errors.append(err)
                     continue
+            kwargs[name] = value
+    if others is not None:
+        _bind_others(others, request, ctx, errors, kwargs)
+    if body is not None:
+        _bind_body(body, body_whole, request, errors, kwargs)
+    return kwargs
+
+
+def _bind_others(others, request, ctx, errors, kwargs):
+    for entry in others:
+        name, source, key, index, kind, spec, default, required, loc = entry
+        if source == _SPECIAL:
+            kwargs[name] = request if key == "request" else ctx.special(key)
+            continue
+        if source == _QUERY:
+            store = request.query_params
+        elif source == _HEADER:
+            store = request.headers
+        elif source == _COOKIE:
+            store = request.cookies
+        else:
+            store = request._form_data()
+        if kind is list:
+            raw = store.getlist(key) if source != _COOKIE else (
+                [store[key]] if key in store else [])
+            if not raw:
+                raw = None
+        else:
+            raw = store.get(key)
+        if raw is None:
+            if required:
+                errors.append(error("missing", loc, "Field required", None))
+            else:
+                kwargs[name] = list(default) if isinstance(default, list) else default
+            continue
+        if kind is list:
+            if spec is not None and spec.has_checks:
+                bad = False
+                for i, item in enumerate(raw):
+                    err = check(spec, item, loc + [i])
+                    if err is not None:
+                        errors.append(err)
+                        bad = True
+                if bad:
+                    continue
+            kwargs[name] = raw
+            continue
+        if kind is str:
+            value = raw
+        else:
+            value, err = convert(kind, raw, loc)
+            if err is not None:
+                errors.append(err)
+                continue
         if spec is not None and spec.has_checks:
             err = check(spec, value, loc, raw)
             if err is not None:
                 errors.append(err)
                 continue
         kwargs[name] = value
-    if body:
-        _bind_body(body, body_whole, request, errors, kwargs)
-    return kwargs
 
 
 _NO_BODY = object()
@@ -506,6 +520,7 @@ def solve(plan, request, ctx):
     or generators (``plan.sync``); ``RequestValidationError`` with every error."""
     errors = []
     steps = plan.steps
+    values = None
     if steps:
         values = [None] * len(steps)
         marks = None  # error count at the start of each step, once there are errors
@@ -513,26 +528,29 @@ def solve(plan, request, ctx):
         for step in steps:
             if marks is not None:
                 marks[i] = len(errors)
-            kwargs = _bind(step[_ARGS], step[_BODY_ARGS], step[_BODY_WHOLE], values, request, ctx,
-                           errors)
-            if errors:
-                if marks is None:
-                    marks = [0] * len(steps)
-                start = marks[step[_FIRST]]
-                if len(errors) > start:
-                    values[i] = _Failed(errors[start:])
-                    i += 1
-                    continue
+            binding = step[_BINDING]
+            if binding is None:
+                kwargs = None
+            else:
+                kwargs = _bind(binding, values, request, ctx, errors)
+                if errors:
+                    if marks is None:
+                        marks = [0] * len(steps)
+                    start = marks[step[_FIRST]]
+                    if len(errors) > start:
+                        values[i] = _Failed(errors[start:])
+                        i += 1
+                        continue
+            call = step[_CALL]
             if step[_KIND] == GEN:
-                gen = step[_CALL](**kwargs)
+                gen = call(**kwargs) if kwargs else call()
                 values[i] = next(gen)
                 ctx.exits.append(gen)
             else:
-                values[i] = step[_CALL](**kwargs)
+                values[i] = call(**kwargs) if kwargs else call()
             i += 1
-    else:
-        values = None
-    kwargs = _bind(plan.args, plan.body, plan.body_whole, values, request, ctx, errors)
+    binding = plan.binding
+    kwargs = _bind(binding, values, request, ctx, errors) if binding is not None else {}
     if errors:
         raise RequestValidationError(errors)
     return kwargs
@@ -549,35 +567,39 @@ async def solve_async(plan, request, ctx):
     for step in steps:
         if marks is not None:
             marks[i] = len(errors)
-        kwargs = _bind(step[_ARGS], step[_BODY_ARGS], step[_BODY_WHOLE], values, request, ctx,
-                       errors)
-        if errors:
-            if marks is None:
-                marks = [0] * len(steps)
-            start = marks[step[_FIRST]]
-            if len(errors) > start:
-                values[i] = _Failed(errors[start:])
-                i += 1
-                continue
+        binding = step[_BINDING]
+        kwargs = {}
+        if binding is not None:
+            kwargs = _bind(binding, values, request, ctx, errors)
+            if errors:
+                if marks is None:
+                    marks = [0] * len(steps)
+                start = marks[step[_FIRST]]
+                if len(errors) > start:
+                    values[i] = _Failed(errors[start:])
+                    i += 1
+                    continue
         kind = step[_KIND]
+        call = step[_CALL]
         if kind == SYNC:
-            value = step[_CALL](**kwargs)
+            value = call(**kwargs)
         elif kind == ASYNC:
-            value = await step[_CALL](**kwargs)
+            value = await call(**kwargs)
         elif kind == MAYBE:
-            value = await _start_maybe(step[_CALL](**kwargs), ctx)
+            value = await _start_maybe(call(**kwargs), ctx)
         elif kind == GEN:
-            gen = step[_CALL](**kwargs)
+            gen = call(**kwargs)
             value = next(gen)
             ctx.exits.append(gen)
         else:  # AGEN
-            gen = step[_CALL](**kwargs)
+            gen = call(**kwargs)
             value = await gen.__anext__()
             ctx.exits.append(gen)
             ctx.async_exits = True
         values[i] = value
         i += 1
-    kwargs = _bind(plan.args, plan.body, plan.body_whole, values, request, ctx, errors)
+    binding = plan.binding
+    kwargs = _bind(binding, values, request, ctx, errors) if binding is not None else {}
     if errors:
         raise RequestValidationError(errors)
     return kwargs
