@@ -185,9 +185,9 @@ class QueryParams:
     """The query string as a multi-dict: ``get`` gives the last value, ``getlist`` all,
     ``items()`` one (key, last value) pair per key, ``multi_items()`` every pair."""
 
-    def __init__(self, raw=""):
+    def __init__(self, raw="", items=None):
         self._raw = raw
-        self._list = None
+        self._list = items  # parsed on first use when not given
 
     def _items(self):
         if self._list is None:

@@ -406,21 +406,28 @@ def _bind_others(others, request, ctx, errors, kwargs):
         if source == _SPECIAL:
             kwargs[name] = request if key == "request" else ctx.special(key)
             continue
-        if source == _QUERY:
-            store = request.query_params
-        elif source == _HEADER:
-            store = request.headers
-        elif source == _COOKIE:
-            store = request.cookies
+        if source == _QUERY:  # the parsed pairs: no QueryParams made for the binding
+            raw = None
+            if kind is list:
+                raw = [v for k, v in request._query_items() if k == key] or None
+            else:
+                for k, v in request._query_items():
+                    if k == key:
+                        raw = v  # the last one, as Starlette
         else:
-            store = request._form_data()
-        if kind is list:
-            raw = store.getlist(key) if source != _COOKIE else (
-                [store[key]] if key in store else [])
-            if not raw:
-                raw = None
-        else:
-            raw = store.get(key)
+            if source == _HEADER:
+                store = request.headers
+            elif source == _COOKIE:
+                store = request.cookies
+            else:
+                store = request._form_data()
+            if kind is list:
+                raw = store.getlist(key) if source != _COOKIE else (
+                    [store[key]] if key in store else [])
+                if not raw:
+                    raw = None
+            else:
+                raw = store.get(key)
         if raw is None:
             if required:
                 errors.append(error("missing", loc, "Field required", None))

@@ -9,6 +9,7 @@ query, cookies, JSON, form — on first use only, so a handler that reads nothin
 import json
 
 from ._compat import const
+from ._urlencoding import parse_qsl
 from .datastructures import URL, Address, Headers, QueryParams, State
 
 # The engine's request tuple (docs/native-api.md): the index of each field.
@@ -39,6 +40,7 @@ class Request:
 
     # Parsed on first use (class attributes until then: an instance stores only what it made).
     _headers = None
+    _query = None  # the query's (key, value) pairs
     _query_params = None
     _path_params = None
     _url = None
@@ -65,10 +67,6 @@ class Request:
         return self._item[PATH]
 
     @property
-    def _query(self):
-        return self._item[QUERY]
-
-    @property
     def _body(self):
         return self._item[BODY]
 
@@ -90,8 +88,15 @@ class Request:
     @property
     def query_params(self):
         if self._query_params is None:
-            self._query_params = QueryParams(self._item[QUERY])
+            self._query_params = QueryParams(self._item[QUERY], self._query_items())
         return self._query_params
+
+    def _query_items(self):
+        # The parsed query, shared by query_params and the parameter binding (which reads it
+        # without making a QueryParams).
+        if self._query is None:
+            self._query = parse_qsl(self._item[QUERY])
+        return self._query
 
     @property
     def url(self):
