@@ -658,6 +658,10 @@ def instructions_table(rows_path, n1, n2):
         if base is not None and base > 100:
             print("   after / before, %s %s: %.0f / %.0f = %.2fx interpreter instructions"
                   % (label, path, i, base, i / base))
+        other = per.get(("microdot", path))
+        if label.startswith("micropython") and other is not None and i > 100:
+            print("   Microdot / %s %s: %.0f / %.0f = %.1fx the instructions per request"
+                  % (label, path, other, i, other / i))
     print("   device estimate: %.0f MHz / (instructions x CPI), one Xtensa instruction per x86-64"
           " instruction," % (DEVICE_HZ / 1e6))
     print("   CPI %.1f .. %.1f (assumed; docs/benchmarks.md).  A 404 is answered by the engine:"

@@ -744,6 +744,28 @@ instr_run() {
   [[ $INSTR_THREADS =~ ^[0-9]+\ [0-9]+$ ]] || die "cannot read the callgrind totals of $out-01/-02"
 }
 
+# instr_microdot: Microdot (from its source: it is not frozen) on the same binary, one thread;
+# /hello and /items only (its 404 is its own Python code, not comparable).
+instr_microdot() {
+  local path n a b port out
+  for path in /hello '/items/42?q=x'; do
+    for n in "$INSTR_N1" "$INSTR_N2"; do
+      port=$(free_port)
+      out="$TMP/cg.microdot.$n${path//[^a-z0-9]/_}"
+      launch "cg.microdot.$n" env "MICROPYPATH=$MICRODOT_DIR:$APPS:.frozen" valgrind \
+        --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
+        --log-file="$out.vglog" "$MPY_BIN" "$APPS/microdot_app.py" "$port"
+      wait_http "http://$HOST:$port/hello" 300 "$LAST_PID" || die "Microdot under callgrind did not start"
+      timeout 900 $PY "$TOOL" requests "$HOST" "$port" "$path" "$n" --conns 1 >"$out.client" ||
+        die "client failed against Microdot under callgrind"
+      stop "$LAST_PID" 120 INT || true # Microdot stops on KeyboardInterrupt
+      [[ $n == "$INSTR_N1" ]] && a="$(sed -n 's/^totals: *//p' "$out-01") 0" || b="$(sed -n 's/^totals: *//p' "$out-01") 0"
+    done
+    echo "microdot|$path|$a|$b" >>"$TMP/instructions.rows"
+    printf '   %-18s %-15s measured\n' microdot "$path"
+  done
+}
+
 # instr_interp LABEL ENV-CMD...: every INSTR_PATH for one interpreter (INSTR_INTERP) and tree.
 instr_interp() {
   local label=$1 path a b
@@ -773,11 +795,18 @@ mode_python_instructions() {
   check_baseline
   : >"$TMP/instructions.rows"
   if ((MPY_OK)); then
+    # The package frozen into the binary (scripts/micropython.sh freezes python/), as on the
+    # device: its strings are in the frozen qstr pool, not interned at run time.
     INSTR_INTERP=$MPY_BIN
-    instr_interp micropython "${MPY_ENV[@]}"
+    instr_interp micropython env MICROPYPATH=.frozen
     if ((${BASE_MPY_OK:-0})); then
       INSTR_INTERP=$BASE_MPY_BIN
-      instr_interp micropython-base "${BASE_MPY_ENV[@]}"
+      instr_interp micropython-base env MICROPYPATH=.frozen
+    fi
+    if [[ -n $MICRODOT_DIR && -f $MICRODOT_DIR/microdot/microdot.py ]]; then
+      instr_microdot
+    else
+      echo "   microdot: skipped (MICRODOT_DIR does not name Microdot's src/ directory)"
     fi
   fi
   INSTR_INTERP=$PY
