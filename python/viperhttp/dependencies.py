@@ -29,6 +29,7 @@ from . import _compat
 from ._compat import EMPTY, const
 from .background import BackgroundTasks
 from .exceptions import RequestValidationError
+from ._urlencoding import parse_qsl
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
                      json_invalid, portability_warning, value_kind)
 from .responses import Response
@@ -61,6 +62,7 @@ _HEADER = const(2)
 _COOKIE = const(3)
 _FORM = const(4)
 _CODES = {QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
+_QUERY_STRING = const(4)  # requests.QUERY: the raw query in the engine's request tuple
 _PARAMS = const(7)  # requests.PARAMS: the path values in the engine's request tuple
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
 SPECIALS = ("request", "response", "background_tasks")
@@ -225,6 +227,9 @@ class Plan:
         self.steps = []
         self._slots = {}  # cache key -> slot of the step computing it first
         self.specials = []
+        # A Request is needed to bind: special objects, headers, cookies, form, body.  Path
+        # and query values are read from the engine's request tuple directly.
+        self.needs_request = False
         self.binding = self._binding(dependant)
         kinds = [step[_KIND] for step in self.steps]
         # Every dependency a plain function or generator: solve() runs without a coroutine.
@@ -254,12 +259,17 @@ class Plan:
         for name, what in dep.specials:
             others.append((name, _SPECIAL, what, None, None, None, None, True, None))
             self.specials.append(what)
+            self.needs_request = True
         for p in dep.params:
             if p[1] is PATH:
                 name, source, key, index, kind, spec, default, required, loc = p
                 paths.append((name, index, kind, spec, loc))
             elif p[1] is not BODY:
                 others.append((p[0], _CODES[p[1]]) + tuple(p[2:]))
+                if p[1] is not QUERY:
+                    self.needs_request = True
+        if dep.body:
+            self.needs_request = True
         if not (deps or paths or others or dep.body):
             return None
         return (tuple(deps) or None, tuple(paths) or None, tuple(others) or None,
@@ -363,10 +373,12 @@ class Context:
             await self.background.run()
 
 
-def _bind(binding, values, request, ctx, errors):
+def _bind(binding, values, item, request, ctx, errors):
     """The keyword arguments of one callable (its ``binding``, see Plan): values of
     dependencies, path values, special objects and request values (looked up, converted,
-    checked).  Errors go to ``errors``."""
+    checked).  Errors go to ``errors``.  ``item`` is the engine's request tuple; ``request``
+    the Request when the plan needs one (else None); ``values`` the steps' values, then the
+    parsed query once it was needed."""
     deps, paths, others, body, body_whole = binding
     kwargs = {}
     if deps is not None:
@@ -379,7 +391,7 @@ def _bind(binding, values, request, ctx, errors):
             if name is not None:
                 kwargs[name] = value
     if paths is not None:
-        params = request._item[_PARAMS]
+        params = item[_PARAMS]
         for name, index, kind, spec, loc in paths:
             value = params[index]
             if kind is not None and isinstance(value, str):
@@ -394,24 +406,27 @@ def _bind(binding, values, request, ctx, errors):
                     continue
             kwargs[name] = value
     if others is not None:
-        _bind_others(others, request, ctx, errors, kwargs)
+        _bind_others(others, values, item, request, ctx, errors, kwargs)
     if body is not None:
         _bind_body(body, body_whole, request, errors, kwargs)
     return kwargs
 
 
-def _bind_others(others, request, ctx, errors, kwargs):
+def _bind_others(others, values, item, request, ctx, errors, kwargs):
     for entry in others:
         name, source, key, index, kind, spec, default, required, loc = entry
         if source == _SPECIAL:
             kwargs[name] = request if key == "request" else ctx.special(key)
             continue
-        if source == _QUERY:  # the parsed pairs: no QueryParams made for the binding
+        if source == _QUERY:  # the parsed pairs, kept in the last slot: no QueryParams
+            pairs = values[-1]
+            if pairs is None:
+                pairs = values[-1] = parse_qsl(item[_QUERY_STRING])
             raw = None
             if kind is list:
-                raw = [v for k, v in request._query_items() if k == key] or None
+                raw = [v for k, v in pairs if k == key] or None
             else:
-                for k, v in request._query_items():
+                for k, v in pairs:
                     if k == key:
                         raw = v  # the last one, as Starlette
         else:
@@ -522,53 +537,52 @@ def _bind_body(body, body_whole, request, errors, kwargs):
         kwargs[name] = value
 
 
-def solve(plan, request, ctx):
+def solve(plan, item, request, ctx):
     """The endpoint's keyword arguments for a plan whose dependencies are all plain functions
-    or generators (``plan.sync``); ``RequestValidationError`` with every error."""
+    or generators (``plan.sync``); ``RequestValidationError`` with every error.  ``item``: the
+    engine's request tuple; ``request``: a Request when ``plan.needs_request``."""
     errors = []
     steps = plan.steps
-    values = None
-    if steps:
-        values = [None] * len(steps)
-        marks = None  # error count at the start of each step, once there are errors
-        i = 0
-        for step in steps:
-            if marks is not None:
-                marks[i] = len(errors)
-            binding = step[_BINDING]
-            if binding is None:
-                kwargs = None
-            else:
-                kwargs = _bind(binding, values, request, ctx, errors)
-                if errors:
-                    if marks is None:
-                        marks = [0] * len(steps)
-                    start = marks[step[_FIRST]]
-                    if len(errors) > start:
-                        values[i] = _Failed(errors[start:])
-                        i += 1
-                        continue
-            call = step[_CALL]
-            if step[_KIND] == GEN:
-                gen = call(**kwargs) if kwargs else call()
-                values[i] = next(gen)
-                ctx.exits.append(gen)
-            else:
-                values[i] = call(**kwargs) if kwargs else call()
-            i += 1
+    values = [None] * (len(steps) + 1)  # the steps' values, then the parsed query
+    marks = None  # error count at the start of each step, once there are errors
+    i = 0
+    for step in steps:
+        if marks is not None:
+            marks[i] = len(errors)
+        binding = step[_BINDING]
+        if binding is None:
+            kwargs = None
+        else:
+            kwargs = _bind(binding, values, item, request, ctx, errors)
+            if errors:
+                if marks is None:
+                    marks = [0] * len(steps)
+                start = marks[step[_FIRST]]
+                if len(errors) > start:
+                    values[i] = _Failed(errors[start:])
+                    i += 1
+                    continue
+        call = step[_CALL]
+        if step[_KIND] == GEN:
+            gen = call(**kwargs) if kwargs else call()
+            values[i] = next(gen)
+            ctx.exits.append(gen)
+        else:
+            values[i] = call(**kwargs) if kwargs else call()
+        i += 1
     binding = plan.binding
-    kwargs = _bind(binding, values, request, ctx, errors) if binding is not None else {}
+    kwargs = _bind(binding, values, item, request, ctx, errors) if binding is not None else {}
     if errors:
         raise RequestValidationError(errors)
     return kwargs
 
 
-async def solve_async(plan, request, ctx):
+async def solve_async(plan, item, request, ctx):
     """``solve`` for plans with ``async`` dependencies (awaited in turn) — or MicroPython's
     generator-or-coroutine ones."""
     errors = []
     steps = plan.steps
-    values = [None] * len(steps)
+    values = [None] * (len(steps) + 1)
     marks = None
     i = 0
     for step in steps:
@@ -577,7 +591,7 @@ async def solve_async(plan, request, ctx):
         binding = step[_BINDING]
         kwargs = {}
         if binding is not None:
-            kwargs = _bind(binding, values, request, ctx, errors)
+            kwargs = _bind(binding, values, item, request, ctx, errors)
             if errors:
                 if marks is None:
                     marks = [0] * len(steps)
@@ -606,7 +620,7 @@ async def solve_async(plan, request, ctx):
         values[i] = value
         i += 1
     binding = plan.binding
-    kwargs = _bind(binding, values, request, ctx, errors) if binding is not None else {}
+    kwargs = _bind(binding, values, item, request, ctx, errors) if binding is not None else {}
     if errors:
         raise RequestValidationError(errors)
     return kwargs

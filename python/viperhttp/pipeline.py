@@ -190,10 +190,11 @@ class Pipeline:
             if plan.empty:
                 result = route.endpoint()
             else:
-                request = Request(item, self.app)
+                if plan.needs_request:
+                    request = Request(item, self.app)
                 if plan.needs_context:
                     ctx = Context()
-                result = route.endpoint(**solve(plan, request, ctx))
+                result = route.endpoint(**solve(plan, item, request, ctx))
             if route.endpoint_async:
                 done, result = _run_inline(result)
                 if not done:  # it waits: a task takes the rest of the steps
@@ -255,7 +256,8 @@ class Pipeline:
         token = item[_TOKEN]
         plan = route.plan
         if started is None and not plan.empty:
-            request = Request(item, self.app)
+            if plan.needs_request:
+                request = Request(item, self.app)
             ctx = Context() if plan.needs_context else None
         response = error = None
         try:
@@ -266,9 +268,9 @@ class Pipeline:
                     if plan.empty:
                         kwargs = {}
                     elif plan.sync:
-                        kwargs = solve(plan, request, ctx)
+                        kwargs = solve(plan, item, request, ctx)
                     else:
-                        kwargs = await solve_async(plan, request, ctx)
+                        kwargs = await solve_async(plan, item, request, ctx)
                     if route.endpoint_async:
                         result = await route.endpoint(**kwargs)
                     else:
@@ -312,9 +314,9 @@ class Pipeline:
         ctx = Context() if plan.needs_context else None
         try:
             if plan.sync:
-                kwargs = solve(plan, request, ctx) if not plan.empty else {}
+                kwargs = solve(plan, item, request, ctx) if not plan.empty else {}
             else:
-                kwargs = await solve_async(plan, request, ctx)
+                kwargs = await solve_async(plan, item, request, ctx)
             if route.endpoint_async:
                 result = await route.endpoint(**kwargs)
             else:

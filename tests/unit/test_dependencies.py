@@ -20,9 +20,10 @@ def solved(fn, path="/x", query="", params=(), headers=None, body=b"", method="G
     app, route = route_of(fn, path)
     item = make_item(0, method, path, query, headers, body, params)
     ctx = Context() if route.plan.needs_context else None
+    request = Request(item, app) if route.plan.needs_request else None
     if route.plan.sync:
-        return solve(route.plan, Request(item, app), ctx)
-    return run_coroutine(solve_async(route.plan, Request(item, app), ctx))
+        return solve(route.plan, item, request, ctx)
+    return run_coroutine(solve_async(route.plan, item, request, ctx))
 
 
 def errors_of(fn, **kw):
@@ -188,7 +189,7 @@ def test_route_dependencies_run_for_side_effects():
     app, route = route_of(ep, dependencies=[Depends(check)])
     assert not route.plan.empty
     item = make_item(0, headers={"x-key": "k"})
-    assert solve(route.plan, Request(item, app), None) == {}
+    assert solve(route.plan, item, Request(item, app), None) == {}
     assert seen == ["k"]
 
 
@@ -199,8 +200,9 @@ def test_special_objects():
     app, route = route_of(ep)
     assert route.plan.needs_context and route.plan.uses_response and not route.plain_json
     ctx = Context()
-    request = Request(make_item(0), app)
-    got = solve(route.plan, request, ctx)
+    item = make_item(0)
+    request = Request(item, app)
+    got = solve(route.plan, item, request, ctx)
     assert got["request"] is request
     assert isinstance(got["background_tasks"], BackgroundTasks)
     assert got["background_tasks"] is ctx.background
@@ -242,9 +244,9 @@ def test_generator_dependency_cleanup_order():
     ctx = Context()
     item = make_item(0)
     if route.plan.sync:
-        got = solve(route.plan, Request(item, app), ctx)
+        got = solve(route.plan, item, None, ctx)
     else:  # MicroPython: generators and coroutines look alike until they run
-        got = run_coroutine(solve_async(route.plan, Request(item, app), ctx))
+        got = run_coroutine(solve_async(route.plan, item, None, ctx))
     assert got == {"v": "o/i"}
     assert events == ["enter outer", "enter inner"]
     assert ctx.finish(None) is None

@@ -1,6 +1,5 @@
 """Parameter conversion and checks (viperhttp.params): the values and the 422 error shapes."""
 
-from unit_support import raises  # noqa: F401 (keeps the runner's import order obvious)
 from viperhttp._compat import EMPTY
 from viperhttp.params import (BODY, HEADER, NUMBER, PATH, QUERY, Body, Header, Path, Query,
                               check, convert, error, json_invalid, value_kind)
