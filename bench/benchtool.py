@@ -26,6 +26,12 @@ Subcommands:
       runtime by call stack: the engine thread (stacks through EngineHandle::thread_main), the
       _viperhttp binding on the interpreter thread (other stacks with a frame in _viperhttp),
       and the rest (CPython, libc).  Prints blocks and bytes of each as JSON.
+  instructions-table ROWS N1 N2
+      Prints the instructions per request of bench/run.sh python-instructions: ROWS has one line
+      "label|path|I1 E1|I2 E2" per measurement (interpreter- and engine-thread instruction
+      totals of the runs with N1 and N2 requests); per request = (X2 - X1) / (N2 - N1).  For
+      MicroPython it adds the device estimate (see DEVICE_* below), and the after / before
+      ratios of "label" against "label-base" rows.
   idle-cpu [--seconds S] [--conns N] [--path P] NAME=PID[@PORT] ...
       CPU time and context switches of idle servers: sums utime + stime (/proc/PID/stat, in
       clock ticks), the run time in ns (/proc/PID/task/*/schedstat) and the voluntary and
@@ -84,7 +90,9 @@ class Conn:
                     break
         else:
             body = self.rfile.read(int(headers.get("content-length", "0")))
-        closes = headers.get("connection", "").lower() == "close"
+        conn = headers.get("connection", "").lower()
+        # HTTP/1.0 closes unless it says keep-alive (Microdot answers HTTP/1.0 and closes).
+        closes = conn == "close" or (parts[0] == b"HTTP/1.0" and conn != "keep-alive")
         return status, headers, body, closes
 
     def get(self, path):
@@ -617,6 +625,49 @@ def do_idle_cpu(specs, seconds, conns, path, host="127.0.0.1"):
     return out
 
 
+# ----------------------------------------------------------------------------------------------
+# Instructions per request (bench/run.sh python-instructions, callgrind)
+
+# The device estimate: the ESP32-S3 runs the same MicroPython bytecode VM (compiled C) at
+# DEVICE_HZ on one core (the engine has the other).  Assumed: one Xtensa LX7 instruction per
+# x86-64 instruction of the unix port, and DEVICE_CPI_LOW .. DEVICE_CPI_HIGH cycles per
+# instruction (an in-order core at most one instruction per cycle, the VM's code and the
+# GC heap behind flash/PSRAM caches).  Assumptions, to be replaced by a measurement on the
+# device; docs/benchmarks.md gives the reasoning.
+DEVICE_HZ = 240e6
+DEVICE_CPI_LOW, DEVICE_CPI_HIGH = 1.5, 3.0
+
+
+def instructions_table(rows_path, n1, n2):
+    rows = [line.rstrip("\n").split("|") for line in open(rows_path) if line.strip()]
+    per = {}
+    print("   %-18s %-15s %18s %16s   %s" % ("interpreter", "path", "interpreter/req",
+                                            "engine/req", "device estimate (interpreter thread)"))
+    for label, path, first, second in rows:
+        i1, e1 = map(int, first.split())
+        i2, e2 = map(int, second.split())
+        i, e = (i2 - i1) / (n2 - n1), (e2 - e1) / (n2 - n1)
+        per[(label, path)] = i
+        est = ""
+        if label.startswith("micropython") and i > 100:
+            est = "%d .. %d req/s" % (DEVICE_HZ / (i * DEVICE_CPI_HIGH),
+                                      DEVICE_HZ / (i * DEVICE_CPI_LOW))
+        print("   %-18s %-15s %18.0f %16.0f   %s" % (label, path, i, e, est))
+    for (label, path), i in sorted(per.items()):
+        base = per.get((label + "-base", path))
+        if base is not None and base > 100:
+            print("   after / before, %s %s: %.0f / %.0f = %.2fx interpreter instructions"
+                  % (label, path, i, base, i / base))
+        other = per.get(("microdot", path))
+        if label.startswith("micropython") and other is not None and i > 100:
+            print("   Microdot / %s %s: %.0f / %.0f = %.1fx the instructions per request"
+                  % (label, path, other, i, other / i))
+    print("   device estimate: %.0f MHz / (instructions x CPI), one Xtensa instruction per x86-64"
+          " instruction," % (DEVICE_HZ / 1e6))
+    print("   CPI %.1f .. %.1f (assumed; docs/benchmarks.md).  A 404 is answered by the engine:"
+          " the interpreter does nothing." % (DEVICE_CPI_LOW, DEVICE_CPI_HIGH))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -638,6 +689,8 @@ def main():
     p.add_argument("log")
     p = sub.add_parser("dhat-split")
     p.add_argument("dhat_out")
+    p = sub.add_parser("instructions-table")
+    p.add_argument("rows"), p.add_argument("n1", type=int), p.add_argument("n2", type=int)
     p = sub.add_parser("idle-cpu")
     p.add_argument("servers", nargs="+", metavar="NAME=PID[@PORT]")
     p.add_argument("--seconds", type=float, default=10.0)
@@ -656,6 +709,8 @@ def main():
         valgrind_allocs(a.log)
     elif a.cmd == "dhat-split":
         print(json.dumps(dhat_split(a.dhat_out)))
+    elif a.cmd == "instructions-table":
+        instructions_table(a.rows, a.n1, a.n2)
     elif a.cmd == "idle-cpu":
         print(json.dumps(do_idle_cpu(a.servers, a.seconds, a.conns, a.path), indent=1))
 

@@ -13,6 +13,13 @@
 #               (valgrind --tool=dhat, split by call stack)
 # wakeup        bench/wakeup.py: idle CPU and wake-up round-trip percentiles of the Python
 #               runtime on CPython and on the MicroPython unix port
+# microdot      the Python runtime on the MicroPython unix port vs Microdot on the same
+#               interpreter (bench/apps/microdot_app.py), under wrk as in python; needs
+#               MICRODOT_DIR (Microdot's src/ directory, kept outside the repository), else
+#               it prints a skip line
+# python-instructions  interpreter-thread (and engine-thread) instructions per request under
+#               callgrind, MicroPython and CPython: /hello, /hello-async, /items/42?q=x, a 404;
+#               with the device estimate they imply
 # static        static files (1 KB, 100 KB) from the engine alone (bench/apps/static_app.py on
 #               CPython: a StaticFiles directory mount and an asset pack mount) vs nginx
 #               (1 worker, sendfile on), under wrk as in throughput; the engine's counters after
@@ -22,7 +29,8 @@
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
 #               callgrind instructions per byte, python-multipart on the same bodies
-# all           throughput alloc parser python python-idle wakeup python-alloc static
+# all           throughput alloc parser python python-idle wakeup python-alloc static microdot
+#               python-instructions
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000 IDLE_SECONDS=10
@@ -30,18 +38,23 @@
 #   MPY_OPTS="" (options of the MicroPython binary in python, e.g. "-X heapsize=16M")
 #   NGINX_TCP_NOPUSH=on (static: nginx's tcp_nopush, with sendfile on)
 #   BENCH_RESULTS=DIR (keep raw wrk/valgrind outputs there; default: a temp dir, removed)
+#   MICRODOT_DIR=DIR (microdot: Microdot's src/ directory)
+#   BENCH_BASELINE=DIR (python, microdot, python-instructions: also measure the checkout in DIR,
+#     built there beforehand: build/release/python/_viperhttp*.so and build/micropython/micropython;
+#     its servers are named *-base, and the after/before ratios are printed)
+#   INSTR_N1=1000 INSTR_N2=6000 (python-instructions: requests of the two runs)
 # Only 127.0.0.1 is loaded; every step is bounded in time; every process started is stopped on
 # exit.  The numbers are only meaningful on a quiet machine: the load average is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|syscalls|static-syscalls|pool|form|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
-  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | syscalls | \
-    static-syscalls | all) ;;
+  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | \
+    python-instructions | syscalls | static-syscalls | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
@@ -65,6 +78,8 @@ IDLE_SECONDS=${IDLE_SECONDS:-10}
 IDLE_CONNS=${IDLE_CONNS:-10}
 PYALLOC_N1=${PYALLOC_N1:-2000}
 PYALLOC_N2=${PYALLOC_N2:-12000}
+INSTR_N1=${INSTR_N1:-1000}
+INSTR_N2=${INSTR_N2:-6000}
 HOST=127.0.0.1
 PY=/usr/bin/python3
 TOOL="$ROOT/bench/benchtool.py"
@@ -79,6 +94,16 @@ PY_ENV=(env "PYTHONPATH=$ROOT/build/release/python:$ROOT/python")
 MPY_BIN="$ROOT/build/micropython/micropython"
 MPY_ENV=(env "MICROPYPATH=$ROOT/python:.frozen")
 read -r -a MPY_OPTS <<<"${MPY_OPTS:-}"
+# Another checkout measured beside this one (BENCH_BASELINE), e.g. the commit a branch started
+# from: the same apps of this tree run with its package, extension and MicroPython binary.
+BASE_ROOT=${BENCH_BASELINE:-}
+if [[ -n $BASE_ROOT ]]; then
+  BASE_ROOT=$(cd "$BASE_ROOT" && pwd) || { echo "bench: BENCH_BASELINE=$BENCH_BASELINE is not a directory" >&2; exit 2; }
+fi
+BASE_PY_ENV=(env "PYTHONPATH=$BASE_ROOT/build/release/python:$BASE_ROOT/python")
+BASE_MPY_BIN="$BASE_ROOT/build/micropython/micropython"
+BASE_MPY_ENV=(env "MICROPYPATH=$BASE_ROOT/python:.frozen")
+MICRODOT_DIR=${MICRODOT_DIR:-}
 NGINX_TCP_NOPUSH=${NGINX_TCP_NOPUSH:-on}
 # nginx: a file of extra directives put into its server block (after "listen"); empty: none.
 NGINX_EXTRA=""
@@ -475,6 +500,53 @@ start_server_viper-mpy() {
   SERVER_PID[viper-mpy]=$VIPER_PID
 }
 
+# The same apps with the package, extension and MicroPython binary of BENCH_BASELINE.
+start_server_viper-base() {
+  start_viper_cmd viper-base 30 "${BASE_PY_ENV[@]}" taskset -c "$SERVER_CPU" $PY
+  SERVER_URL[viper-base]="http://$HOST:$VIPER_PORT"
+  SERVER_PID[viper-base]=$VIPER_PID
+}
+
+start_server_viper-mpy-base() {
+  start_viper_cmd viper-mpy-base 30 "${BASE_MPY_ENV[@]}" taskset -c "$SERVER_CPU" "$BASE_MPY_BIN" \
+    "${MPY_OPTS[@]+"${MPY_OPTS[@]}"}"
+  SERVER_URL[viper-mpy-base]="http://$HOST:$VIPER_PORT"
+  SERVER_PID[viper-mpy-base]=$VIPER_PID
+}
+
+# Microdot (MICRODOT_DIR: its src/ directory) on the same MicroPython binary, pinned the same:
+# bench/apps/microdot_app.py with common.py beside it.
+start_server_microdot-mpy() {
+  local port
+  port=$(free_port)
+  launch microdot-mpy env "MICROPYPATH=$MICRODOT_DIR:$APPS:.frozen" taskset -c "$SERVER_CPU" \
+    "$MPY_BIN" "${MPY_OPTS[@]+"${MPY_OPTS[@]}"}" "$APPS/microdot_app.py" "$port"
+  SERVER_PID[microdot-mpy]=$LAST_PID
+  SERVER_URL[microdot-mpy]="http://$HOST:$port"
+  wait_http "${SERVER_URL[microdot-mpy]}/hello" 30 "$LAST_PID" || {
+    tail -20 "$TMP/microdot-mpy.log" >&2 || true
+    die "Microdot did not start on port $port within 30s"
+  }
+}
+
+# check_baseline: BENCH_BASELINE's builds are there (BASE_CPY_OK / BASE_MPY_OK), or says why not.
+check_baseline() {
+  BASE_CPY_OK=0
+  BASE_MPY_OK=0
+  [[ -n $BASE_ROOT ]] || return 0
+  if "${BASE_PY_ENV[@]}" $PY -c 'import _viperhttp, viperhttp' 2>/dev/null; then
+    BASE_CPY_OK=1
+  else
+    echo "   BENCH_BASELINE=$BASE_ROOT: cannot import _viperhttp/viperhttp from its build/release/python:python; its CPython column is skipped"
+  fi
+  if [[ -x $BASE_MPY_BIN ]]; then
+    BASE_MPY_OK=1
+  else
+    echo "   BENCH_BASELINE=$BASE_ROOT: no build/micropython/micropython there; its MicroPython column is skipped"
+  fi
+  echo "   baseline (*-base): $BASE_ROOT, commit $(git -C "$BASE_ROOT" rev-parse --short HEAD 2>/dev/null || echo '(not a git checkout)')"
+}
+
 # build_micropython: scripts/micropython.sh (the first time it fetches Debian's micropython
 # source package and builds the unix port, about a minute; afterwards make rebuilds what
 # changed).  Sets MPY_OK=1, or prints why the MicroPython figures are skipped.
@@ -509,8 +581,11 @@ start_server_fastapi() {
 
 # The Python suite replaces the throughput suite's servers and scenarios.
 use_python_suite() {
-  SERVERS=(engine viper fastapi)
-  ((MPY_OK)) && SERVERS=(engine viper viper-mpy fastapi)
+  SERVERS=(engine viper)
+  ((${BASE_CPY_OK:-0})) && SERVERS+=(viper-base)
+  ((MPY_OK)) && SERVERS+=(viper-mpy)
+  ((MPY_OK && ${BASE_MPY_OK:-0})) && SERVERS+=(viper-mpy-base)
+  SERVERS+=(fastapi)
   REFERENCE=fastapi
   SCENARIOS=(a-hello a-hello-async b-items)
   SCENARIO_DESC=(
@@ -525,9 +600,13 @@ use_python_suite() {
     [b-items.viper]='/items/42?q=x' [b-items.fastapi]='/items/42?q=x'
     [a-hello.viper-mpy]=/hello [a-hello-async.viper-mpy]=/hello-async
     [b-items.viper-mpy]='/items/42?q=x'
+    [a-hello.viper-base]=/hello [a-hello-async.viper-base]=/hello-async
+    [b-items.viper-base]='/items/42?q=x'
+    [a-hello.viper-mpy-base]=/hello [a-hello-async.viper-mpy-base]=/hello-async
+    [b-items.viper-mpy-base]='/items/42?q=x'
   )
   SCENARIO_REF=()
-  TARGETS_JSON='{"a-hello": {"viper": 2.5}, "b-items": {"viper": 8.0}}'
+  TARGETS_JSON='{"a-hello": {"viper": 2.5}, "a-hello-async": {"viper": 4.0}, "b-items": {"viper": 8.0}}'
   EXTRA_RATIOS_JSON='[
     {"label": "Python route / engine-only route", "num": ["a-hello", "viper"], "den": ["a-hello", "engine"], "target": 0.5},
     {"label": "async Python route / engine-only route", "num": ["a-hello-async", "viper"], "den": ["a-hello", "engine"]},
@@ -537,7 +616,43 @@ use_python_suite() {
     {"label": "ViperHTTP MicroPython / CPython (a, async def)", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello-async", "viper"]},
     {"label": "ViperHTTP MicroPython / CPython (b)", "num": ["b-items", "viper-mpy"], "den": ["b-items", "viper"]},
     {"label": "MicroPython route / engine-only route", "num": ["a-hello", "viper-mpy"], "den": ["a-hello", "engine"]},
-    {"label": "ViperHTTP MicroPython async def / def", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello", "viper-mpy"]}]'
+    {"label": "ViperHTTP MicroPython async def / def", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello", "viper-mpy"]},
+    {"label": "after / before (a, CPython)", "num": ["a-hello", "viper"], "den": ["a-hello", "viper-base"]},
+    {"label": "after / before (a async, CPython)", "num": ["a-hello-async", "viper"], "den": ["a-hello-async", "viper-base"]},
+    {"label": "after / before (b, CPython)", "num": ["b-items", "viper"], "den": ["b-items", "viper-base"]},
+    {"label": "after / before (a, MicroPython)", "num": ["a-hello", "viper-mpy"], "den": ["a-hello", "viper-mpy-base"]},
+    {"label": "after / before (a async, MicroPython)", "num": ["a-hello-async", "viper-mpy"], "den": ["a-hello-async", "viper-mpy-base"]},
+    {"label": "after / before (b, MicroPython)", "num": ["b-items", "viper-mpy"], "den": ["b-items", "viper-mpy-base"]}]'
+  SERVER_WORKERS=()
+  SUITE_HOOK=python_suite_counters
+}
+
+# The MicroPython runtime against Microdot on the same binary.
+use_microdot_suite() {
+  SERVERS=(viper-mpy)
+  ((${BASE_MPY_OK:-0})) && SERVERS+=(viper-mpy-base)
+  SERVERS+=(microdot-mpy)
+  REFERENCE=microdot-mpy
+  SCENARIOS=(m-hello m-hello-async m-items)
+  SCENARIO_DESC=(
+    [m-hello]='GET /hello -> {"message":"hello"}: a "def" handler'
+    [m-hello-async]='GET /hello-async -> the same from an "async def" handler'
+    [m-items]='GET /items/42?q=x -> {"item_id":42,"q":"x","name":"item 42","price":420}: ViperHTTP: two chained Depends; Microdot: the same two calls in the handler'
+  )
+  SCENARIO_STATUS=([m-hello]=200 [m-hello-async]=200 [m-items]=200)
+  SCENARIO_PATH=()
+  local sv
+  for sv in "${SERVERS[@]}"; do
+    SCENARIO_PATH[m-hello.$sv]=/hello
+    SCENARIO_PATH[m-hello-async.$sv]=/hello-async
+    SCENARIO_PATH[m-items.$sv]='/items/42?q=x'
+  done
+  SCENARIO_REF=()
+  TARGETS_JSON='{"m-hello": {"viper-mpy": 12.0}, "m-items": {"viper-mpy": 12.0}}'
+  EXTRA_RATIOS_JSON='[
+    {"label": "after / before (hello)", "num": ["m-hello", "viper-mpy"], "den": ["m-hello", "viper-mpy-base"]},
+    {"label": "after / before (hello async)", "num": ["m-hello-async", "viper-mpy"], "den": ["m-hello-async", "viper-mpy-base"]},
+    {"label": "after / before (items)", "num": ["m-items", "viper-mpy"], "den": ["m-items", "viper-mpy-base"]}]'
   SERVER_WORKERS=()
   SUITE_HOOK=python_suite_counters
 }
@@ -545,7 +660,7 @@ use_python_suite() {
 # The ViperHTTP apps' counters after the runs: how the bridge batched the requests.
 python_suite_counters() {
   local sv
-  for sv in viper viper-mpy; do
+  for sv in viper viper-base viper-mpy viper-mpy-base; do
     [[ -n ${SERVER_URL[$sv]:-} ]] || continue
     curl -s --max-time 5 "${SERVER_URL[$sv]}/stats" >"$TMP/$sv-stats.json" || continue
     $PY - "$TMP/$sv-stats.json" "$sv" <<'EOF' || true
@@ -567,6 +682,7 @@ EOF
 mode_python() {
   check_python_deps
   build_micropython || true # without it: the table without the MicroPython column
+  check_baseline
   use_python_suite
   echo "   viper: $PY bench/apps/viper_app.py (ViperHTTP Python runtime: engine thread + interpreter"
   echo "          thread, both on CPU $SERVER_CPU; max_connections=256, access_log=False)"
@@ -584,6 +700,127 @@ mode_python() {
   if ((MPY_OK)); then
     echo "      viper-mpy: its ratio column is vs FastAPI; the MicroPython / CPython ratios are under the table."
   fi
+}
+
+# The MicroPython runtime against Microdot (https://github.com/miguelgrinberg/microdot) on the
+# same MicroPython binary.  Microdot is not in this repository: MICRODOT_DIR names its src/.
+mode_microdot() {
+  log "microdot: ViperHTTP on the MicroPython unix port vs Microdot on the same interpreter"
+  if [[ -z $MICRODOT_DIR || ! -f $MICRODOT_DIR/microdot/microdot.py ]]; then
+    echo "   skipped: MICRODOT_DIR${MICRODOT_DIR:+=$MICRODOT_DIR} does not name Microdot's src/ directory"
+    echo "   (a checkout of github.com/miguelgrinberg/microdot kept outside this repository; then"
+    echo "   MICRODOT_DIR=/path/to/microdot/src bench/run.sh microdot)"
+    return 0
+  fi
+  build_micropython || {
+    echo "   skipped: no MicroPython binary"
+    return 0
+  }
+  check_baseline
+  use_microdot_suite
+  echo "   viper-mpy: MICROPYPATH=python:.frozen build/micropython/micropython bench/apps/viper_app.py"
+  echo "          (engine thread + interpreter thread, both on CPU $SERVER_CPU; max_connections=256, access_log=False)"
+  echo "   microdot-mpy: MICROPYPATH=$MICRODOT_DIR:bench/apps:.frozen build/micropython/micropython bench/apps/microdot_app.py"
+  echo "          (one thread on CPU $SERVER_CPU; Microdot closes the connection after each response)"
+  run_suite microdot Microdot
+  echo "note: Microdot has no keep-alive, so wrk reconnects for every request to it; ViperHTTP keeps"
+  echo "      connections open.  Targets: ViperHTTP >= 12x Microdot on /hello and /items (per-run ratios)."
+}
+
+# ---------------------------------------------------------------------------------------------
+# Instructions per request under callgrind: what the interpreter thread executes for one
+# request, independent of the machine's load (the proxy for the device, where the same
+# bytecode runs on a 240 MHz core).
+
+INSTR_PATHS=(/hello /hello-async '/items/42?q=x' /no/such/path)
+
+# instr_run TAG N ENV-CMD...: the app under callgrind (one output file per thread) serving N
+# sequential requests to INSTR_PATH on one keep-alive connection, stopped with SIGTERM; sets
+# INSTR_THREADS to "interpreter-thread engine-thread" instruction totals.
+instr_run() {
+  local tag=$1 n=$2 out="$TMP/cg.$1"
+  shift 2
+  start_viper_cmd "cg.$tag" 300 "$@" valgrind --tool=callgrind --separate-threads=yes \
+    --callgrind-out-file="$out" --log-file="$TMP/cg.$tag.vglog" "$INSTR_INTERP"
+  timeout 900 $PY "$TOOL" requests "$HOST" "$VIPER_PORT" "$INSTR_PATH" "$n" --conns 1 \
+    >"$TMP/cg.$tag.client" || die "client failed against the app under callgrind ($tag)"
+  stop "$VIPER_PID" 300 || die "the app under callgrind exited with an error ($tag); see $TMP/cg.$tag.vglog"
+  # Thread 1 is the interpreter's (the main thread); the engine's thread is the next one made.
+  INSTR_THREADS="$(sed -n 's/^totals: *//p' "$out-01") $(sed -n 's/^totals: *//p' "$out-02")"
+  [[ $INSTR_THREADS =~ ^[0-9]+\ [0-9]+$ ]] || die "cannot read the callgrind totals of $out-01/-02"
+}
+
+# instr_microdot: Microdot (from its source: it is not frozen) on the same binary, one thread;
+# /hello and /items only (its 404 is its own Python code, not comparable).
+instr_microdot() {
+  local path n a b port out
+  for path in /hello '/items/42?q=x'; do
+    for n in "$INSTR_N1" "$INSTR_N2"; do
+      port=$(free_port)
+      out="$TMP/cg.microdot.$n${path//[^a-z0-9]/_}"
+      launch "cg.microdot.$n" env "MICROPYPATH=$MICRODOT_DIR:$APPS:.frozen" valgrind \
+        --tool=callgrind --separate-threads=yes --callgrind-out-file="$out" \
+        --log-file="$out.vglog" "$MPY_BIN" "$APPS/microdot_app.py" "$port"
+      wait_http "http://$HOST:$port/hello" 300 "$LAST_PID" || die "Microdot under callgrind did not start"
+      timeout 900 $PY "$TOOL" requests "$HOST" "$port" "$path" "$n" --conns 1 >"$out.client" ||
+        die "client failed against Microdot under callgrind"
+      stop "$LAST_PID" 120 INT || true # Microdot stops on KeyboardInterrupt
+      [[ $n == "$INSTR_N1" ]] && a="$(sed -n 's/^totals: *//p' "$out-01") 0" || b="$(sed -n 's/^totals: *//p' "$out-01") 0"
+    done
+    echo "microdot|$path|$a|$b" >>"$TMP/instructions.rows"
+    printf '   %-18s %-15s measured\n' microdot "$path"
+  done
+}
+
+# instr_interp LABEL ENV-CMD...: every INSTR_PATH for one interpreter (INSTR_INTERP) and tree.
+instr_interp() {
+  local label=$1 path a b
+  shift
+  for path in "${INSTR_PATHS[@]}"; do
+    INSTR_PATH=$path
+    instr_run "$label.n1${path//[^a-z0-9]/_}" "$INSTR_N1" "$@"
+    a=$INSTR_THREADS
+    instr_run "$label.n2${path//[^a-z0-9]/_}" "$INSTR_N2" "$@"
+    b=$INSTR_THREADS
+    echo "$label|$path|$a|$b" >>"$TMP/instructions.rows"
+    printf '   %-18s %-15s measured\n' "$label" "$path"
+  done
+}
+
+mode_python_instructions() {
+  command -v valgrind >/dev/null || die "valgrind not installed (scripts/install-deps.sh bench)"
+  log "python-instructions: instructions per request under callgrind (interpreter thread, engine thread)"
+  echo "   bench/apps/viper_app.py under valgrind --tool=callgrind --separate-threads=yes serves"
+  echo "   N1=$INSTR_N1 then (new process) N2=$INSTR_N2 sequential GET requests on one keep-alive connection"
+  echo "   (benchtool.py requests --conns 1), stopped with SIGTERM; per request = (X2 - X1) / (N2 - N1),"
+  echo "   X = the thread's instruction total (start-up, compilation and shutdown cancel out)"
+  machine_info
+  "${PY_ENV[@]}" $PY -c 'import _viperhttp, viperhttp' 2>/dev/null ||
+    die "cannot import _viperhttp/viperhttp from build/release/python:python"
+  build_micropython || true
+  check_baseline
+  : >"$TMP/instructions.rows"
+  if ((MPY_OK)); then
+    # The package frozen into the binary (scripts/micropython.sh freezes python/), as on the
+    # device: its strings are in the frozen qstr pool, not interned at run time.
+    INSTR_INTERP=$MPY_BIN
+    instr_interp micropython env MICROPYPATH=.frozen
+    if ((${BASE_MPY_OK:-0})); then
+      INSTR_INTERP=$BASE_MPY_BIN
+      instr_interp micropython-base env MICROPYPATH=.frozen
+    fi
+    if [[ -n $MICRODOT_DIR && -f $MICRODOT_DIR/microdot/microdot.py ]]; then
+      instr_microdot
+    else
+      echo "   microdot: skipped (MICRODOT_DIR does not name Microdot's src/ directory)"
+    fi
+  fi
+  INSTR_INTERP=$PY
+  instr_interp cpython "${PY_ENV[@]}"
+  if ((${BASE_CPY_OK:-0})); then
+    instr_interp cpython-base "${BASE_PY_ENV[@]}"
+  fi
+  $PY "$TOOL" instructions-table "$TMP/instructions.rows" "$INSTR_N1" "$INSTR_N2"
 }
 
 # Idle CPU and wake-up round trips of the Python runtime on CPython and on the MicroPython unix
@@ -1017,7 +1254,8 @@ EOF
 scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
-  python | python-idle | python-alloc | wakeup | static | static-syscalls | all) build_demo _viperhttp ;;
+  python | python-idle | python-alloc | wakeup | static | static-syscalls | microdot | \
+    python-instructions | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
@@ -1029,6 +1267,8 @@ case "$MODE" in
   wakeup) mode_wakeup ;;
   syscalls) mode_syscalls ;;
   static) mode_static ;;
+  microdot) mode_microdot ;;
+  python-instructions) mode_python_instructions ;;
   static-syscalls)
     use_static_suite
     mode_syscalls
@@ -1049,6 +1289,10 @@ case "$MODE" in
     mode_python_alloc
     echo
     mode_static
+    echo
+    mode_microdot
+    echo
+    mode_python_instructions
     exit "${status:-0}"
     ;;
 esac

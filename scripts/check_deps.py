@@ -95,6 +95,12 @@ MICROPYTHON_MODULES = {"micropython", "uasyncio", "deflate", "machine", "network
 # (module -> why).  Loaded during collection but not required; empty until one shows up.
 OPTIONAL_MODULES = {}
 
+# Modules that come from neither Debian nor the repository and that only a benchmark mode
+# uses, which skips itself (saying why) when the module is absent (module -> where it comes from).
+EXTERNAL_BENCH_MODULES = {
+    "microdot": "bench/run.sh microdot: Microdot's src/ named by MICRODOT_DIR, not a Debian package",
+}
+
 # Commands that run their arguments: every literal argument that is a command on this machine
 # is a tool too (taskset -c 0 wrk ...).
 WRAPPERS = {"env", "exec", "command", "nice", "nohup", "setsid", "taskset", "timeout", "time",
@@ -746,7 +752,8 @@ def check_task(task, root, install_deps, dpkg, files, locals_, trace):
     for u in uses:
         if u.kind != "module" or u.name in sys.stdlib_module_names or u.name == "__future__":
             continue
-        if u.name in locals_ or u.name in MICROPYTHON_MODULES:
+        if u.name in locals_ or u.name in MICROPYTHON_MODULES or (
+                task == "bench" and u.name in EXTERNAL_BENCH_MODULES):
             continue
         modules.setdefault(u.name, []).append(u.where)
     traced = {}

@@ -2,7 +2,8 @@
 # Installs what is missing, builds every configuration and runs every test:
 #   0. the dependency guard (scripts/check_deps.py): every module, tool and npm package the
 #      scripts, suites and benchmarks use comes from the lists of scripts/install-deps.sh
-#   1. GoogleTest suites (debug build, g++); the form parsers against python-multipart
+#   1. GoogleTest suites (debug build, g++); the form parsers against python-multipart;
+#      unit tests of the Python package (no engine) on CPython and on MicroPython
 #   2. end-to-end pytest through real sockets, on the epoll and the select poller; the Python
 #      API's end-to-end tests and the guide's examples on CPython, on the MicroPython unix port,
 #      and on a 32-bit ARM build of it with single-precision floats (like the ESP32 port) under
@@ -27,6 +28,9 @@ $PY scripts/check_deps.py
 step "build: debug (g++)"
 cmake --preset debug >/dev/null
 cmake --build --preset debug -j "$jobs"
+
+step "unit tests of the Python package (CPython, no engine, no native module)"
+$PY -m pytest -q -p no:cacheprovider tests/unit
 
 step "engine unit tests (debug)"
 ctest --test-dir build/debug --output-on-failure -j "$jobs"
@@ -80,6 +84,9 @@ fi
 
 step "build: MicroPython unix port with _viperhttp (Debian's micropython source package)"
 scripts/micropython.sh
+
+step "unit tests of the Python package (MicroPython unix port, tests/unit/run.py)"
+build/micropython/micropython tests/unit/run.py
 
 step "Python API end-to-end tests (MicroPython unix port)"
 VIPER_INTERPRETER=build/micropython/micropython VIPER_PYTHONPATH=python \

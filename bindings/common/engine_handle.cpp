@@ -8,39 +8,7 @@
 
 namespace viper::binding {
 
-const OptionSpec kOptionSpecs[] = {
-    {"host", OptionKind::Str},
-    {"port", OptionKind::Int},
-    {"poller", OptionKind::Str},
-    {"max_connections", OptionKind::Int},
-    {"keepalive_timeout_s", OptionKind::Seconds},
-    {"keepalive_max_requests", OptionKind::Int},
-    {"header_timeout_s", OptionKind::Seconds},
-    {"handler_timeout_s", OptionKind::Seconds},
-    {"send_timeout_s", OptionKind::Seconds},
-    {"max_header_bytes", OptionKind::Int},
-    {"max_headers", OptionKind::Int},
-    {"max_uri_bytes", OptionKind::Int},
-    {"max_body_bytes", OptionKind::Int},
-    {"body_buffers", OptionKind::Int},
-    {"request_queue", OptionKind::Int},
-    {"request_queue_bytes", OptionKind::Int},
-    {"response_queue_bytes", OptionKind::Int},
-    {"gzip_level", OptionKind::Int},
-    {"gzip_min_bytes", OptionKind::Int},
-    {"static_cache_bytes", OptionKind::Int},
-    {"access_log", OptionKind::Int},
-    {"evict_idle_after_ms", OptionKind::Int},
-    {"evict_head_after_ms", OptionKind::Int},
-    {"evict_silent_after_ms", OptionKind::Int},
-    {"slot_turn_ms", OptionKind::Int},
-    {"admission_timeout_ms", OptionKind::Int},
-};
-const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
-
-EngineHandle::EngineHandle() {
-  opt_.host = host_;
-}
+EngineHandle::EngineHandle() = default;
 
 EngineHandle::~EngineHandle() {
   if (started_ && !joined_) {
@@ -51,99 +19,44 @@ EngineHandle::~EngineHandle() {
   bridge::Bridge::destroy(bridge_);
 }
 
-bool EngineHandle::set_str(const char* name, std::string_view v) {
-  std::string_view n = name;
-  if (n == "host") {
-    if (v.empty() || v.size() >= sizeof host_) return false;
-    std::memcpy(host_, v.data(), v.size());
-    host_[v.size()] = '\0';
-    return true;
-  }
-  if (n == "poller") {
-    if (v == "epoll")
-      opt_.poller = net::PollerKind::Epoll;
-    else if (v == "select")
-      opt_.poller = net::PollerKind::Select;
-    else
-      return false;
-    return true;
-  }
-  return false;
+OptionStatus EngineHandle::set_str(std::string_view name, std::string_view v) {
+  return server_ == nullptr ? set_option_str(options_, name, v) : OptionStatus::Invalid;
 }
 
-bool EngineHandle::set_int(const char* name, int64_t v) {
-  std::string_view n = name;
-  if (v < 0) return false;
-  auto u = uint64_t(v);
-  auto u32 = [&](uint32_t* field) {
-    if (u > UINT32_MAX) return false;
-    *field = uint32_t(u);
-    return true;
-  };
-  if (n == "port") {
-    if (u > 65535) return false;
-    opt_.port = uint16_t(u);
-    return true;
-  }
-  if (n == "max_connections") return u > 0 && u32(&opt_.max_connections);  // 0 is internal
-  if (n == "keepalive_max_requests") return u32(&opt_.keepalive_max_requests);
-  if (n == "max_header_bytes") return u32(&opt_.limits.max_header_bytes);
-  if (n == "max_headers") return u32(&opt_.limits.max_headers);
-  if (n == "max_uri_bytes") return u32(&opt_.limits.max_uri_bytes);
-  if (n == "body_buffers") return u32(&opt_.body_buffers);
-  if (n == "request_queue") return u32(&bopt_.request_records);
-  if (n == "request_queue_bytes") return u32(&bopt_.request_bytes) && u > 1024;
-  if (n == "response_queue_bytes") return u32(&bopt_.response_bytes) && u > 1024;
-  if (n == "gzip_level") {
-    if (u > 9) return false;
-    opt_.gzip_level = uint8_t(u);
-    return true;
-  }
-  if (n == "gzip_min_bytes") return u32(&opt_.gzip_min_bytes);
-  if (n == "static_cache_bytes") return u32(&opt_.static_cache_bytes);
-  if (n == "evict_idle_after_ms") return u32(&opt_.evict_idle_after_ms);
-  if (n == "evict_head_after_ms") return u32(&opt_.evict_head_after_ms);
-  if (n == "evict_silent_after_ms") return u32(&opt_.evict_silent_after_ms);
-  if (n == "slot_turn_ms") return u32(&opt_.slot_turn_ms);
-  if (n == "admission_timeout_ms") return u32(&opt_.admission_timeout_ms);
-  if (n == "access_log") {
-    opt_.access_log = u != 0;
-    return u <= 1;
-  }
-  if (n == "max_body_bytes") {
-    opt_.limits.max_body_bytes = u;
-    return true;
-  }
-  return false;
+OptionStatus EngineHandle::set_int(std::string_view name, int64_t v) {
+  return server_ == nullptr ? set_option_int(options_, name, v) : OptionStatus::Invalid;
 }
 
-bool EngineHandle::set_seconds(const char* name, double s) {
-  std::string_view n = name;
-  if (!(s > 0.0) || s > 3600.0) return false;
-  auto ms = uint32_t(s * 1000.0);
-  if (ms == 0) ms = 1;
-  if (n == "keepalive_timeout_s")
-    opt_.keepalive_timeout_ms = ms;
-  else if (n == "header_timeout_s")
-    opt_.header_timeout_ms = ms;
-  else if (n == "handler_timeout_s")
-    opt_.handler_timeout_ms = ms;
-  else if (n == "send_timeout_s")
-    opt_.send_timeout_ms = ms;
-  else
-    return false;
-  return true;
+OptionStatus EngineHandle::set_seconds(std::string_view name, double s) {
+  return server_ == nullptr ? set_option_seconds(options_, name, s) : OptionStatus::Invalid;
 }
 
-const char* EngineHandle::create() {
-  const char* error = nullptr;
+EngineHandle::CreateError EngineHandle::create(const char** what) {
+  static const char* unused;
+  if (what == nullptr) what = &unused;
+  *what = nullptr;
+  if (server_ != nullptr) return CreateError::Ok;
+  ServerOptions& opt = options_.server;
+  bridge::Options& bopt = options_.bridge;
   // Every deferred request is either waiting in the request ring or holds a connection slot,
   // and each is abandoned at most once: this many cancellations can be pending, never more.
-  bopt_.cancel_records = bopt_.request_records + resolved_max_connections(opt_);
-  server_ = Server::create(opt_, &error);
-  if (server_ == nullptr) return error;
-  bridge_ = bridge::Bridge::create(server_, bopt_, &error);
-  return bridge_ == nullptr ? error : nullptr;
+  bopt.cancel_records = bopt.request_records + resolved_max_connections(opt);
+  const char* error = nullptr;
+  server_ = Server::create(opt, &error);
+  if (server_ == nullptr) {
+    *what = error != nullptr ? error : "server";
+    // Server::create names a refused option by its name (validate_options, the descriptor
+    // limit, gzip_level); anything else is a resource.
+    return find_option(*what) != nullptr ? CreateError::Option : CreateError::Resource;
+  }
+  bridge_ = bridge::Bridge::create(server_, bopt, &error);
+  if (bridge_ == nullptr) {
+    *what = error != nullptr ? error : "bridge";
+    Server::destroy(server_);
+    server_ = nullptr;
+    return CreateError::Resource;
+  }
+  return CreateError::Ok;
 }
 
 AddResult EngineHandle::add_route(std::string_view method, std::string_view pattern,

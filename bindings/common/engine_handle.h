@@ -15,19 +15,10 @@
 #include <string_view>
 
 #include "bridge/bridge.h"
+#include "options.h"
 #include "viper/server.h"
 
 namespace viper::binding {
-
-// The options the native engine accepts, by the name the Python API uses (SPEC §5, plus the
-// bridge's queue sizes and the poller).  `kind` tells the glue which Python type to accept.
-enum class OptionKind : uint8_t { Str, Int, Seconds };
-struct OptionSpec {
-  const char* name;
-  OptionKind kind;
-};
-extern const OptionSpec kOptionSpecs[];
-extern const size_t kNumOptionSpecs;
 
 class EngineHandle {
  public:
@@ -36,15 +27,17 @@ class EngineHandle {
   EngineHandle(const EngineHandle&) = delete;
   EngineHandle& operator=(const EngineHandle&) = delete;
 
-  // Before create(): set one option.  False if the name is unknown or the value out of range
-  // for its type (the glue raises ValueError naming the option).  Strings are copied.
-  bool set_str(const char* name, std::string_view value);
-  bool set_int(const char* name, int64_t value);
-  bool set_seconds(const char* name, double value);
+  // Before create(): set one option (options.h: Unknown -> TypeError, Invalid -> ValueError
+  // naming the option).  Strings are copied.
+  OptionStatus set_str(std::string_view name, std::string_view value);
+  OptionStatus set_int(std::string_view name, int64_t value);
+  OptionStatus set_seconds(std::string_view name, double value);
 
-  // Allocates the engine.  nullptr on success, else the name of the invalid option or a
-  // message about the resource that could not be had.
-  const char* create();
+  // Allocates the engine.  Ok, or what went wrong and its kind: an option whose value the
+  // engine refused in combination with the others (`what` is its name: ValueError), or a
+  // resource that could not be had (`what` says which: MemoryError).
+  enum class CreateError : uint8_t { Ok, Option, Resource };
+  CreateError create(const char** what);
 
   // Method name ("GET", ...) and pattern; BadPattern for an unknown method too.
   AddResult add_route(std::string_view method, std::string_view pattern, uint32_t route_id);
@@ -72,9 +65,7 @@ class EngineHandle {
  private:
   static void* thread_main(void* self);
 
-  ServerOptions opt_;
-  bridge::Options bopt_;
-  char host_[64] = "127.0.0.1";
+  OptionValues options_;
   Server* server_ = nullptr;
   bridge::Bridge* bridge_ = nullptr;
   pthread_t thread_{};

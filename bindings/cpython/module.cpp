@@ -14,6 +14,7 @@ namespace {
 
 using viper::binding::EngineHandle;
 using viper::binding::OptionKind;
+using viper::binding::OptionStatus;
 
 struct EngineObject {
   PyObject_HEAD EngineHandle* h;
@@ -26,34 +27,37 @@ PyObject* raise_value_error(const char* what) {
   return nullptr;
 }
 
+// One keyword of Engine(): converted by its kind (options.h), set through the table.
 int set_option(EngineHandle* h, PyObject* key, PyObject* value) {
-  const char* name = PyUnicode_AsUTF8(key);
+  Py_ssize_t len;
+  const char* name = PyUnicode_AsUTF8AndSize(key, &len);
   if (name == nullptr) return -1;
-  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
-    const auto& spec = viper::binding::kOptionSpecs[i];
-    if (std::strcmp(spec.name, name) != 0) continue;
-    bool ok = false;
-    if (spec.kind == OptionKind::Str && PyUnicode_Check(value)) {
-      Py_ssize_t n;
-      const char* s = PyUnicode_AsUTF8AndSize(value, &n);
-      ok = s != nullptr && h->set_str(name, std::string_view(s, size_t(n)));
-    } else if (spec.kind == OptionKind::Int && PyLong_Check(value) && !PyBool_Check(value)) {
-      int overflow = 0;
-      long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-      ok = overflow == 0 && h->set_int(name, v);
-    } else if (spec.kind == OptionKind::Seconds && PyNumber_Check(value) && !PyBool_Check(value)) {
-      double v = PyFloat_AsDouble(value);
-      ok = !PyErr_Occurred() && h->set_seconds(name, v);
-    }
-    if (!ok) {
-      PyErr_Clear();
-      PyErr_SetString(PyExc_ValueError, name);
-      return -1;
-    }
-    return 0;
+  std::string_view n(name, size_t(len));
+  const viper::binding::OptionSpec* spec = viper::binding::find_option(n);
+  if (spec == nullptr) {
+    PyErr_Format(PyExc_TypeError, "unknown engine option: %s", name);
+    return -1;
   }
-  PyErr_Format(PyExc_TypeError, "unknown engine option: %s", name);
-  return -1;
+  OptionStatus st = OptionStatus::Invalid;
+  if (spec->kind == OptionKind::Str && PyUnicode_Check(value)) {
+    Py_ssize_t vlen;
+    const char* v = PyUnicode_AsUTF8AndSize(value, &vlen);
+    if (v != nullptr) st = h->set_str(n, std::string_view(v, size_t(vlen)));
+  } else if (spec->kind == OptionKind::Int && PyLong_Check(value) && !PyBool_Check(value)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (overflow == 0 && !PyErr_Occurred()) st = h->set_int(n, v);
+  } else if (spec->kind == OptionKind::Seconds && (PyLong_Check(value) || PyFloat_Check(value)) &&
+             !PyBool_Check(value)) {
+    double v = PyFloat_AsDouble(value);
+    if (!PyErr_Occurred()) st = h->set_seconds(n, v);
+  }
+  if (st != OptionStatus::Ok) {
+    PyErr_Clear();
+    PyErr_SetString(PyExc_ValueError, name);
+    return -1;
+  }
+  return 0;
 }
 
 PyObject* engine_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
@@ -76,9 +80,11 @@ PyObject* engine_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
       return nullptr;
     }
   }
-  if (const char* err = self->h->create()) {
-    // Option names have no spaces; anything else describes a resource.
-    PyErr_SetString(std::strchr(err, ' ') == nullptr ? PyExc_ValueError : PyExc_MemoryError, err);
+  const char* what = nullptr;
+  EngineHandle::CreateError err = self->h->create(&what);
+  if (err != EngineHandle::CreateError::Ok) {
+    PyErr_SetString(err == EngineHandle::CreateError::Option ? PyExc_ValueError : PyExc_MemoryError,
+                    what);
     Py_DECREF(self);
     return nullptr;
   }
@@ -331,17 +337,43 @@ PyType_Slot engine_slots[] = {
 PyType_Spec engine_spec = {"_viperhttp.Engine", sizeof(EngineObject), 0, Py_TPFLAGS_DEFAULT,
                            engine_slots};
 
+// options() -> ((name, kind, default, min, max, field), ...): the table of options.h.  kind is
+// "str" (min/max: length), "int" (min <= value <= max) or "seconds" (0 < value <= max).
+PyObject* option_tuple(const viper::binding::OptionSpec& spec) {
+  using viper::binding::option_default_int;
+  switch (spec.kind) {
+    case OptionKind::Str: {
+      std::string_view d = viper::binding::option_default_str(spec);
+      return Py_BuildValue("(sss#LLs)", spec.name, "str", d.data(), Py_ssize_t(d.size()),
+                           (long long)spec.min, (long long)spec.max, spec.field);
+    }
+    case OptionKind::Int:
+      return Py_BuildValue("(ssLLLs)", spec.name, "int", (long long)option_default_int(spec),
+                           (long long)spec.min, (long long)spec.max, spec.field);
+    default:
+      return Py_BuildValue("(ssddds)", spec.name, "seconds",
+                           double(option_default_int(spec)) / 1000.0, double(spec.min) / 1000.0,
+                           double(spec.max) / 1000.0, spec.field);
+  }
+}
+
 PyObject* module_options(PyObject*, PyObject*) {
-  PyObject* names = PyTuple_New(Py_ssize_t(viper::binding::kNumOptionSpecs));
-  if (names == nullptr) return nullptr;
-  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++)
-    PyTuple_SET_ITEM(names, Py_ssize_t(i),
-                     PyUnicode_FromString(viper::binding::kOptionSpecs[i].name));
-  return names;
+  PyObject* table = PyTuple_New(Py_ssize_t(viper::binding::kNumOptionSpecs));
+  if (table == nullptr) return nullptr;
+  for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
+    PyObject* row = option_tuple(viper::binding::kOptionSpecs[i]);
+    if (row == nullptr) {
+      Py_DECREF(table);
+      return nullptr;
+    }
+    PyTuple_SET_ITEM(table, Py_ssize_t(i), row);
+  }
+  return table;
 }
 
 PyMethodDef module_methods[] = {
-    {"options", module_options, METH_NOARGS, "names of the options Engine() accepts"},
+    {"options", module_options, METH_NOARGS,
+     "the options Engine() accepts: (name, kind, default, min, max, field) each"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyModuleDef module_def = {PyModuleDef_HEAD_INIT,

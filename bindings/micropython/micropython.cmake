@@ -12,6 +12,7 @@ file(GLOB VIPERHTTP_ENGINE_SOURCES
     ${VIPERHTTP_ROOT}/engine/bridge/*.cpp
     ${VIPERHTTP_ROOT}/engine/mem/*.cpp
     ${VIPERHTTP_ROOT}/engine/static/*.cpp
+    ${VIPERHTTP_ROOT}/engine/tls/*.cpp
     ${VIPERHTTP_ROOT}/engine/net/*.cpp)
 list(FILTER VIPERHTTP_ENGINE_SOURCES EXCLUDE REGEX "poller_epoll\\.cpp$")
 
@@ -19,6 +20,7 @@ target_sources(usermod_viperhttp INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modviperhttp.c
     ${CMAKE_CURRENT_LIST_DIR}/vh_native.cpp
     ${VIPERHTTP_ROOT}/bindings/common/engine_handle.cpp
+    ${VIPERHTTP_ROOT}/bindings/common/options.cpp
     ${VIPERHTTP_ROOT}/engine/port/esp32/port_esp32.cpp
     ${VIPERHTTP_ROOT}/engine/port/posix/port_posix.cpp
     ${VIPERHTTP_ROOT}/engine/port/lwip/port_lwip_sockets.cpp
@@ -51,5 +53,8 @@ elseif("zlib" IN_LIST VIPERHTTP_IDF_COMPONENTS)
 else()
   message(FATAL_ERROR "viperhttp needs zlib: add espressif/zlib to the port's idf_component.yml")
 endif()
+
+# mbedTLS for HTTPS (engine/tls/): ESP-IDF's own component (3.x; engine/tls/mbedtls_compat.h).
+target_link_libraries(usermod_viperhttp INTERFACE idf::mbedtls)
 
 target_link_libraries(usermod INTERFACE usermod_viperhttp)

@@ -69,24 +69,25 @@ static bool vh_int64(mp_obj_t v, int64_t *out) {
 #endif
 }
 
+// One keyword of Engine(): converted by its kind, set through the option table (options.h).
 static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
     const char *name = mp_obj_str_get_str(key);
     int kind = vh_option_kind(name);
-    int ok = 0;
+    int st = VH_SET_INVALID;
     if (kind == VH_OPT_UNKNOWN) {
         mp_raise_msg_varg(&mp_type_TypeError, MP_ERROR_TEXT("unknown engine option: %s"), name);
     } else if (kind == VH_OPT_STR && mp_obj_is_str(value)) {
         size_t n;
         const char *s = mp_obj_str_get_data(value, &n);
-        ok = vh_set_str(e, name, s, n);
+        st = vh_set_str(e, name, s, n);
     } else if (kind == VH_OPT_INT && mp_obj_is_int(value) && !mp_obj_is_bool(value)) {
         int64_t v;
-        ok = vh_int64(value, &v) && vh_set_int(e, name, v);
+        st = vh_int64(value, &v) ? vh_set_int(e, name, v) : VH_SET_INVALID;
     } else if (kind == VH_OPT_SECONDS && !mp_obj_is_bool(value) &&
                (mp_obj_is_int(value) || mp_obj_is_float(value))) {
-        ok = vh_set_seconds(e, name, mp_obj_get_float(value));
+        st = vh_set_seconds(e, name, mp_obj_get_float(value));
     }
-    if (!ok) {
+    if (st != VH_SET_OK) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), name);
     }
 }
@@ -104,19 +105,19 @@ static mp_obj_t vh_engine_make_new(const mp_obj_type_t *type, size_t n_args, siz
     for (size_t i = 0; i < n_kw; i++) {
         vh_set_option(self->engine, args[2 * i], args[2 * i + 1]);
     }
-    const char *err = vh_create(self->engine);
+    const char *what = NULL;
+    int err = vh_create(self->engine, &what);
 #if defined(ESP_PLATFORM)
-    if (err == NULL) {
+    if (err == VH_CREATE_OK) {
         // select.poll on the esp32 port waits for a task notification between checks; this
         // ends that wait as soon as the engine has something for the interpreter.
         vh_set_wake_hook(self->engine, mp_hal_wake_main_task);
     }
 #endif
-    if (err != NULL) {
-        if (strchr(err, ' ') == NULL) {  // an option's name
-            mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), err);
-        }
-        mp_raise_msg_varg(&mp_type_MemoryError, MP_ERROR_TEXT("%s"), err);
+    if (err == VH_CREATE_OPTION) {
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s"), what);
+    } else if (err != VH_CREATE_OK) {
+        mp_raise_msg_varg(&mp_type_MemoryError, MP_ERROR_TEXT("%s"), what);
     }
     return MP_OBJ_FROM_PTR(self);
 }
@@ -549,12 +550,33 @@ static mp_obj_t vh_is_async(mp_obj_t fn_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(vh_is_async_obj, vh_is_async);
 
+// options() -> ((name, kind, default, min, max, field), ...): the option table (options.h).
+// kind is "str" (min/max: length), "int" (min <= value <= max) or "seconds" (0 < value <= max).
 static mp_obj_t vh_options(void) {
     size_t n = vh_option_count();
     mp_obj_t t = mp_obj_new_tuple(n, NULL);
-    for (size_t i = 0; i < n; i++) {
-        const char *name = vh_option_name(i);
-        ((mp_obj_tuple_t *)MP_OBJ_TO_PTR(t))->items[i] = mp_obj_new_str(name, strlen(name));
+    vh_option_info o;
+    for (size_t i = 0; vh_option_get(i, &o); i++) {
+        mp_obj_t row[6];
+        row[0] = mp_obj_new_str(o.name, strlen(o.name));
+        if (o.kind == VH_OPT_STR) {
+            row[1] = MP_OBJ_NEW_QSTR(MP_QSTR_str);
+            row[2] = mp_obj_new_str(o.default_str, o.default_str_len);
+            row[3] = mp_obj_new_int_from_ll(o.min);
+            row[4] = mp_obj_new_int_from_ll(o.max);
+        } else if (o.kind == VH_OPT_INT) {
+            row[1] = MP_OBJ_NEW_QSTR(MP_QSTR_int);
+            row[2] = mp_obj_new_int_from_ll(o.default_int);
+            row[3] = mp_obj_new_int_from_ll(o.min);
+            row[4] = mp_obj_new_int_from_ll(o.max);
+        } else {
+            row[1] = mp_obj_new_str("seconds", 7);
+            row[2] = mp_obj_new_float((mp_float_t)o.default_int / 1000);
+            row[3] = mp_obj_new_float((mp_float_t)o.min / 1000);
+            row[4] = mp_obj_new_float((mp_float_t)o.max / 1000);
+        }
+        row[5] = mp_obj_new_str(o.field, strlen(o.field));
+        ((mp_obj_tuple_t *)MP_OBJ_TO_PTR(t))->items[i] = mp_obj_new_tuple(6, row);
     }
     return t;
 }

@@ -28,32 +28,59 @@ size_t vh_option_count(void) {
     return viper::binding::kNumOptionSpecs;
 }
 
-const char *vh_option_name(size_t i) {
-    return i < viper::binding::kNumOptionSpecs ? viper::binding::kOptionSpecs[i].name : nullptr;
+int vh_option_get(size_t i, vh_option_info *out) {
+    if (i >= viper::binding::kNumOptionSpecs)
+        return 0;
+    const viper::binding::OptionSpec &spec = viper::binding::kOptionSpecs[i];
+    std::string_view d = viper::binding::option_default_str(spec);
+    out->name = spec.name;
+    out->kind = int(spec.kind);
+    out->default_int = viper::binding::option_default_int(spec);
+    out->min = spec.min;
+    out->max = spec.max;
+    out->default_str = d.data();
+    out->default_str_len = d.size();
+    out->field = spec.field;
+    return 1;
 }
 
 int vh_option_kind(const char *name) {
-    for (size_t i = 0; i < viper::binding::kNumOptionSpecs; i++) {
-        if (std::string_view(viper::binding::kOptionSpecs[i].name) == name)
-            return int(viper::binding::kOptionSpecs[i].kind);
+    const viper::binding::OptionSpec *spec = viper::binding::find_option(name);
+    return spec != nullptr ? int(spec->kind) : VH_OPT_UNKNOWN;
+}
+
+static int vh_set_status(viper::binding::OptionStatus st) {
+    switch (st) {
+        case viper::binding::OptionStatus::Ok:
+            return VH_SET_OK;
+        case viper::binding::OptionStatus::Unknown:
+            return VH_SET_UNKNOWN;
+        default:
+            return VH_SET_INVALID;
     }
-    return VH_OPT_UNKNOWN;
 }
 
 int vh_set_str(vh_engine *e, const char *name, const char *v, size_t n) {
-    return e->h.set_str(name, std::string_view(v, n)) ? 1 : 0;
+    return vh_set_status(e->h.set_str(name, std::string_view(v, n)));
 }
 
 int vh_set_int(vh_engine *e, const char *name, int64_t v) {
-    return e->h.set_int(name, v) ? 1 : 0;
+    return vh_set_status(e->h.set_int(name, v));
 }
 
 int vh_set_seconds(vh_engine *e, const char *name, double v) {
-    return e->h.set_seconds(name, v) ? 1 : 0;
+    return vh_set_status(e->h.set_seconds(name, v));
 }
 
-const char *vh_create(vh_engine *e) {
-    return e->h.create();
+int vh_create(vh_engine *e, const char **what) {
+    switch (e->h.create(what)) {
+        case EngineHandle::CreateError::Ok:
+            return VH_CREATE_OK;
+        case EngineHandle::CreateError::Option:
+            return VH_CREATE_OPTION;
+        default:
+            return VH_CREATE_RESOURCE;
+    }
 }
 
 int vh_add_route(vh_engine *e, const char *method, size_t mlen, const char *pattern, size_t plen,

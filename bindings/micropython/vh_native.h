@@ -14,7 +14,23 @@ extern "C" {
 
 typedef struct vh_engine vh_engine;
 
+// Option kinds (bindings/common/options.h): a str, an int, a number of seconds.
 enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2 };
+// What setting an option gave: TypeError for an unknown one, ValueError for an invalid value.
+enum { VH_SET_OK = 0, VH_SET_UNKNOWN = 1, VH_SET_INVALID = 2 };
+// What vh_create gave: ValueError naming an option, MemoryError naming a resource.
+enum { VH_CREATE_OK = 0, VH_CREATE_OPTION = 1, VH_CREATE_RESOURCE = 2 };
+
+// One row of the option table (options.h), for _viperhttp.options().  Str: default_str and
+// the length range; Int: default_int, min <= value <= max; Seconds: milliseconds, 0 < v <= max.
+typedef struct {
+    const char *name;
+    int kind;
+    int64_t default_int, min, max;
+    const char *default_str;
+    size_t default_str_len;
+    const char *field;
+} vh_option_info;
 
 // A request popped from the bridge: views into the engine's ring, valid until vh_release().
 typedef struct {
@@ -34,12 +50,14 @@ typedef struct {
 vh_engine *vh_new(void);
 void vh_free(vh_engine *e);  // stops and joins a running engine first
 size_t vh_option_count(void);
-const char *vh_option_name(size_t i);
+int vh_option_get(size_t i, vh_option_info *out);  // 1, or 0 past the end
 int vh_option_kind(const char *name);
-int vh_set_str(vh_engine *e, const char *name, const char *v, size_t n);  // 1 ok, 0 invalid
+// VH_SET_*
+int vh_set_str(vh_engine *e, const char *name, const char *v, size_t n);
 int vh_set_int(vh_engine *e, const char *name, int64_t v);
 int vh_set_seconds(vh_engine *e, const char *name, double v);
-const char *vh_create(vh_engine *e);  // NULL, or the invalid option / failing resource
+// VH_CREATE_*; *what: the option's name or the resource that could not be had
+int vh_create(vh_engine *e, const char **what);
 // 0 ok, 1 bad pattern or method, 2 conflict, 3 out of memory
 int vh_add_route(vh_engine *e, const char *method, size_t mlen, const char *pattern, size_t plen,
                  uint32_t route_id);

@@ -24,7 +24,7 @@ from .requests import Request
 from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
                         Response)
 from .routers import APIRouter, Router
-from .server import server_stats
+from .stats import server_stats
 
 __version__ = "0.1.0"
 

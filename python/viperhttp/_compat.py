@@ -10,6 +10,15 @@ import sys
 MICROPYTHON = sys.implementation.name == "micropython"
 
 try:
+    # ``_NAME = const(1)`` is folded into the bytecode by MicroPython's compiler (no global
+    # lookup where it is used); elsewhere const is the identity.
+    from micropython import const
+except ImportError:
+
+    def const(value):
+        return value
+
+try:
     import asyncio
 except ImportError:  # very old MicroPython builds
     import uasyncio as asyncio  # noqa: F401
@@ -17,20 +26,45 @@ except ImportError:  # very old MicroPython builds
 import json
 
 if MICROPYTHON:
+    _native = None  # _viperhttp, imported on first use (the package imports without it)
 
-    def json_bytes(value):
-        _check_json(value)
-        try:
-            return json.dumps(value, separators=(",", ":")).encode()
-        except TypeError:  # builds without the separators argument
-            return json.dumps(value).encode()
+    def _viperhttp():
+        global _native
+        if _native is None:
+            import _viperhttp as native
+
+            _native = native
+        return _native
 
 else:
-    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    import signal
+    import traceback
+
+    from . import _introspect_cpython
+
+_SEPARATORS = (",", ":")
+
+if MICROPYTHON:
+
+    def json_body(value):
+        """Compact JSON of ``value`` as the engine takes it: a str on MicroPython (its buffer
+        is the UTF-8 bytes, so no copy into bytes), bytes on CPython.  TypeError for what JSON
+        cannot hold."""
+        _check_json(value)
+        return json.dumps(value, separators=_SEPARATORS)
+
+    def json_bytes(value):
+        """Compact JSON as FastAPI writes it; TypeError for what JSON cannot hold."""
+        return json_body(value).encode()
+
+else:
+    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=_SEPARATORS)
 
     def json_bytes(value):
         """Compact JSON as FastAPI writes it; TypeError for what JSON cannot hold."""
         return _encoder.encode(value).encode("utf-8")
+
+    json_body = json_bytes
 
 
 class _Empty:
@@ -44,11 +78,7 @@ EMPTY = _Empty()  # "no default" / "no annotation" in handler signatures
 def signature(fn):
     """``[(name, default_or_EMPTY, annotation_or_EMPTY), ...]`` for a handler."""
     if MICROPYTHON:
-        import _viperhttp
-
-        return [(n, d, EMPTY) for n, d in _viperhttp.signature(fn, EMPTY)]
-    from . import _introspect_cpython
-
+        return [(n, d, EMPTY) for n, d in _viperhttp().signature(fn, EMPTY)]
     return _introspect_cpython.signature(fn, EMPTY)
 
 
@@ -74,47 +104,48 @@ else:
         return text.encode("latin-1")
 
 
-_JSON_SCALARS = (str, int, float, bool, type(None))
+_JSON_SCALARS = (str, int, bool, type(None))
 _INF = float("inf")
 
 
-def _check_json(value):
+def _check_json(value, scalars=_JSON_SCALARS, _type=type, _str=str, _dict=dict, _list=list,
+                _tuple=tuple):
     # MicroPython's json writes "<object>" for what it cannot serialise instead of raising,
     # and inf / nan as such (not JSON).  With single-precision floats (the ESP32 port) any
-    # number beyond 3.4e38 in a query, a path or a request body is already inf.
-    if isinstance(value, float):
+    # number beyond 3.4e38 in a query, a path or a request body is already inf.  Floats are
+    # not in `scalars`: each one is checked by a call.
+    # Written for MicroPython's speed (run for every JSON response there): exact types are
+    # compared first, scalar items are checked in the loop rather than by a call each, and the
+    # builtins are locals (default arguments).
+    t = _type(value)
+    if t is float:
         if value != value or value == _INF or value == -_INF:
             raise ValueError("Out of range float values are not JSON compliant")
         return
-    if isinstance(value, _JSON_SCALARS):
-        return
-    if isinstance(value, (list, tuple)):
+    if t is _dict or (t not in scalars and isinstance(value, _dict)):
+        for k in value:  # keys and values apart: no (key, value) tuple per item
+            if _type(k) is not _str and not isinstance(k, _str):
+                raise TypeError("JSON object keys must be str, not {}".format(
+                    _type(k).__name__))
+        for v in value.values():
+            if _type(v) not in scalars:
+                _check_json(v)
+    elif t is _list or t is _tuple or (t not in scalars and isinstance(value, (_list, _tuple))):
         for v in value:
-            _check_json(v)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise TypeError("JSON object keys must be str, not {}".format(type(k).__name__))
-            _check_json(v)
-    else:
-        raise TypeError("Object of type {} is not JSON serializable".format(type(value).__name__))
+            if _type(v) not in scalars:
+                _check_json(v)
+    elif t not in scalars and not isinstance(value, scalars + (float,)):
+        raise TypeError("Object of type {} is not JSON serializable".format(t.__name__))
 
 
 def is_coroutine_function(fn):
     """True for ``async def`` functions (and callables whose ``__call__`` is one)."""
     if MICROPYTHON:
-        import _viperhttp
-
         try:
-            return _viperhttp.is_async(fn)
+            return _viperhttp().is_async(fn)
         except TypeError:  # a built-in function or method (list.append, print): not async
             return False
-    import inspect  # CPython only
-
-    if inspect.iscoroutinefunction(fn):
-        return True
-    call = getattr(fn, "__call__", None)
-    return call is not None and inspect.iscoroutinefunction(call)
+    return _introspect_cpython.is_coroutine_function(fn)
 
 
 class _Continue:
@@ -150,11 +181,14 @@ async def _finish(cont):
     return await cont
 
 
-def start_inline(coro):
+def run_inline(coro):
     """Runs ``coro`` until it first suspends, in the caller's stack (SPEC §2.6).
 
-    Returns ``(True, None)`` if it finished without suspending (no task was scheduled), else
-    ``(False, task)`` with a task that carries on from where it stopped.
+    Returns ``(True, value)`` if it finished without suspending (``value``: what it returned;
+    nothing was scheduled), else ``(False, awaitable)``: awaiting it carries the coroutine on
+    from where it stopped and gives its result (an exception it raises propagates from here or
+    from that await).  On MicroPython the awaitable is a Task that the scheduler already
+    resumes: cancel it if its awaiter is cancelled.
     """
     if MICROPYTHON:
         # MicroPython's awaitables schedule ``core.cur_task`` (sleep pushes it on the timer
@@ -167,22 +201,34 @@ def start_inline(coro):
         core.cur_task = task
         try:
             coro.send(None)
-        except StopIteration:
-            return True, None
+        except StopIteration as stop:
+            return True, stop.value
         finally:
             core.cur_task = prev
         return False, task
     try:
         first = coro.send(None)
-    except StopIteration:
+    except StopIteration as stop:
+        return True, stop.value
+    return False, _Continue(coro, first)
+
+
+def start_inline(coro):
+    """Runs ``coro`` inline (``run_inline``); returns ``(True, None)`` if it finished, else
+    ``(False, task)`` with a task that carries on from where it stopped."""
+    done, rest = run_inline(coro)
+    if done:
         return True, None
-    return False, asyncio.create_task(_finish(_Continue(coro, first)))
+    if MICROPYTHON:
+        return False, rest  # already a scheduled task
+    return False, asyncio.create_task(_finish(rest))
 
 
 class _Readable:
     """Awaitable (MicroPython) that returns once ``obj`` is readable: ``obj`` implements the
     stream ioctl (``MP_STREAM_POLL`` and ``MP_STREAM_GET_FILENO``), so the loop blocks in one
-    ``poll()`` on its descriptor, with no polling interval."""
+    ``poll()`` on its descriptor, with no polling interval.  (A generator per wait: measured
+    cheaper than an iterator object, whose end is a raised StopIteration.)"""
 
     def __init__(self, obj):
         self.obj = obj
@@ -215,8 +261,6 @@ def install_stop_signals(engine, request_stop):
     if MICROPYTHON:
         engine.stop_on_signals()  # in C: a signal handler that asks the engine to stop
         return
-    import signal
-
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -229,8 +273,6 @@ def print_exception(exc, file=None):
     if MICROPYTHON:
         sys.print_exception(exc, file or sys.stderr)
     else:
-        import traceback
-
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=file or sys.stderr)
 
 

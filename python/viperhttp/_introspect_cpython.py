@@ -16,3 +16,11 @@ def signature(fn, empty):
         annotation = empty if p.annotation is p.empty else p.annotation
         out.append((p.name, default, annotation))
     return out
+
+
+def is_coroutine_function(fn):
+    """True for ``async def`` functions (and callables whose ``__call__`` is one)."""
+    if inspect.iscoroutinefunction(fn):
+        return True
+    call = getattr(fn, "__call__", None)
+    return call is not None and inspect.iscoroutinefunction(call)

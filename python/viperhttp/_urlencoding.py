@@ -62,9 +62,14 @@ def parse_qsl(query):
     items = []
     if not query:
         return items
+    # Most query strings have nothing to decode: then no call per key and value.
+    plain = "%" not in query and "+" not in query
     for pair in query.split("&"):
         if not pair:
             continue
-        key, sep, value = pair.partition("=")
-        items.append((unquote_plus(key), unquote_plus(value)))
+        key, _, value = pair.partition("=")
+        if plain:
+            items.append((key, value))
+        else:
+            items.append((unquote_plus(key), unquote_plus(value)))
     return items

@@ -1,11 +1,14 @@
 """``ViperHTTP`` (alias ``FastAPI``): routes, error handling and ``run()``."""
 
-from . import _compat
-from .exceptions import HTTPException, RequestValidationError
-from .requests import State
-from .responses import JSONResponse, Response
+from . import _compat, lifespan
+from .datastructures import State
+from .exceptions import HTTPException
+from .middleware import BaseHTTPMiddleware, EngineMiddleware
+from .options import validate_options
+from .routers import included_routes
 from .routing import HTTP_METHODS as _HTTP_METHODS
 from .routing import Route, RouteDecorators
+from .staticfiles import StaticFiles
 
 
 class ViperHTTP(RouteDecorators):
@@ -66,8 +69,6 @@ class ViperHTTP(RouteDecorators):
     def include_router(self, router, prefix="", tags=None, dependencies=None):
         """Registers ``router``'s routes under ``prefix`` with ``tags`` and ``dependencies``
         (run after the app's, before the router's and the route's)."""
-        from .routers import included_routes
-
         for path, endpoint, methods, options in included_routes(router, prefix, tags,
                                                                  dependencies):
             if not options.get("dependencies"):
@@ -76,8 +77,6 @@ class ViperHTTP(RouteDecorators):
 
     def mount(self, path, app, name=None):
         """Serves ``app`` (a ``StaticFiles``) under ``path``, in the engine."""
-        from .staticfiles import StaticFiles
-
         if not isinstance(app, StaticFiles):
             raise TypeError("only StaticFiles can be mounted: {!r}".format(app))
         if not path.startswith("/"):
@@ -91,8 +90,6 @@ class ViperHTTP(RouteDecorators):
     def add_middleware(self, middleware_class, **options):
         """Adds ``middleware_class(app, **options)`` as the new outermost middleware: a
         ``BaseHTTPMiddleware`` subclass (see viperhttp.middleware)."""
-        from .middleware import BaseHTTPMiddleware, EngineMiddleware
-
         if self._server is not None:
             raise RuntimeError("cannot add middleware after the application has started")
         if isinstance(middleware_class, type) and issubclass(middleware_class, EngineMiddleware):
@@ -110,8 +107,6 @@ class ViperHTTP(RouteDecorators):
             raise ValueError("only 'http' middleware is supported: {!r}".format(middleware_type))
 
         def decorator(fn):
-            from .middleware import BaseHTTPMiddleware
-
             self.add_middleware(BaseHTTPMiddleware, dispatch=fn)
             return fn
 
@@ -141,38 +136,15 @@ class ViperHTTP(RouteDecorators):
         return decorator
 
     def has_lifespan(self):
-        return bool(self.lifespan is not None or self.on_startup or self.on_shutdown)
+        return lifespan.has_lifespan(self)
 
     async def startup(self):
         """Startup handlers in registration order, then ``lifespan(app).__aenter__()``."""
-        for fn in self.on_startup:
-            result = fn()
-            if _compat.is_coroutine_function(fn):
-                await result
-        if self.lifespan is not None:
-            cm = self.lifespan(self)
-            await cm.__aenter__()
-            self._lifespan_cm = cm
+        await lifespan.startup(self)
 
     async def shutdown(self):
-        """``lifespan``'s ``__aexit__``, then the shutdown handlers in registration order.
-        Every step runs; the first exception is raised at the end."""
-        error = None
-        cm, self._lifespan_cm = self._lifespan_cm, None
-        if cm is not None:
-            try:
-                await cm.__aexit__(None, None, None)
-            except Exception as exc:
-                error = exc
-        for fn in self.on_shutdown:
-            try:
-                result = fn()
-                if _compat.is_coroutine_function(fn):
-                    await result
-            except Exception as exc:
-                error = error or exc
-        if error is not None:
-            raise error
+        """``lifespan``'s ``__aexit__``, then the shutdown handlers (lifespan.py)."""
+        await lifespan.shutdown(self)
 
     # --- exception handlers -------------------------------------------------------------------
 
@@ -215,39 +187,6 @@ class ViperHTTP(RouteDecorators):
         self._handler_cache[cls] = found
         return found
 
-    # --- turning results and errors into responses -------------------------------------------
-
-    def make_response(self, route, value):
-        """A handler's return value as a Response (SPEC §3.5)."""
-        if isinstance(value, Response):
-            return value
-        status = route.status_code or 200
-        if route.response_class is not None:
-            return route.response_class(value, status_code=status)
-        if status in (204, 304) or status < 200:
-            return Response(b"", status_code=status)
-        if isinstance(value, (bytes, bytearray)):
-            return Response(value, status_code=status, media_type="application/octet-stream")
-        return JSONResponse(value, status_code=status)
-
-    def error_response(self, request, exc):
-        """The response for an exception raised by a handler (SPEC §3.4)."""
-        if isinstance(exc, HTTPException):
-            if exc.status_code in (204, 304):
-                return Response(b"", exc.status_code, exc.headers)
-            return JSONResponse({"detail": exc.detail}, exc.status_code, exc.headers)
-        if isinstance(exc, RequestValidationError):
-            return JSONResponse({"detail": exc.errors()}, 422)
-        return self.server_error(exc)
-
-    def server_error(self, exc):
-        if self.debug:
-            detail = {"detail": "Internal Server Error", "type": type(exc).__name__,
-                      "message": str(exc)}
-        else:
-            detail = {"detail": "Internal Server Error"}
-        return JSONResponse(detail, 500)
-
     # --- serving ------------------------------------------------------------------------------
 
     def run(self, host="127.0.0.1", port=8000, **options):
@@ -255,7 +194,9 @@ class ViperHTTP(RouteDecorators):
 
         Every option is checked first: a bad value raises ``ValueError`` naming the option.
         """
-        from .server import Server, validate_options
+        # Imported here, not at the top: the package imports without the native module
+        # (tools, the unit tests); serving needs it.
+        from .server import Server
 
         config = validate_options(host, port, options)
         server = Server(self, config)

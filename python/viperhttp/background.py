@@ -11,6 +11,8 @@ Tasks run in the order they were added, plain or ``async def``; an exception in 
 and the others still run.
 """
 
+import sys
+
 from . import _compat
 
 
@@ -53,7 +55,5 @@ class BackgroundTask(BackgroundTasks):
 
 
 def _report(exc):
-    import sys
-
     _compat.write_line(sys.stderr, "ERROR:    Exception in background task")
     _compat.print_exception(exc)

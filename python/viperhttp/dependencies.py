@@ -1,27 +1,38 @@
-"""``Depends`` and the resolution of a handler's parameters and dependencies (SPEC §3.3).
+"""``Depends`` and the solving of a handler's parameters and dependencies (SPEC §3.3).
 
 At registration every callable (handler or dependency) is inspected once and becomes a
 ``Dependant``: its sub-dependencies, its parameters (source, lookup key, conversion, checks)
-and the special objects it asks for (``request``, ``response``, ``background_tasks``).  Plans
-are cached by callable, so a dependency shared by many routes is inspected once.  Per request
-the plan is only followed: sync plans with plain calls, plans with an ``async`` part inside the
-request's coroutine (started inline by the server, so it becomes a task only if it waits).
+and the special objects it asks for (``request``, ``response``, ``background_tasks``).
+Dependants are cached by callable, so a dependency shared by many routes is inspected once.
+
+Each route's dependant is then flattened into a ``Plan``: the dependencies in the order they
+are called (sub-dependencies first), each with the list of its arguments, a slot for its
+value, and a cached dependency given one step that every user reads.  Per request, ``solve``
+(all parts plain functions) or ``solve_async`` walks that list: bind the arguments
+(``_bind``: the one place where request values are looked up, converted and checked), call,
+store the value.  Errors of every parameter are collected; a dependency whose own arguments
+failed is not called, nor is anything that depends on it, and ``RequestValidationError``
+carries them all at the end (FastAPI's order: sub-dependencies first, then path, query,
+header, cookie, body).
 
 Generator dependencies (``def dep(): ...; yield value; ...``) run up to their ``yield`` before
-the handler; the rest runs after the response has been handed to the engine — with the
-handler's exception thrown in at the ``yield`` if it raised.  On MicroPython ``async def`` and
-generator functions are the same kind of object; a dependency of that kind is started, and if
-its first step yields without the asyncio scheduler having been asked to wake it, it is a
-generator dependency, otherwise a coroutine that is awaited.
+the handler; the rest runs after the response has been handed to the engine
+(``Context.close``) — with the handler's exception thrown in at the ``yield`` if it raised.  On
+MicroPython ``async def`` and generator functions are the same kind of object; a dependency of
+that kind is started, and if its first step yields without the asyncio scheduler having been
+asked to wake it, it is a generator dependency, otherwise a coroutine that is awaited.
 """
 
 import json
 
 from . import _compat
-from ._compat import EMPTY
+from ._compat import EMPTY, const
+from .background import BackgroundTasks
 from .exceptions import RequestValidationError
+from ._urlencoding import parse_qsl
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
                      json_invalid, portability_warning, value_kind)
+from .responses import Response
 
 
 class Depends:
@@ -38,7 +49,21 @@ class Depends:
 
 
 # How a callable is called.
-SYNC, ASYNC, GEN, MAYBE, AGEN = 0, 1, 2, 3, 4
+SYNC = const(0)
+ASYNC = const(1)
+GEN = const(2)
+MAYBE = const(3)
+AGEN = const(4)
+# Where a binding's "other" argument comes from (folded into the bytecode on MicroPython: the
+# binding runs for every request).
+_SPECIAL = const(0)  # request, response, background_tasks
+_QUERY = const(1)
+_HEADER = const(2)
+_COOKIE = const(3)
+_FORM = const(4)
+_CODES = {QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
+_QUERY_STRING = const(4)  # requests.QUERY: the raw query in the engine's request tuple
+_PARAMS = const(7)  # requests.PARAMS: the path values in the engine's request tuple
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
 SPECIALS = ("request", "response", "background_tasks")
 
@@ -51,7 +76,9 @@ def _code_flags(fn):
     return code.co_flags if code is not None else 0
 
 
-def _call_kind(call):
+def call_kind(call):
+    """How ``call`` is called: SYNC, ASYNC, GEN, AGEN (CPython) or MAYBE (MicroPython: a
+    coroutine or a generator, told apart when it runs)."""
     if isinstance(call, type):
         return SYNC
     if _compat.MICROPYTHON:
@@ -87,13 +114,14 @@ def _signature(call):
 
 
 class Dependant:
-    """The plan of one callable: sub-dependencies, parameters, special objects."""
+    """What one callable needs: sub-dependencies, parameters, special objects."""
 
     def __init__(self, call, path_names, extra=None):
         self.call = call
-        self.kind = _call_kind(call)
+        self.kind = call_kind(call)
         self.deps = []  # (name or None, Dependant, use_cache)
-        self.params = []  # (name, source, key, index, kind, spec, default, required, loc)
+        # (name, source, key, index, kind, spec, default, required, loc)
+        self.params = []
         self.specials = []  # (name, what)
         self.body = []  # the params entries whose source is BODY
         for d in extra or ():
@@ -112,10 +140,6 @@ class Dependant:
         self.params = [p for i in range(5) for p in params if _SOURCE_ORDER[p[1]] == i]
         self.body = [p for p in params if p[1] is BODY]
         self.body_whole = len(self.body) == 1 and not self.body[0][5].embed
-        self.needs_async = self.kind in (ASYNC, MAYBE, AGEN)
-        for _, sub, _ in self.deps:
-            if sub.needs_async:
-                self.needs_async = True
         try:
             hash(call)
             self.cache_key = call
@@ -155,53 +179,130 @@ def _param_entry(owner, name, default, annotation, path_names):
     return (name, source, key, None, kind, spec, value_default, required, loc)
 
 
-_plans = {}
+_dependants = {}
 
 
 def get_dependant(call, path_names, extra=None):
-    """The plan for ``call``, computed once per (callable, path parameter names)."""
+    """The dependant of ``call``, computed once per (callable, path parameter names)."""
     if extra:
         return Dependant(call, path_names, extra)
     try:
         key = (call, tuple(path_names))
-        plan = _plans.get(key)
+        found = _dependants.get(key)
     except TypeError:
         return Dependant(call, path_names)
-    if plan is None:
-        plan = Dependant(call, path_names)
-        _plans[key] = plan
-    return plan
+    if found is None:
+        found = Dependant(call, path_names)
+        _dependants[key] = found
+    return found
 
 
-# --- per request ------------------------------------------------------------------------------
+# --- the plan of a route ------------------------------------------------------------------------
+
+# A step: (call, kind, binding, first).  Its value goes to the slot of the same index; `first`
+# is the index of the first step of its sub-tree (its sub-dependencies that were not already
+# computed), so that "an argument of this sub-tree failed" is one comparison.  `binding` is
+# None for a callable that takes no argument.
+_CALL = const(0)
+_KIND = const(1)
+_BINDING = const(2)
+_FIRST = const(3)
+
+
+class Plan:
+    """A route's dependant flattened: ``steps`` in call order (sub-dependencies first), the
+    endpoint's own ``binding``, and what the request will need.
+
+    A binding says how to make one callable's keyword arguments, grouped by how they are
+    found (each group None when empty): ``(deps, paths, others, body, body_whole)``.  ``deps``:
+    ``(name, slot, reused)``, the value of an earlier step (``reused``: the slot was computed
+    for an earlier user, a cache hit; ``name`` None for a dependency run for its side
+    effects).  ``paths``: ``(name, index, kind, spec, loc)``, a path value.  ``others``:
+    ``(name, source, key, index, kind, spec, default, required, loc)`` as in
+    ``Dependant.params`` with ``source`` a small int, for special objects (``key``: which) and
+    query, header, cookie and form values.  ``body``: the Body parameters.
+    """
+
+    def __init__(self, dependant):
+        self.steps = []
+        self._slots = {}  # cache key -> slot of the step computing it first
+        self.specials = []
+        # A Request is needed to bind: special objects, headers, cookies, form, body.  Path
+        # and query values are read from the engine's request tuple directly.
+        self.needs_request = False
+        self.binding = self._binding(dependant)
+        kinds = [step[_KIND] for step in self.steps]
+        # Every dependency a plain function or generator: solve() runs without a coroutine.
+        self.sync = not (ASYNC in kinds or MAYBE in kinds or AGEN in kinds)
+        # A Context is made per request when something must be finished or shared later.
+        self.needs_context = (GEN in kinds or MAYBE in kinds or AGEN in kinds or
+                              "response" in self.specials or
+                              "background_tasks" in self.specials)
+        self.uses_response = "response" in self.specials
+        # No argument at all: the endpoint is called as endpoint().
+        self.empty = not self.steps and self.binding is None
+        del self._slots
+
+    def _binding(self, dep):
+        deps, paths, others = [], [], []
+        for name, sub, use_cache in dep.deps:
+            slot = self._slots.get(sub.cache_key) if use_cache else None
+            reused = slot is not None  # computed for an earlier user: its errors count again
+            if slot is None:
+                first = len(self.steps)
+                binding = self._binding(sub)
+                slot = len(self.steps)
+                self.steps.append((sub.call, sub.kind, binding, first))
+                if sub.cache_key not in self._slots:
+                    self._slots[sub.cache_key] = slot
+            deps.append((name, slot, reused))
+        for name, what in dep.specials:
+            others.append((name, _SPECIAL, what, None, None, None, None, True, None))
+            self.specials.append(what)
+            self.needs_request = True
+        for p in dep.params:
+            if p[1] is PATH:
+                name, source, key, index, kind, spec, default, required, loc = p
+                paths.append((name, index, kind, spec, loc))
+            elif p[1] is not BODY:
+                others.append((p[0], _CODES[p[1]]) + tuple(p[2:]))
+                if p[1] is not QUERY:
+                    self.needs_request = True
+        if dep.body:
+            self.needs_request = True
+        if not (deps or paths or others or dep.body):
+            return None
+        return (tuple(deps) or None, tuple(paths) or None, tuple(others) or None,
+                tuple(dep.body) or None, dep.body_whole)
+
+
+class _Failed:
+    """A slot whose dependency was not called: the errors its sub-tree gave, given again to
+    every later user of the slot (as FastAPI, which solves a failed cached dependency again)."""
+
+    def __init__(self, errors):
+        self.errors = errors
+
+
+# --- per request ---------------------------------------------------------------------------------
 
 
 class Context:
-    """What one request's resolution accumulates: cache, errors, generators to finish,
-    background tasks and the ``response`` parameter."""
+    """What one request's solving keeps for later: generator dependencies to finish, the
+    ``background_tasks`` and ``response`` objects.  Made only for plans that need it."""
 
-    def __init__(self, request, params):
-        self.request = request
-        self.params = params
-        self.cache = {}
-        self.errors = []
+    def __init__(self):
         self.exits = []
         self.async_exits = False  # an async generator dependency was entered (CPython)
         self.background = None
         self.response = None
 
     def special(self, what):
-        if what == "request":
-            return self.request
         if what == "background_tasks":
             if self.background is None:
-                from .background import BackgroundTasks
-
                 self.background = BackgroundTasks()
             return self.background
         if self.response is None:
-            from .responses import Response
-
             self.response = Response(None, status_code=None)
         return self.response
 
@@ -210,7 +311,7 @@ class Context:
         a plain return value (as FastAPI: ignored when the handler returned a Response)."""
         sub = self.response
         if sub is not None and response is not returned:
-            for k, v in sub._header_list:
+            for k, v in sub.headers.items():
                 response.headers.append(k, v)
             if sub.status_code is not None:
                 response.status_code = sub.status_code
@@ -253,75 +354,126 @@ class Context:
                 if err is not exc:
                     _compat.print_exception(err)
 
-    def has_background(self):
-        return self.background is not None and self.background.tasks
+    def finish(self, error):
+        """After the response went out: the generator dependencies' cleanup (``error`` thrown
+        in), then the background tasks (only when the handler succeeded).  None when all of it
+        ran here, else the coroutine that still has to (async cleanup or tasks)."""
+        if self.async_exits:
+            return self._finish_async(error)
+        self.close(error)
+        if error is None and self.background is not None and self.background.tasks:
+            if self.background._async:
+                return self.background.run()
+            self.background.run_sync()
+        return None
+
+    async def _finish_async(self, error):
+        await self.aclose(error)
+        if error is None and self.background is not None and self.background.tasks:
+            await self.background.run()
 
 
-def _fill(dep, ctx, kwargs):
-    """Values of ``dep``'s own parameters and special objects into ``kwargs``."""
-    request = ctx.request
-    errors = ctx.errors
-    for name, what in dep.specials:
-        kwargs[name] = ctx.special(what)
-    for entry in dep.params:
-        name, source, key, index, kind, spec, default, required, loc = entry
-        if source is PATH:
-            value = ctx.params[index]
+def _bind(binding, values, item, request, ctx, errors):
+    """The keyword arguments of one callable (its ``binding``, see Plan): values of
+    dependencies, path values, special objects and request values (looked up, converted,
+    checked).  Errors go to ``errors``.  ``item`` is the engine's request tuple; ``request``
+    the Request when the plan needs one (else None); ``values`` the steps' values, then the
+    parsed query once it was needed."""
+    deps, paths, others, body, body_whole = binding
+    kwargs = {}
+    if deps is not None:
+        for name, slot, reused in deps:
+            value = values[slot]
+            if errors and type(value) is _Failed:
+                if reused:  # a cached dependency that failed for an earlier user
+                    errors.extend(value.errors)
+                continue
+            if name is not None:
+                kwargs[name] = value
+    if paths is not None:
+        params = item[_PARAMS]
+        for name, index, kind, spec, loc in paths:
+            value = params[index]
             if kind is not None and isinstance(value, str):
                 value, err = convert(kind, value, loc)
                 if err is not None:
                     errors.append(err)
                     continue
-        elif source is BODY:
+            if spec is not None and spec.has_checks:
+                err = check(spec, value, loc)
+                if err is not None:
+                    errors.append(err)
+                    continue
+            kwargs[name] = value
+    if others is not None:
+        _bind_others(others, values, item, request, ctx, errors, kwargs)
+    if body is not None:
+        _bind_body(body, body_whole, request, errors, kwargs)
+    return kwargs
+
+
+def _bind_others(others, values, item, request, ctx, errors, kwargs):
+    for entry in others:
+        name, source, key, index, kind, spec, default, required, loc = entry
+        if source == _SPECIAL:
+            kwargs[name] = request if key == "request" else ctx.special(key)
             continue
-        else:
+        if source == _QUERY:  # the parsed pairs, kept in the last slot: no QueryParams
+            pairs = values[-1]
+            if pairs is None:
+                pairs = values[-1] = parse_qsl(item[_QUERY_STRING])
             raw = None
-            if source is QUERY:
-                store = request.query_params
-            elif source is HEADER:
+            if kind is list:
+                raw = [v for k, v in pairs if k == key] or None
+            else:
+                for k, v in pairs:
+                    if k == key:
+                        raw = v  # the last one, as Starlette
+        else:
+            if source == _HEADER:
                 store = request.headers
-            elif source is COOKIE:
+            elif source == _COOKIE:
                 store = request.cookies
             else:
                 store = request._form_data()
             if kind is list:
-                raw = store.getlist(key) if source is not COOKIE else (
+                raw = store.getlist(key) if source != _COOKIE else (
                     [store[key]] if key in store else [])
                 if not raw:
                     raw = None
             else:
                 raw = store.get(key)
-            if raw is None:
-                if required:
-                    errors.append(error("missing", loc, "Field required", None))
-                else:
-                    kwargs[name] = list(default) if isinstance(default, list) else default
-                continue
-            if kind is list:
-                value = raw
-                if spec is not None and spec.has_checks:
-                    bad = False
-                    for i, item in enumerate(raw):
-                        err = check(spec, item, loc + [i])
-                        if err is not None:
-                            errors.append(err)
-                            bad = True
-                    if bad:
-                        continue
-                kwargs[name] = value
-                continue
+        if raw is None:
+            if required:
+                errors.append(error("missing", loc, "Field required", None))
+            else:
+                kwargs[name] = list(default) if isinstance(default, list) else default
+            continue
+        if kind is list:
+            if spec is not None and spec.has_checks:
+                bad = False
+                for i, item in enumerate(raw):
+                    err = check(spec, item, loc + [i])
+                    if err is not None:
+                        errors.append(err)
+                        bad = True
+                if bad:
+                    continue
+            kwargs[name] = raw
+            continue
+        if kind is str:
+            value = raw
+        else:
             value, err = convert(kind, raw, loc)
             if err is not None:
                 errors.append(err)
                 continue
         if spec is not None and spec.has_checks:
-            err = check(spec, value, loc, raw if source is not PATH else None)
+            err = check(spec, value, loc, raw)
             if err is not None:
                 errors.append(err)
                 continue
         kwargs[name] = value
-    if dep.body:
-        _fill_body(dep, ctx, kwargs)
 
 
 _NO_BODY = object()
@@ -343,22 +495,21 @@ def _fresh(default):
     return default
 
 
-def _fill_body(dep, ctx, kwargs):
-    request = ctx.request
-    errors = ctx.errors
+def _bind_body(body, body_whole, request, errors, kwargs):
     data = request._json
     if data is None:
-        if not request._body:
+        raw = request._body
+        if not raw:
             data = _NO_BODY
         else:
             try:
-                data = json.loads(request._body)
+                data = json.loads(raw)
             except ValueError as exc:  # as FastAPI: this error alone
                 raise RequestValidationError([json_invalid(exc)])
             request._json = data
-    for entry in dep.body:
+    for entry in body:
         name, source, key, index, kind, spec, default, required, loc = entry
-        if dep.body_whole:
+        if body_whole:
             value, loc = (None if data is _NO_BODY else data), ["body"]
         else:
             value = data.get(key) if isinstance(data, dict) else None
@@ -372,7 +523,8 @@ def _fill_body(dep, ctx, kwargs):
             if not isinstance(value, kind):
                 errors.append(_TYPE_ERRORS[kind](loc, value))
                 continue
-        if kind in (int, float, NUMBER) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if kind in (int, float, NUMBER) and (isinstance(value, bool) or
+                                             not isinstance(value, (int, float))):
             value, err = convert(kind, value if isinstance(value, str) else str(value), loc)
             if err is not None:
                 errors.append(err)
@@ -385,89 +537,93 @@ def _fill_body(dep, ctx, kwargs):
         kwargs[name] = value
 
 
-# --- sync resolution --------------------------------------------------------------------------
-
-
-def _kwargs_sync(dep, ctx):
-    kwargs = {}
-    for name, sub, use_cache in dep.deps:
-        ok, value = _call_sync(sub, use_cache, ctx)
-        if ok and name is not None:
-            kwargs[name] = value
-    _fill(dep, ctx, kwargs)
-    return kwargs
-
-
-def _call_sync(sub, use_cache, ctx):
-    key = sub.cache_key
-    if use_cache and key in ctx.cache:
-        return True, ctx.cache[key]
-    n = len(ctx.errors)
-    kwargs = _kwargs_sync(sub, ctx)
-    if len(ctx.errors) > n:
-        return False, None
-    if sub.kind is GEN:
-        gen = sub.call(**kwargs)
-        value = next(gen)
-        ctx.exits.append(gen)
-    else:
-        value = sub.call(**kwargs)
-    if key not in ctx.cache:
-        ctx.cache[key] = value
-    return True, value
-
-
-def solve_sync(dependant, ctx):
-    """The endpoint's keyword arguments (all parts sync), or RequestValidationError."""
-    kwargs = _kwargs_sync(dependant, ctx)
-    if ctx.errors:
-        raise RequestValidationError(ctx.errors)
-    return kwargs
-
-
-# --- async resolution -------------------------------------------------------------------------
-
-
-async def _kwargs_async(dep, ctx):
-    kwargs = {}
-    for name, sub, use_cache in dep.deps:
-        if sub.needs_async:
-            ok, value = await _call_async(sub, use_cache, ctx)
+def solve(plan, item, request, ctx):
+    """The endpoint's keyword arguments for a plan whose dependencies are all plain functions
+    or generators (``plan.sync``); ``RequestValidationError`` with every error.  ``item``: the
+    engine's request tuple; ``request``: a Request when ``plan.needs_request``."""
+    errors = []
+    steps = plan.steps
+    values = [None] * (len(steps) + 1)  # the steps' values, then the parsed query
+    marks = None  # error count at the start of each step, once there are errors
+    i = 0
+    for step in steps:
+        if marks is not None:
+            marks[i] = len(errors)
+        binding = step[_BINDING]
+        if binding is None:
+            kwargs = None
         else:
-            ok, value = _call_sync(sub, use_cache, ctx)
-        if ok and name is not None:
-            kwargs[name] = value
-    _fill(dep, ctx, kwargs)
+            kwargs = _bind(binding, values, item, request, ctx, errors)
+            if errors:
+                if marks is None:
+                    marks = [0] * len(steps)
+                start = marks[step[_FIRST]]
+                if len(errors) > start:
+                    values[i] = _Failed(errors[start:])
+                    i += 1
+                    continue
+        call = step[_CALL]
+        if step[_KIND] == GEN:
+            gen = call(**kwargs) if kwargs else call()
+            values[i] = next(gen)
+            ctx.exits.append(gen)
+        else:
+            values[i] = call(**kwargs) if kwargs else call()
+        i += 1
+    binding = plan.binding
+    kwargs = _bind(binding, values, item, request, ctx, errors) if binding is not None else {}
+    if errors:
+        raise RequestValidationError(errors)
     return kwargs
 
 
-async def _call_async(sub, use_cache, ctx):
-    key = sub.cache_key
-    if use_cache and key in ctx.cache:
-        return True, ctx.cache[key]
-    n = len(ctx.errors)
-    kwargs = await _kwargs_async(sub, ctx)
-    if len(ctx.errors) > n:
-        return False, None
-    kind = sub.kind
-    if kind is ASYNC:
-        value = await sub.call(**kwargs)
-    elif kind is MAYBE:
-        value = await _start_maybe(sub.call(**kwargs), ctx)
-    elif kind is AGEN:
-        gen = sub.call(**kwargs)
-        value = await gen.__anext__()
-        ctx.exits.append(gen)
-        ctx.async_exits = True
-    elif kind is GEN:
-        gen = sub.call(**kwargs)
-        value = next(gen)
-        ctx.exits.append(gen)
-    else:
-        value = sub.call(**kwargs)
-    if key not in ctx.cache:
-        ctx.cache[key] = value
-    return True, value
+async def solve_async(plan, item, request, ctx):
+    """``solve`` for plans with ``async`` dependencies (awaited in turn) — or MicroPython's
+    generator-or-coroutine ones."""
+    errors = []
+    steps = plan.steps
+    values = [None] * (len(steps) + 1)
+    marks = None
+    i = 0
+    for step in steps:
+        if marks is not None:
+            marks[i] = len(errors)
+        binding = step[_BINDING]
+        kwargs = {}
+        if binding is not None:
+            kwargs = _bind(binding, values, item, request, ctx, errors)
+            if errors:
+                if marks is None:
+                    marks = [0] * len(steps)
+                start = marks[step[_FIRST]]
+                if len(errors) > start:
+                    values[i] = _Failed(errors[start:])
+                    i += 1
+                    continue
+        kind = step[_KIND]
+        call = step[_CALL]
+        if kind == SYNC:
+            value = call(**kwargs)
+        elif kind == ASYNC:
+            value = await call(**kwargs)
+        elif kind == MAYBE:
+            value = await _start_maybe(call(**kwargs), ctx)
+        elif kind == GEN:
+            gen = call(**kwargs)
+            value = next(gen)
+            ctx.exits.append(gen)
+        else:  # AGEN
+            gen = call(**kwargs)
+            value = await gen.__anext__()
+            ctx.exits.append(gen)
+            ctx.async_exits = True
+        values[i] = value
+        i += 1
+    binding = plan.binding
+    kwargs = _bind(binding, values, item, request, ctx, errors) if binding is not None else {}
+    if errors:
+        raise RequestValidationError(errors)
+    return kwargs
 
 
 async def _start_maybe(gen, ctx):
@@ -489,10 +645,3 @@ async def _start_maybe(gen, ctx):
         return await task
     ctx.exits.append(gen)
     return first
-
-
-async def solve_async(dependant, ctx):
-    kwargs = await _kwargs_async(dependant, ctx)
-    if ctx.errors:
-        raise RequestValidationError(ctx.errors)
-    return kwargs

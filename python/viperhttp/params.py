@@ -15,6 +15,10 @@ messages and ``ctx`` so that 422 bodies look like FastAPI's.
 groups, no lookarounds, no ``{m,n}`` counts on some builds) — keep patterns simple.
 """
 
+import re
+import sys
+
+from . import _compat
 from ._compat import EMPTY
 
 QUERY, PATH, HEADER, COOKIE, BODY, FORM = "query", "path", "header", "cookie", "body", "form"
@@ -68,8 +72,6 @@ class Param:
 
     def regex(self):
         if self._re is None:
-            import re
-
             self._re = re.compile(self.pattern)
         return self._re
 
@@ -170,10 +172,6 @@ def portability_warning(owner, name, annotation, default, spec=None):
     else:
         hint = "a default of that type, e.g. {}={}".format(
             name, {int: "0", float: "0.0", bool: "False"}[annotation])
-    import sys
-
-    from . import _compat
-
     _compat.write_line(sys.stderr, "WARNING:  parameter {!r} of {}: its {} annotation sets the "
                        "type, which MicroPython cannot see; for portable code use {}".format(
                            name, getattr(owner, "__name__", owner), annotation.__name__, hint))

@@ -1,190 +1,36 @@
 """The request a handler receives.
 
-The engine hands over raw pieces (path, raw query, a header block, the body); everything here
-is parsed on first use only, so a handler that reads nothing costs nothing.
+The engine hands over one tuple per request (docs/native-api.md): method, path, raw query,
+the header block, the body, the converted path parameters, the peer.  A ``Request`` is a view
+of that tuple: it stores the tuple and the app, and parses what a handler reads — headers,
+query, cookies, JSON, form — on first use only, so a handler that reads nothing costs nothing.
 """
 
 import json
 
-from . import _compat
+from ._compat import const
 from ._urlencoding import parse_qsl
+from .datastructures import URL, Address, Headers, QueryParams, State
 
-
-class Headers:
-    """Case-insensitive, multi-valued request headers (``request.headers["content-type"]``)."""
-
-    def __init__(self, raw=b"", items=None):
-        self._raw = raw
-        self._items = items  # [(lower-case name, value)], built on first use
-
-    def _list(self):
-        items = self._items
-        if items is None:
-            parts = _compat.header_text(self._raw).split("\0")
-            items = [(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-            self._items = items
-        return items
-
-    def get(self, name, default=None):
-        name = name.lower()
-        for k, v in self._list():
-            if k == name:
-                return v
-        return default
-
-    def getlist(self, name):
-        name = name.lower()
-        return [v for k, v in self._list() if k == name]
-
-    def __getitem__(self, name):
-        v = self.get(name)
-        if v is None:
-            raise KeyError(name)
-        return v
-
-    def __contains__(self, name):
-        return self.get(name) is not None
-
-    def keys(self):
-        return [k for k, _ in self._list()]
-
-    def values(self):
-        return [v for _, v in self._list()]
-
-    def items(self):
-        return list(self._list())
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self):
-        return len(self._list())
-
-    def __eq__(self, other):
-        return isinstance(other, Headers) and sorted(self._list()) == sorted(other._list())
-
-    def __repr__(self):
-        return "Headers({!r})".format(self.items())
-
-
-class QueryParams:
-    """The query string as a multi-dict: ``get`` gives the last value, ``getlist`` all."""
-
-    def __init__(self, raw=""):
-        self._raw = raw
-        self._items = None
-
-    def _list(self):
-        if self._items is None:
-            self._items = parse_qsl(self._raw)
-        return self._items
-
-    def get(self, key, default=None):
-        found = default
-        for k, v in self._list():
-            if k == key:
-                found = v
-        return found
-
-    def getlist(self, key):
-        return [v for k, v in self._list() if k == key]
-
-    def __getitem__(self, key):
-        for k, v in reversed(self._list()):
-            if k == key:
-                return v
-        raise KeyError(key)
-
-    def __contains__(self, key):
-        for k, _ in self._list():
-            if k == key:
-                return True
-        return False
-
-    def keys(self):
-        seen = []
-        for k, _ in self._list():
-            if k not in seen:
-                seen.append(k)
-        return seen
-
-    def items(self):
-        return [(k, self.get(k)) for k in self.keys()]
-
-    def multi_items(self):
-        return list(self._list())
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self):
-        return len(self.keys())
-
-    def __str__(self):
-        return self._raw
-
-    def __repr__(self):
-        return "QueryParams({!r})".format(self._raw)
-
-
-class Address:
-    """The peer of a connection: ``request.client.host`` and ``.port``."""
-
-    def __init__(self, host, port):
-        self.host = host
-        self.port = port
-
-    def __iter__(self):
-        return iter((self.host, self.port))
-
-    def __repr__(self):
-        return "Address(host={!r}, port={})".format(self.host, self.port)
-
-
-class URL:
-    """``request.url``: ``path``, ``query``, ``scheme``, ``hostname``, ``port``; ``str()``."""
-
-    def __init__(self, scheme, host, path, query):
-        self.scheme = scheme
-        self.netloc = host
-        self.path = path
-        self.query = query
-
-    @property
-    def hostname(self):
-        return self.netloc.rsplit(":", 1)[0] if ":" in self.netloc else self.netloc
-
-    @property
-    def port(self):
-        if ":" in self.netloc:
-            tail = self.netloc.rsplit(":", 1)[1]
-            if tail.isdigit():
-                return int(tail)
-        return None
-
-    def __str__(self):
-        s = "{}://{}{}".format(self.scheme, self.netloc, self.path)
-        return s + "?" + self.query if self.query else s
-
-    def __repr__(self):
-        return "URL({!r})".format(str(self))
-
-    def __eq__(self, other):
-        return str(self) == str(other)
-
-
-class State:
-    """Free-form attributes (``request.state.user = ...``, ``app.state.db = ...``)."""
-
-    def __repr__(self):
-        return "State({!r})".format(self.__dict__)
+# The engine's request tuple (docs/native-api.md): the index of each field.
+TOKEN = const(0)
+ROUTE_ID = const(1)
+METHOD = const(2)
+PATH = const(3)
+QUERY = const(4)
+HEADERS = const(5)
+BODY = const(6)
+PARAMS = const(7)
+CLIENT = const(8)
+VERSION = const(9)
 
 
 class Request:
     """What a handler gets when it declares a ``request`` parameter.
 
     ``method``, ``url``, ``headers``, ``query_params``, ``path_params``, ``client``, ``state``,
-    ``app``; ``await request.body()`` and ``await request.json()``.  Example::
+    ``app``, ``http_version``; ``await request.body()``, ``await request.json()``,
+    ``await request.form()``.  Example::
 
         @app.post("/echo")
         async def echo(request):
@@ -192,51 +38,71 @@ class Request:
             return {"got": data, "agent": request.headers.get("user-agent")}
     """
 
-    def __init__(self, app, method, path, query, raw_headers, body, params, client,
-                 http_version, param_names=()):
+    # Parsed on first use (class attributes until then: an instance stores only what it made).
+    _headers = None
+    _query = None  # the query's (key, value) pairs
+    _query_params = None
+    _path_params = None
+    _url = None
+    _state = None
+    _json = None
+    _cookies = None
+    _form = None
+
+    def __init__(self, item, app):
+        self._item = item
         self.app = app
-        self.method = method
-        self._params = params  # converted path values, in pattern order
-        self._param_names = param_names
-        self._path_params = None
-        self.http_version = http_version
-        self._path = path
-        self._query = query
-        self._raw_headers = raw_headers
-        self._body = body
-        self._client = client
-        self._headers = None
-        self._query_params = None
-        self._url = None
-        self._state = None
-        self._json = None
-        self._cookies = None
-        self._form = None
+
+    @property
+    def method(self):
+        return self._item[METHOD]
+
+    @property
+    def http_version(self):
+        """``"1.1"`` or ``"1.0"``."""
+        return self._item[VERSION]
+
+    @property
+    def _path(self):
+        return self._item[PATH]
+
+    @property
+    def _body(self):
+        return self._item[BODY]
 
     @property
     def path_params(self):
         """``{"item_id": 5}``: the path parameters by name, converted by the engine."""
         if self._path_params is None:
-            self._path_params = dict(zip(self._param_names, self._params))
+            names = self.app.routes[self._item[ROUTE_ID]].path_names
+            self._path_params = dict(zip(names, self._item[PARAMS]))
         return self._path_params
 
     @property
     def headers(self):
+        """Case-insensitive, multi-valued (``Headers``; ``getlist`` for repeated ones)."""
         if self._headers is None:
-            self._headers = Headers(self._raw_headers)
+            self._headers = Headers(raw=self._item[HEADERS])
         return self._headers
 
     @property
     def query_params(self):
         if self._query_params is None:
-            self._query_params = QueryParams(self._query)
+            self._query_params = QueryParams(self._item[QUERY], self._query_items())
         return self._query_params
+
+    def _query_items(self):
+        # The parsed query, shared by query_params and the parameter binding (which reads it
+        # without making a QueryParams).
+        if self._query is None:
+            self._query = parse_qsl(self._item[QUERY])
+        return self._query
 
     @property
     def url(self):
         if self._url is None:
             host = self.headers.get("host") or "{}:{}".format(*self.app_address())
-            self._url = URL("http", host, self._path, self._query)
+            self._url = URL("http", host, self._item[PATH], self._item[QUERY])
         return self._url
 
     def app_address(self):
@@ -245,7 +111,8 @@ class Request:
 
     @property
     def client(self):
-        return Address(self._client[0], self._client[1])
+        host, port = self._item[CLIENT]
+        return Address(host, port)
 
     @property
     def state(self):
@@ -255,12 +122,12 @@ class Request:
 
     async def body(self):
         """The whole request body as bytes (the engine has already received it)."""
-        return self._body
+        return self._item[BODY]
 
     async def json(self):
         """The body parsed as JSON; ``ValueError`` if it is not JSON."""
         if self._json is None:
-            self._json = json.loads(self._body)
+            self._json = json.loads(self._item[BODY])
         return self._json
 
     @property
@@ -282,7 +149,7 @@ class Request:
 
     def _form_data(self):
         if self._form is None:
-            body = self._body
+            body = self._item[BODY]
             try:
                 text = body.decode() if isinstance(body, (bytes, bytearray)) else body
             except UnicodeError:
@@ -296,4 +163,4 @@ class Request:
         return self._form_data()
 
     def __repr__(self):
-        return "Request({} {})".format(self.method, self._path)
+        return "Request({} {})".format(self.method, self._item[PATH])

@@ -13,80 +13,14 @@ The engine adds ``Content-Length``, ``Date``, ``Server`` and ``Connection`` itse
         return RedirectResponse("/page")   # 307
 """
 
+import time
+
 from . import _compat
+from ._urlencoding import quote
+from .datastructures import MutableHeaders, check_header
 
 # Headers the engine writes itself: a value set here would duplicate or contradict them.
 _ENGINE_HEADERS = ("content-length", "transfer-encoding", "connection", "date", "server")
-
-
-def _check_header(name, value):
-    for ch in "\r\n\0":
-        if ch in name or ch in value:
-            raise ValueError("header {!r} contains CR, LF or NUL".format(name))
-
-
-class MutableHeaders:
-    """Case-insensitive view over a response's header list; values with CR/LF are refused."""
-
-    def __init__(self, items):
-        self._items = items  # [(name, value)], shared with the response
-
-    def __setitem__(self, name, value):
-        value = str(value)
-        _check_header(name, value)
-        low = name.lower()
-        self._items[:] = [(k, v) for k, v in self._items if k.lower() != low]
-        self._items.append((name, value))
-
-    def append(self, name, value):
-        value = str(value)
-        _check_header(name, value)
-        self._items.append((name, value))
-
-    def setdefault(self, name, value):
-        if name not in self:
-            self[name] = value
-        return self[name]
-
-    def get(self, name, default=None):
-        low = name.lower()
-        for k, v in self._items:
-            if k.lower() == low:
-                return v
-        return default
-
-    def getlist(self, name):
-        low = name.lower()
-        return [v for k, v in self._items if k.lower() == low]
-
-    def __getitem__(self, name):
-        v = self.get(name)
-        if v is None:
-            raise KeyError(name)
-        return v
-
-    def __delitem__(self, name):
-        low = name.lower()
-        self._items[:] = [(k, v) for k, v in self._items if k.lower() != low]
-
-    def __contains__(self, name):
-        return self.get(name) is not None
-
-    def items(self):
-        return list(self._items)
-
-    def keys(self):
-        return [k for k, _ in self._items]
-
-    def __iter__(self):
-        return iter(self.keys())
-
-    def __len__(self):
-        return len(self._items)
-
-    def update(self, other):
-        for k, v in other.items():
-            self[k] = v
 
 
 class Response:
@@ -106,11 +40,7 @@ class Response:
             self.media_type = media_type
         self.background = background
         self.body = self.render(content)
-        self._header_list = []
-        self.headers = MutableHeaders(self._header_list)
-        if headers:
-            for k, v in headers.items():
-                self.headers.append(k, v)
+        self.headers = MutableHeaders(headers)
         self._init_content_type()
 
     def render(self, content):
@@ -126,7 +56,7 @@ class Response:
             return
         if mt.startswith("text/") and "charset=" not in mt:
             mt = mt + "; charset=" + self.charset
-        self._header_list.append(("content-type", mt))
+        self.headers._items().append(("content-type", mt))
 
     @property
     def body_iterator(self):
@@ -158,10 +88,16 @@ class Response:
     def encode_headers(self):
         """The header lines the engine sends after its own (``name: value\\r\\n`` each)."""
         lines = []
-        for k, v in self._header_list:
+        for k, v in self.headers._items():
             if k.lower() not in _ENGINE_HEADERS:
                 lines.append(k + ": " + v + "\r\n")
         return _compat.header_bytes("".join(lines)) if lines else b""
+
+    def send(self, outbox, item):
+        """Hands this response to the engine for the request ``item`` (the send step of the
+        request pipeline, docs/architecture.md).  Returns None when it is handed over, or an
+        awaitable the pipeline awaits when the response needs more (a streamed body)."""
+        outbox.respond(item, self.status_code, self.encode_headers(), self.body)
 
 
 class _BodyIterator:
@@ -216,8 +152,6 @@ def _http_date(t):
 def format_cookie(key, value="", max_age=None, expires=None, path="/", domain=None,
                   secure=False, httponly=False, samesite="lax"):
     """The value of a ``Set-Cookie`` header (Starlette's ``Response.set_cookie``)."""
-    import time
-
     key = str(key)
     if not key or not all(c in _COOKIE_LEGAL for c in key) or key.lower() in _COOKIE_RESERVED:
         raise ValueError("illegal cookie name {!r}".format(key))
@@ -252,7 +186,7 @@ def format_cookie(key, value="", max_age=None, expires=None, path="/", domain=No
     out = key + "=" + _cookie_quote(value)
     for _, text in attrs:
         out += "; " + text
-    _check_header("set-cookie", out)
+    check_header("set-cookie", out)
     return out
 
 
@@ -305,12 +239,14 @@ class FileResponse(Response):
             self.headers.setdefault("content-disposition",
                                     _content_disposition(content_disposition_type, filename))
 
+    def send(self, outbox, item):
+        # The engine opens and sends the file itself (validators, ranges, gzip variants).
+        outbox.respond_file(item, self.status_code, self.encode_headers(), self.path)
+
 
 def _content_disposition(kind, filename):
     """As Starlette: ``attachment; filename="x.txt"``, or RFC 5987 for non-ASCII names."""
     # (MicroPython's str.encode ignores the codec, so no encode("ascii") test here)
     if all(ord(ch) < 128 for ch in filename):
         return '{}; filename="{}"'.format(kind, filename.replace('"', '\\"'))
-    from ._urlencoding import quote
-
     return "{}; filename*=utf-8''{}".format(kind, quote(filename))

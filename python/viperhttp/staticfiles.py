@@ -16,6 +16,8 @@ that try to leave the root (``..``, encoded or not, backslashes, NUL, symlinks p
 get 404.  Routes registered on the app win over a mount at the same place.
 """
 
+import os
+
 
 class StaticFiles:
     def __init__(self, directory=None, html=False, check_dir=True, pack=None, file=None,
@@ -39,8 +41,6 @@ class StaticFiles:
 
 
 def _is_dir(path):
-    import os
-
     try:
         return os.stat(path)[0] & 0o170000 == 0o040000
     except OSError:

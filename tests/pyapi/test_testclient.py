@@ -25,7 +25,8 @@ for _p in reversed(PYTHONPATH.split(":")):
 import viperhttp  # noqa: E402
 from viperhttp import (HTTPException, JSONResponse, PlainTextResponse,  # noqa: E402
                        RedirectResponse, Response, ViperHTTP)
-from viperhttp.testclient import Headers, TestClient, _Connection  # noqa: E402
+from viperhttp.testclient import Headers, TestClient  # noqa: E402
+from viperhttp.testclient.transport import Connection as _Connection  # noqa: E402
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -637,7 +638,7 @@ def test_basic_auth(client):
 def test_gzip_body_is_decompressed():
     import gzip
 
-    from viperhttp.testclient import _decode_content
+    from viperhttp.testclient.encoding import decode_content as _decode_content
 
     h = Headers([("content-encoding", "gzip")])
     assert _decode_content(h, gzip.compress(b"hello" * 100)) == b"hello" * 100
@@ -645,7 +646,7 @@ def test_gzip_body_is_decompressed():
 
 
 def test_set_cookie_expiry():
-    from viperhttp.testclient import _parse_set_cookie
+    from viperhttp.testclient.cookies import parse_set_cookie as _parse_set_cookie
 
     assert _parse_set_cookie("a=1; Path=/") == ("a", "1", False)
     assert _parse_set_cookie('a=""; Max-Age=0') == ("a", "", True)
