@@ -1,0 +1,981 @@
+// Statements, units and linking (expressions: expression.cpp).
+//
+// Statements of the subset: if/elif/else, for (targets, `if` filter, else), set (expression
+// and block form), block (with super()), extends, include (ignore missing, with/without
+// context), raw and comments (in the lexer).  Everything else Jinja2 has is refused by name.
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "mem/allocator.h"
+#include "tmpl/compiler_impl.h"
+
+namespace viper::tmpl {
+
+using detail::Compiler;
+
+bool template_name_ok(std::string_view name) {
+  if (name.empty() || name.size() > 255 || name.front() == '/' || name.back() == '/') return false;
+  size_t seg = 0;
+  for (size_t i = 0; i <= name.size(); i++) {
+    if (i == name.size() || name[i] == '/') {
+      std::string_view s = name.substr(seg, i - seg);
+      if (s.empty() || s == "." || s == "..") return false;
+      seg = i + 1;
+      continue;
+    }
+    auto c = uint8_t(name[i]);
+    if (c < 0x20 || c == 0x7f || c == '\\') return false;
+  }
+  return true;
+}
+
+void* compile(std::string_view name, SourceLoader* loader, const CompileLimits& limits,
+              CompileError* err) {
+  Compiler c(loader, limits, err);
+  return c.run(name, nullptr);
+}
+
+void* compile_source(std::string_view name, std::string_view text, SourceLoader* loader,
+                     const CompileLimits& limits, CompileError* err) {
+  Compiler c(loader, limits, err);
+  return c.run(name, &text);
+}
+
+namespace detail {
+
+namespace {
+
+const char* const kNoEnds[] = {nullptr};
+// Jinja tags outside the subset, refused by name.
+const char* const kUnsupportedTags[] = {
+    "macro",     "call",     "filter",        "with",     "import",    "from",     "do",
+    "break",     "continue", "autoescape",    "trans",    "pluralize", "endmacro", "endcall",
+    "endfilter", "endwith",  "endautoescape", "endtrans", nullptr};
+
+}  // namespace
+
+// --- errors and tokens --------------------------------------------------------------------------
+
+static void fill_error(CompileError* err, std::string_view tmpl, uint32_t line, uint32_t col,
+                       const char* fmt, va_list ap) {
+  std::vsnprintf(err->message, sizeof err->message, fmt, ap);
+  size_t n = std::min(tmpl.size(), sizeof err->template_name - 1);
+  std::memcpy(err->template_name, tmpl.data(), n);
+  err->template_name[n] = 0;
+  err->line = line;
+  err->column = col;
+}
+
+bool Compiler::fail(uint32_t offset, const char* fmt, ...) {
+  if (bad_) return false;
+  bad_ = true;
+  uint32_t line = 0, col = 0;
+  if (lex_ != nullptr) lex_->position(offset, &line, &col);
+  std::string_view tmpl;
+  if (dep_ < deps_.size())
+    tmpl = std::string_view(reinterpret_cast<const char*>(data_.data()) + deps_[dep_].name_off,
+                            deps_[dep_].name_len);
+  va_list ap;
+  va_start(ap, fmt);
+  fill_error(err_, tmpl, line, col, fmt, ap);
+  va_end(ap);
+  tok_ = Token{Tok::End, {}, 0};
+  has_peek_ = false;
+  return false;
+}
+
+bool Compiler::fail_here(const char* fmt, ...) {
+  if (bad_) return false;
+  char msg[200];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return fail(tok_.offset, "%s", msg);
+}
+
+void Compiler::advance() {
+  if (bad_) return;
+  if (has_peek_) {
+    tok_ = peek_;
+    has_peek_ = false;
+  } else {
+    tok_ = lex_->next();
+  }
+  if (tok_.kind == Tok::Error) fail(tok_.offset, "%.*s", int(tok_.text.size()), tok_.text.data());
+}
+
+const Token& Compiler::peek() {
+  if (!has_peek_ && !bad_) {
+    peek_ = lex_->next();
+    has_peek_ = true;
+  }
+  return peek_;
+}
+
+bool Compiler::expect_op(const char* s) {
+  if (is_op(s)) {
+    advance();
+    return !bad_;
+  }
+  if (tok_.kind == Tok::Error)
+    return fail(tok_.offset, "%.*s", int(tok_.text.size()), tok_.text.data());
+  return fail_here("expected '%s'", s);
+}
+
+bool Compiler::expect_name(std::string_view* out) {
+  if (tok_.kind != Tok::Name) return fail_here("expected a name");
+  *out = tok_.text;
+  advance();
+  return !bad_;
+}
+
+void Compiler::end_of_tag() {
+  if (bad_) return;
+  if (tok_.kind != Tok::BlockEnd) {
+    fail_here("expected the end of the tag ('%%}'), got '%.*s'", int(tok_.text.size()),
+              tok_.text.data());
+    return;
+  }
+  advance();
+}
+
+// --- emission ----------------------------------------------------------------------------------
+
+void Compiler::op(uint8_t o, int stack_delta) {
+  text_op_ = kNoEntry;
+  code_.push(o);
+  sp_ += stack_delta;
+  if (sp_ > max_sp_) max_sp_ = sp_;
+}
+
+void Compiler::patch(uint32_t at, uint32_t v) {
+  if (at + 4 <= code_.size()) std::memcpy(code_.data() + at, &v, 4);
+}
+
+uint32_t Compiler::add_data(std::string_view s) {
+  auto off = uint32_t(data_.size());
+  const auto* base = reinterpret_cast<const char*>(data_.data());
+  if (base != nullptr && s.data() >= base && s.data() < base + data_.size()) {
+    // `s` lives in data itself: copy by index, the buffer may move while it grows.
+    size_t from = size_t(s.data() - base);
+    for (size_t i = 0; i < s.size(); i++)
+      data_.push(data_[from + i]);
+  } else {
+    data_.append(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  }
+  return off;
+}
+
+uint16_t Compiler::name_id(std::string_view s, uint8_t flags) {
+  for (size_t i = 0; i < names_.size(); i++) {
+    NameRec& n = names_[i];
+    if (n.len == s.size() && std::memcmp(data_.data() + n.off, s.data(), s.size()) == 0) {
+      n.flags |= flags;
+      return uint16_t(i);
+    }
+  }
+  if (names_.size() >= 0xfff0 || s.size() > 0xffff) {
+    fail_here("too many names");
+    return 0;
+  }
+  NameRec r{add_data(s), uint16_t(s.size()), flags};
+  names_.push(r);
+  return uint16_t(names_.size() - 1);
+}
+
+void Compiler::text(std::string_view s) {
+  if (s.empty()) return;
+  if (text_op_ != kNoEntry) {
+    uint32_t off, len;
+    std::memcpy(&off, code_.data() + text_op_ + 1, 4);
+    std::memcpy(&len, code_.data() + text_op_ + 5, 4);
+    if (off + len == data_.size()) {  // the previous text is last in data: extend it
+      add_data(s);
+      len += uint32_t(s.size());
+      std::memcpy(code_.data() + text_op_ + 5, &len, 4);
+      return;
+    }
+  }
+  uint32_t off = add_data(s);
+  op(kOpText, 0);
+  text_op_ = pc() - 1;
+  u32(off);
+  u32(uint32_t(s.size()));
+}
+
+void Compiler::line_at(uint32_t src_offset) {
+  if (lex_ == nullptr) return;
+  std::string_view src = lex_->source();
+  for (uint32_t i = line_offset_; i < src_offset && i < src.size(); i++)
+    if (src[i] == '\n') line_++;
+  if (src_offset > line_offset_) line_offset_ = src_offset;
+  if (lines_.size() > 0) {
+    LineEntry& last = lines_[lines_.size() - 1];
+    if (last.dep == dep_ && last.line == line_) return;
+    if (last.pc == pc()) {
+      last.dep = dep_;
+      last.line = line_;
+      return;
+    }
+  }
+  lines_.push(LineEntry{pc(), dep_, 0, line_});
+}
+
+// --- units ------------------------------------------------------------------------------------
+
+void* Compiler::run(std::string_view name, const std::string_view* text) {
+  if (text == nullptr && !template_name_ok(name)) {
+    CompileError* e = err_;
+    std::snprintf(e->message, sizeof e->message, "invalid template name");
+    std::snprintf(e->template_name, sizeof e->template_name, "%.*s",
+                  int(std::min<size_t>(name.size(), 100)), name.data());
+    return nullptr;
+  }
+  compile_chain(name, text, false);
+  compile_includes();
+  if (code_.failed() || data_.failed() || names_.failed() || lines_.failed() || deps_.failed() ||
+      blocks_.failed() || block_refs_.failed() || includes_.failed() || units_.failed()) {
+    lex_ = nullptr;
+    fail(0, "out of memory while compiling");
+  }
+  if (bad_) return nullptr;
+  return finish();
+}
+
+uint32_t Compiler::compile_chain(std::string_view name, const std::string_view* text,
+                                 bool is_include) {
+  uint16_t chain = num_chains_++;
+  uint32_t entry = pc();
+  // The chain's templates, most derived first; their names live in data.
+  uint32_t cur_off = add_data(name);
+  uint16_t cur_len = uint16_t(name.size());
+  uint16_t first_dep = uint16_t(deps_.size());
+  uint16_t from_dep = dep_;
+  uint32_t from_line = 0, from_col = 0;
+  bool has_from = false;
+  for (uint16_t level = 0; !bad_; level++) {
+    std::string_view cur(reinterpret_cast<const char*>(data_.data()) + cur_off, cur_len);
+    for (size_t d = first_dep; d < deps_.size(); d++) {
+      std::string_view dn(reinterpret_cast<const char*>(data_.data()) + deps_[d].name_off,
+                          deps_[d].name_len);
+      if (dn == cur) {
+        lex_ = nullptr;
+        dep_ = uint16_t(d);
+        fail(0, "'%.*s' extends itself (through its parents)", int(cur.size()), cur.data());
+        err_->line = from_line;
+        err_->column = from_col;
+        return kNoEntry;
+      }
+    }
+    if (deps_.size() >= lim_.max_templates) {
+      fail_here("more than %u templates in one unit", unsigned(lim_.max_templates));
+      return kNoEntry;
+    }
+    Source src;
+    LoadStatus st = LoadStatus::Ok;
+    if (text != nullptr && level == 0) {
+      src.text = *text;
+      src.size = text->size();
+    } else if (loader_ == nullptr) {
+      st = LoadStatus::NotFound;
+    } else {
+      st = loader_->load(cur, &src);
+    }
+    if (st != LoadStatus::Ok) {
+      const char* why = st == LoadStatus::NotFound   ? "template not found"
+                        : st == LoadStatus::BadName  ? "invalid template name"
+                        : st == LoadStatus::TooLarge ? "template file too large"
+                                                     : "template file could not be read";
+      lex_ = nullptr;
+      if (has_from) dep_ = from_dep;
+      bad_ = false;
+      fail(0, "%s: '%.*s'", why, int(cur.size()), cur.data());
+      err_->not_found = st == LoadStatus::NotFound;
+      if (has_from) {
+        err_->line = from_line;
+        err_->column = from_col;
+      } else if (level == 0 && !is_include) {
+        std::snprintf(err_->template_name, sizeof err_->template_name, "%.*s",
+                      int(std::min<size_t>(cur.size(), 100)), cur.data());
+      }
+      return kNoEntry;
+    }
+    DepRec d{cur_off, cur_len, 1, src.size, src.mtime_ns};
+    deps_.push(d);
+    dep_ = uint16_t(deps_.size() - 1);
+    char* norm = static_cast<char*>(mem::alloc(src.text.size() + 1));
+    if (norm == nullptr) {
+      if (text == nullptr || level > 0) loader_->release(&src);
+      fail(0, "out of memory while compiling");
+      return kNoEntry;
+    }
+    size_t n = normalize_source(src.text, norm);
+    std::string_view parent;
+    compile_template(std::string_view(norm, n), chain, level, &parent);
+    // Where the extends tag was, for errors about the parent.
+    from_dep = dep_;
+    has_from = !parent.empty();
+    from_line = extends_line_;
+    from_col = extends_col_;
+    mem::release(norm);
+    if (text == nullptr || level > 0) loader_->release(&src);
+    if (bad_ || parent.empty()) break;
+    cur_off = extends_off_;
+    cur_len = extends_len_;
+  }
+  if (bad_) return kNoEntry;
+  op(is_include ? kOpReturn : kOpHalt, 0);
+  link_blocks(chain);
+  return entry;
+}
+
+void Compiler::compile_template(std::string_view text, uint16_t chain, uint16_t level,
+                                std::string_view* parent) {
+  Lexer lex(text);
+  lex_ = &lex;
+  has_peek_ = false;
+  chain_ = chain;
+  level_ = level;
+  parent_ = parent;
+  after_extends_ = false;
+  nesting_ = loops_ = blocks_open_ = 0;
+  capturing_ = false;
+  loop_used_ = nullptr;
+  line_ = 1;
+  line_offset_ = 0;
+  text_op_ = kNoEntry;
+  tmpl_blocks_start_ = uint32_t(blocks_.size());
+  advance();
+  body(kNoEnds);
+  text_op_ = kNoEntry;
+  lex_ = nullptr;
+}
+
+void Compiler::link_blocks(uint16_t chain) {
+  for (size_t i = 0; i < block_refs_.size() && !bad_; i++) {
+    const BlockRef& r = block_refs_[i];
+    if (r.chain != chain) continue;
+    std::string_view rn(reinterpret_cast<const char*>(data_.data()) + r.name_off, r.name_len);
+    const BlockDef* best = nullptr;
+    for (size_t k = 0; k < blocks_.size(); k++) {
+      const BlockDef& d = blocks_[k];
+      if (d.chain != chain) continue;
+      if (std::string_view(reinterpret_cast<const char*>(data_.data()) + d.name_off, d.name_len) !=
+          rn)
+        continue;
+      if (r.is_super && d.level <= r.level) continue;
+      if (best == nullptr || d.level < best->level) best = &d;
+    }
+    if (best == nullptr) {
+      lex_ = nullptr;
+      dep_ = r.dep;
+      fail(0, "super(): no parent block '%.*s'", int(rn.size()), rn.data());
+      err_->line = r.line;
+      err_->column = r.column;
+      return;
+    }
+    patch(r.patch, best->body);
+  }
+}
+
+void Compiler::compile_includes() {
+  for (size_t i = 0; i < includes_.size() && !bad_; i++) {
+    IncludeRef r = includes_[i];
+    std::string_view name(reinterpret_cast<const char*>(data_.data()) + r.name_off, r.name_len);
+    uint32_t entry = kNoEntry;
+    bool known = false;
+    for (size_t k = 0; k < units_.size(); k++) {
+      const UnitEntry& u = units_[k];
+      if (std::string_view(reinterpret_cast<const char*>(data_.data()) + u.name_off, u.name_len) ==
+          name) {
+        entry = u.entry;
+        known = true;
+        break;
+      }
+    }
+    if (!known) {
+      Source probe;
+      LoadStatus st = loader_ != nullptr ? loader_->load(name, &probe) : LoadStatus::NotFound;
+      if (st == LoadStatus::Ok) loader_->release(&probe);
+      if (st == LoadStatus::NotFound && r.ignore_missing) {
+        deps_.push(DepRec{r.name_off, r.name_len, 0, 0, 0});
+      } else {
+        dep_ = r.dep;
+        uint16_t saved_dep = dep_;
+        entry = compile_chain(name, nullptr, true);
+        if (bad_ && entry == kNoEntry && err_->line == 0) {
+          // the include statement is the better place to report a missing template
+          dep_ = saved_dep;
+          std::string_view tn(
+              reinterpret_cast<const char*>(data_.data()) + deps_[saved_dep].name_off,
+              deps_[saved_dep].name_len);
+          std::snprintf(err_->template_name, sizeof err_->template_name, "%.*s",
+                        int(std::min<size_t>(tn.size(), 100)), tn.data());
+          err_->line = r.line;
+          err_->column = r.column;
+        }
+      }
+      units_.push(UnitEntry{r.name_off, r.name_len, entry});
+    } else if (entry == kNoEntry && !r.ignore_missing) {
+      lex_ = nullptr;
+      dep_ = r.dep;
+      fail(0, "template not found: '%.*s'", int(name.size()), name.data());
+      err_->not_found = true;
+      err_->line = r.line;
+      err_->column = r.column;
+    }
+    patch(r.patch, entry);
+  }
+}
+
+void* Compiler::finish() {
+  if (uint32_t(max_sp_) > lim_.max_stack) {
+    fail(0, "expressions need %d value stack slots; the limit is %u", max_sp_,
+         unsigned(lim_.max_stack));
+    return nullptr;
+  }
+  if (max_loop_depth_ > lim_.max_loop_nesting) {
+    fail(0, "for loops nested deeper than %u", unsigned(lim_.max_loop_nesting));
+    return nullptr;
+  }
+  auto align = [](size_t v) { return (v + 7) & ~size_t(7); };
+  size_t nn = names_.size(), nl = lines_.size(), nd = deps_.size();
+  size_t off = align(sizeof(ProgramHeader));
+  size_t code_off = off;
+  off = align(off + code_.size());
+  size_t data_off = off;
+  off = align(off + data_.size());
+  size_t names_off = off;
+  off = align(off + nn * sizeof(NameEntry));
+  uint32_t hsize = 4;
+  while (hsize < nn * 2)
+    hsize *= 2;  // at most half full: probes stay short
+  size_t hash_off = off;
+  off = align(off + hsize * 2);
+  size_t lines_off = off;
+  off = align(off + nl * sizeof(LineEntry));
+  size_t deps_off = off;
+  off = align(off + nd * sizeof(DepEntry));
+  if (off > lim_.max_program_bytes) {
+    fail(0, "compiled template of %zu bytes exceeds the limit of %u", off,
+         unsigned(lim_.max_program_bytes));
+    return nullptr;
+  }
+  auto* b = static_cast<uint8_t*>(mem::alloc(off));
+  if (b == nullptr) {
+    fail(0, "out of memory for the compiled template (%zu bytes)", off);
+    return nullptr;
+  }
+  ProgramHeader h{};
+  h.magic = kProgramMagic;
+  h.total = uint32_t(off);
+  h.code_off = uint32_t(code_off);
+  h.code_len = uint32_t(code_.size());
+  h.data_off = uint32_t(data_off);
+  h.data_len = uint32_t(data_.size());
+  h.names_off = uint32_t(names_off);
+  h.hash_off = uint32_t(hash_off);
+  h.hash_mask = hsize - 1;
+  h.lines_off = uint32_t(lines_off);
+  h.deps_off = uint32_t(deps_off);
+  h.num_lines = uint32_t(nl);
+  h.num_names = uint16_t(nn);
+  h.num_deps = uint16_t(nd);
+  h.max_stack = uint16_t(max_sp_);
+  h.loop_name = 0xffff;
+  std::memcpy(b, &h, sizeof h);
+  if (code_.size()) std::memcpy(b + code_off, code_.data(), code_.size());
+  if (data_.size()) std::memcpy(b + data_off, data_.data(), data_.size());
+  auto* ne = reinterpret_cast<NameEntry*>(b + names_off);
+  auto* table = reinterpret_cast<uint16_t*>(b + hash_off);
+  std::memset(table, 0xff, hsize * 2);
+  const char* d = reinterpret_cast<const char*>(data_.data());
+  for (size_t i = 0; i < nn; i++) {
+    ne[i] = NameEntry{names_[i].off, names_[i].len, names_[i].flags, 0};
+    std::string_view n(d + names_[i].off, names_[i].len);
+    if (n == "loop") reinterpret_cast<ProgramHeader*>(b)->loop_name = uint16_t(i);
+    uint32_t k = name_hash(n) & (hsize - 1);
+    while (table[k] != 0xffff)
+      k = (k + 1) & (hsize - 1);
+    table[k] = uint16_t(i);
+  }
+  if (nl) std::memcpy(b + lines_off, lines_.data(), nl * sizeof(LineEntry));
+  auto* de = reinterpret_cast<DepEntry*>(b + deps_off);
+  for (size_t i = 0; i < nd; i++)
+    de[i] = DepEntry{deps_[i].name_off, deps_[i].name_len, deps_[i].present, 0,
+                     deps_[i].size,     deps_[i].mtime_ns};
+  return b;
+}
+
+// --- statements ----------------------------------------------------------------------------------
+
+int Compiler::body(const char* const* ends) {
+  while (!bad_) {
+    switch (tok_.kind) {
+      case Tok::Data:
+        if (!(after_extends_ && nesting_ == 0)) text(tok_.text);
+        advance();
+        break;
+      case Tok::VarBegin:
+        output();
+        break;
+      case Tok::BlockBegin: {
+        uint32_t at = tok_.offset;
+        advance();
+        if (tok_.kind == Tok::Name) {
+          for (int i = 0; ends[i] != nullptr; i++)
+            if (tok_.text == ends[i]) return i;
+        }
+        line_at(at);
+        statement();
+        break;
+      }
+      case Tok::End:
+        if (ends[0] == nullptr) return -1;
+        fail(tok_.offset, "unexpected end of template: expected '{%% %s %%}'", ends[0]);
+        return -1;
+      default:
+        fail_here("unexpected '%.*s'", int(tok_.text.size()), tok_.text.data());
+        return -1;
+    }
+  }
+  return -1;
+}
+
+void Compiler::statement() {
+  if (tok_.kind != Tok::Name) {
+    fail_here("expected a tag name");
+    return;
+  }
+  std::string_view t = tok_.text;
+  if (after_extends_ && nesting_ == 0 && t != "set" && t != "block") {
+    fail_here("only {%% block %%} and {%% set %%} may follow {%% extends %%} at the top level");
+    return;
+  }
+  if (nesting_ + 1 > lim_.max_nesting) {
+    fail_here("statements nested deeper than %u levels", unsigned(lim_.max_nesting));
+    return;
+  }
+  if (t == "if") return stmt_if();
+  if (t == "for") return stmt_for();
+  if (t == "set") return stmt_set();
+  if (t == "block") return stmt_block();
+  if (t == "include") return stmt_include();
+  if (t == "extends") return stmt_extends();
+  for (const char* const* u = kUnsupportedTags; *u; u++) {
+    if (t == *u) {
+      fail_here("tag '%.*s' is not supported in the ViperHTTP template subset", int(t.size()),
+                t.data());
+      return;
+    }
+  }
+  fail_here("unexpected tag '%.*s'", int(t.size()), t.data());
+}
+
+void Compiler::output() {
+  uint32_t at = tok_.offset;
+  advance();  // {{
+  line_at(at);
+  if (is_name("super") && peek().kind == Tok::Op && peek().text == "(") {
+    Token s = tok_;
+    advance();
+    advance();
+    if (!expect_op(")")) return;
+    if (tok_.kind != Tok::VarEnd) {
+      fail(s.offset, "super() is supported only as {{ super() }}");
+      return;
+    }
+    if (cur_block_len_ == 0) {
+      fail(s.offset, "super() outside a block");
+      return;
+    }
+    op(kOpCallBlock, 0);
+    BlockRef r{chain_, level_, cur_block_off_, cur_block_len_, pc(), true, dep_, 0, 0};
+    lex_->position(s.offset, &r.line, &r.column);
+    block_refs_.push(r);
+    u32(0);
+    u8(0);
+    advance();
+    return;
+  }
+  bool suppressed = after_extends_ && nesting_ == 0;
+  uint32_t p0 = pc();
+  int sp0 = sp_;
+  op(kOpMark, 0);
+  tuple(true, false);
+  op(kOpPrint, -1);
+  if (bad_) return;
+  if (tok_.kind != Tok::VarEnd) {
+    fail_here("expected '}}', got '%.*s'", int(tok_.text.size()), tok_.text.data());
+    return;
+  }
+  if (suppressed) retract(p0, sp0);  // Jinja never evaluates output after extends
+  advance();
+}
+
+void Compiler::stmt_if() {
+  advance();
+  nesting_++;
+  tuple(false, false);
+  end_of_tag();
+  uint32_t jf = jump(kOpJumpIfFalse, -1);
+  bool jf_open = true;
+  Vec<uint32_t> exits;
+  static const char* const kIfEnds[] = {"elif", "else", "endif", nullptr};
+  static const char* const kElseEnds[] = {"endif", nullptr};
+  int idx = body(kIfEnds);
+  while (!bad_) {
+    if (idx == 0) {  // elif
+      exits.push(jump(kOpJump, 0));
+      patch_rel(jf, pc());
+      advance();
+      line_at(tok_.offset);
+      tuple(false, false);
+      end_of_tag();
+      jf = jump(kOpJumpIfFalse, -1);
+      idx = body(kIfEnds);
+    } else if (idx == 1) {  // else
+      exits.push(jump(kOpJump, 0));
+      patch_rel(jf, pc());
+      jf_open = false;
+      advance();
+      end_of_tag();
+      idx = body(kElseEnds) == 0 ? 2 : -1;
+    } else if (idx == 2) {
+      advance();
+      end_of_tag();
+      break;
+    } else {
+      return;
+    }
+  }
+  if (jf_open) patch_rel(jf, pc());
+  for (size_t i = 0; i < exits.size(); i++)
+    patch_rel(exits[i], pc());
+  nesting_--;
+}
+
+void Compiler::stmt_for() {
+  advance();
+  nesting_++;
+  loops_++;
+  if (loops_ > max_loop_depth_) max_loop_depth_ = loops_;
+  uint16_t targets[8];
+  uint8_t nt = 0;
+  bool paren = is_op("(");
+  if (paren) advance();
+  while (!bad_) {
+    if (tok_.kind != Tok::Name || tok_.text == "in") {
+      fail_here("expected a loop variable name");
+      return;
+    }
+    if (tok_.text.size() > 1 && tok_.text.substr(0, 2) == "__") {
+      fail_here("names starting with '__' are not allowed");
+      return;
+    }
+    if (nt == 8) {
+      fail_here("at most 8 loop variables");
+      return;
+    }
+    targets[nt++] = name_id(tok_.text, 0);
+    advance();
+    if (!is_op(",")) break;
+    advance();
+    if (paren && is_op(")")) break;
+  }
+  if (paren && !expect_op(")")) return;
+  if (!is_name("in")) {
+    fail_here("expected 'in' after the loop variables");
+    return;
+  }
+  advance();
+  // Jinja: parse_tuple(with_condexpr=False): the `if` that may follow filters the items.
+  tuple(false, false);
+  bool filtered = is_name("if");
+  op(kOpForInit, -1);
+  u8(filtered ? 1 : 0);
+  if (filtered) {
+    advance();
+    uint32_t scan = pc();
+    op(kOpForScan, 0);
+    u8(nt);
+    for (uint8_t i = 0; i < nt; i++)
+      u16(targets[i]);
+    uint32_t done = pc();
+    u32(0);
+    expression();
+    op(kOpForMark, -1);
+    uint32_t back = jump(kOpJump, 0);
+    patch_rel(back, scan);
+    patch_rel(done, pc());
+    op(kOpForRewind, 0);
+  }
+  if (is_name("recursive")) {
+    fail_here("recursive loops are not supported");
+    return;
+  }
+  end_of_tag();
+  uint32_t top = pc();
+  op(kOpForNext, 0);
+  u8(nt);
+  for (uint8_t i = 0; i < nt; i++)
+    u16(targets[i]);
+  uint32_t loop_slot = pc();
+  u16(0xffff);
+  uint32_t exit = pc();
+  u32(0);
+  bool used = false;
+  bool* saved = loop_used_;
+  loop_used_ = &used;
+  static const char* const kForEnds[] = {"else", "endfor", nullptr};
+  static const char* const kEndFor[] = {"endfor", nullptr};
+  int idx = body(kForEnds);
+  loop_used_ = saved;
+  if (bad_) return;
+  uint32_t back = jump(kOpJump, 0);
+  patch_rel(back, top);
+  patch_rel(exit, pc());
+  uint32_t after_else = jump(kOpForEnd, 0);
+  loops_--;
+  if (idx == 0) {
+    advance();
+    end_of_tag();
+    if (body(kEndFor) != 0) return;
+  }
+  patch_rel(after_else, pc());
+  advance();
+  end_of_tag();
+  if (used) {
+    uint16_t id = name_id("loop", kNameContext);
+    std::memcpy(code_.data() + loop_slot, &id, 2);
+  }
+  nesting_--;
+}
+
+void Compiler::stmt_set() {
+  advance();
+  uint16_t targets[8];
+  uint8_t nt = 0;
+  while (!bad_) {
+    if (tok_.kind != Tok::Name) {
+      fail_here("expected a variable name");
+      return;
+    }
+    if (tok_.text.size() > 1 && tok_.text.substr(0, 2) == "__") {
+      fail_here("names starting with '__' are not allowed");
+      return;
+    }
+    if (peek().kind == Tok::Op && peek().text == ".") {
+      fail_here("assigning attributes (namespace objects) is not supported");
+      return;
+    }
+    if (nt == 8) {
+      fail_here("at most 8 names in one set");
+      return;
+    }
+    targets[nt++] = name_id(tok_.text, 0);
+    advance();
+    if (!is_op(",")) break;
+    advance();
+  }
+  if (bad_) return;
+  if (is_op("=")) {
+    advance();
+    tuple(true, false);
+    end_of_tag();
+    if (nt == 1) {
+      op(kOpStore, -1);
+      u16(targets[0]);
+    } else {
+      op(kOpUnpack, -1);
+      u8(nt);
+      for (uint8_t i = 0; i < nt; i++)
+        u16(targets[i]);
+    }
+    return;
+  }
+  if (nt != 1) {
+    fail_here("expected '=' after the names");
+    return;
+  }
+  if (is_op("|")) {
+    fail_here("filter blocks on {%% set %%} are not supported");
+    return;
+  }
+  if (capturing_) {
+    fail_here("{%% set %%} blocks cannot be nested");
+    return;
+  }
+  end_of_tag();
+  nesting_++;
+  capturing_ = true;
+  op(kOpCaptureBegin, 0);
+  static const char* const kEndSet[] = {"endset", nullptr};
+  if (body(kEndSet) != 0) return;
+  advance();
+  end_of_tag();
+  op(kOpCaptureEnd, 0);
+  u16(targets[0]);
+  capturing_ = false;
+  nesting_--;
+}
+
+void Compiler::stmt_block() {
+  if (loops_ > 0) {
+    fail_here("{%% block %%} inside a for loop is not supported");
+    return;
+  }
+  if (capturing_) {
+    fail_here("{%% block %%} inside {%% set %%} is not supported");
+    return;
+  }
+  advance();
+  std::string_view name;
+  if (!expect_name(&name)) return;
+  bool scoped = false;
+  while (tok_.kind == Tok::Name) {
+    if (is_name("scoped")) {
+      scoped = true;
+      advance();
+    } else if (is_name("required")) {
+      fail_here("required blocks are not supported");
+      return;
+    } else {
+      fail_here("unexpected '%.*s' in {%% block %%}", int(tok_.text.size()), tok_.text.data());
+      return;
+    }
+  }
+  end_of_tag();
+  if (bad_) return;
+  const char* d = reinterpret_cast<const char*>(data_.data());
+  for (size_t i = tmpl_blocks_start_; i < blocks_.size(); i++) {
+    if (std::string_view(d + blocks_[i].name_off, blocks_[i].name_len) == name) {
+      fail_here("block '%.*s' defined twice", int(name.size()), name.data());
+      return;
+    }
+  }
+  uint32_t noff = add_data(name);
+  auto nlen = uint16_t(name.size());
+  bool call = !(after_extends_ && nesting_ == 0);
+  if (call) {
+    op(kOpCallBlock, 0);
+    BlockRef r{chain_, level_, noff, nlen, pc(), false, dep_, 0, 0};
+    block_refs_.push(r);
+    u32(0);
+    u8(scoped ? 1 : 0);
+  }
+  uint32_t over = jump(kOpJump, 0);
+  blocks_.push(BlockDef{chain_, level_, noff, nlen, pc()});
+  uint32_t saved_off = cur_block_off_;
+  uint16_t saved_len = cur_block_len_;
+  cur_block_off_ = noff;
+  cur_block_len_ = nlen;
+  nesting_++;
+  blocks_open_++;
+  static const char* const kEndBlock[] = {"endblock", nullptr};
+  int idx = body(kEndBlock);
+  nesting_--;
+  blocks_open_--;
+  cur_block_off_ = saved_off;
+  cur_block_len_ = saved_len;
+  if (idx != 0) return;
+  advance();
+  if (tok_.kind == Tok::Name) {
+    if (tok_.text != name) {
+      fail_here("mismatched {%% endblock %.*s %%} for block '%.*s'", int(tok_.text.size()),
+                tok_.text.data(), int(name.size()), name.data());
+      return;
+    }
+    advance();
+  }
+  end_of_tag();
+  op(kOpReturn, 0);
+  patch_rel(over, pc());
+}
+
+void Compiler::stmt_include() {
+  Token at = tok_;
+  advance();
+  uint32_t p0 = pc();
+  int sp0 = sp_;
+  ExprInfo e = expression();
+  if (bad_) return;
+  if (!e.is_str) {
+    fail(at.offset, "include needs a string literal (dynamic includes are not supported)");
+    return;
+  }
+  uint32_t noff = uint32_t(e.str.data() - reinterpret_cast<const char*>(data_.data()));
+  auto nlen = uint16_t(e.str.size());
+  bool ok = template_name_ok(e.str);
+  retract(p0, sp0);
+  bool ignore = false, with_context = true;
+  if (is_name("ignore")) {
+    advance();
+    if (!is_name("missing")) {
+      fail_here("expected 'missing' after 'ignore'");
+      return;
+    }
+    advance();
+    ignore = true;
+  }
+  if (is_name("with") || is_name("without")) {
+    with_context = is_name("with");
+    advance();
+    if (!is_name("context")) {
+      fail_here("expected 'context'");
+      return;
+    }
+    advance();
+  }
+  end_of_tag();
+  if (!ok) {
+    fail(at.offset, "invalid template name in include (absolute, '..' or empty segments)");
+    return;
+  }
+  op(kOpInclude, 0);
+  IncludeRef r{noff, nlen, pc(), ignore, dep_, 0, 0};
+  lex_->position(at.offset, &r.line, &r.column);
+  includes_.push(r);
+  u32(0);
+  u8(with_context ? 1 : 0);
+  if (loop_used_ != nullptr) *loop_used_ = true;  // the included template may read `loop`
+}
+
+void Compiler::stmt_extends() {
+  Token at = tok_;
+  if (nesting_ > 0) {
+    fail_here("{%% extends %%} must be at the top level of the template");
+    return;
+  }
+  if (after_extends_) {
+    fail_here("extended multiple times");
+    return;
+  }
+  advance();
+  uint32_t p0 = pc();
+  int sp0 = sp_;
+  ExprInfo e = expression();
+  if (bad_) return;
+  if (!e.is_str) {
+    fail(at.offset, "extends needs a string literal (dynamic parents are not supported)");
+    return;
+  }
+  extends_off_ = uint32_t(e.str.data() - reinterpret_cast<const char*>(data_.data()));
+  extends_len_ = uint16_t(e.str.size());
+  bool ok = template_name_ok(e.str);
+  retract(p0, sp0);
+  end_of_tag();
+  if (!ok) {
+    fail(at.offset, "invalid template name in extends (absolute, '..' or empty segments)");
+    return;
+  }
+  lex_->position(at.offset, &extends_line_, &extends_col_);
+  *parent_ = std::string_view("x", 1);  // non-empty: the chain goes on (name in extends_off_)
+  after_extends_ = true;
+}
+
+}  // namespace detail
+}  // namespace viper::tmpl
