@@ -237,6 +237,21 @@ struct Encoder {
     if (PyTuple_Check(o) && tp->tp_repr == PyTuple_Type.tp_repr &&
         tp->tp_str == PyTuple_Type.tp_str)
       return seq(o, kTuple);
+    if (tp == &PyRange_Type) {
+      long long v[3];
+      const char* names[3] = {"start", "stop", "step"};
+      for (int i = 0; i < 3; i++) {
+        PyObject* x = PyObject_GetAttrString(o, names[i]);
+        if (x == nullptr) return -1;
+        int over = 0;
+        v[i] = PyLong_AsLongLongAndOverflow(x, &over);
+        Py_DECREF(x);
+        if (over || (i == 2 && (v[i] > INT32_MAX || v[i] < INT32_MIN)))
+          return fail("range bounds beyond 64 bits (or steps beyond 32) are not supported");
+      }
+      w.range(v[0], v[1], v[2]);
+      return 0;
+    }
     if (PyByteArray_Check(o)) {
       w.bytes(kBytes, std::string_view(PyByteArray_AS_STRING(o), size_t(PyByteArray_GET_SIZE(o))));
       return 0;
@@ -339,6 +354,12 @@ PyObject* raise_render(TemplatesObject* t, const viper::tmpl::Render* r) {
 
 // --- Templates ----------------------------------------------------------------------------------
 
+bool closed(TemplatesObject* t) {
+  if (t->store != nullptr) return false;
+  PyErr_SetString(PyExc_ValueError, "templates closed");
+  return true;
+}
+
 PyObject* templates_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   static const char* kw[] = {"error_factory",
                              "directory",
@@ -406,6 +427,13 @@ PyObject* templates_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   return reinterpret_cast<PyObject*>(self);
 }
 
+// close(): frees the store now (renders in progress end with an error)
+PyObject* templates_close(TemplatesObject* self, PyObject*) {
+  TemplateStore::destroy(self->store);
+  self->store = nullptr;
+  Py_RETURN_NONE;
+}
+
 void templates_dealloc(TemplatesObject* self) {
   TemplateStore::destroy(self->store);
   Py_XDECREF(self->error_factory);
@@ -463,6 +491,7 @@ PyObject* render_whole(TemplatesObject* self, const void* prog, PyObject* contex
 
 // render(name, context) -> bytes
 PyObject* templates_render(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
   const char* name;
   Py_ssize_t nlen;
   PyObject* context = Py_None;
@@ -476,6 +505,7 @@ PyObject* templates_render(TemplatesObject* self, PyObject* args) {
 // render_string(source, context, name="<template>") -> bytes (compiled each time, not cached;
 // includes and extends come from the store's source)
 PyObject* templates_render_string(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
   const char *src, *name = "<template>";
   Py_ssize_t slen;
   PyObject* context = Py_None;
@@ -490,6 +520,7 @@ PyObject* templates_render_string(TemplatesObject* self, PyObject* args) {
 
 // compile(name) -> compiled size in bytes (warm-up, syntax checks)
 PyObject* templates_compile(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
   const char* name;
   Py_ssize_t nlen;
   if (!PyArg_ParseTuple(args, "s#", &name, &nlen)) return nullptr;
@@ -503,6 +534,7 @@ PyObject* templates_compile(TemplatesObject* self, PyObject* args) {
 
 // start(name, context) -> TemplateRender (pieces with next(max_bytes))
 PyObject* templates_start(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
   const char* name;
   Py_ssize_t nlen;
   PyObject* context = Py_None;
@@ -539,6 +571,7 @@ PyObject* templates_start(TemplatesObject* self, PyObject* args) {
 }
 
 PyObject* templates_names(TemplatesObject* self, PyObject*) {
+  if (closed(self)) return nullptr;
   PyObject* out = PyList_New(0);
   if (out == nullptr) return nullptr;
   struct Ctx {
@@ -565,7 +598,23 @@ PyObject* templates_names(TemplatesObject* self, PyObject*) {
   return out;
 }
 
+// source(name) -> bytes: the template's text (for error excerpts)
+PyObject* templates_source(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
+  const char* name;
+  Py_ssize_t nlen;
+  if (!PyArg_ParseTuple(args, "s#", &name, &nlen)) return nullptr;
+  viper::tmpl::Source src;
+  viper::tmpl::SourceLoader* l = self->store->loader();
+  if (l->load(std::string_view(name, size_t(nlen)), &src) != viper::tmpl::LoadStatus::Ok)
+    return raise(self, "notfound", "template not found", name, 0, 0);
+  PyObject* out = PyBytes_FromStringAndSize(src.text.data(), Py_ssize_t(src.text.size()));
+  l->release(&src);
+  return out;
+}
+
 PyObject* templates_clear(TemplatesObject* self, PyObject* args) {
+  if (closed(self)) return nullptr;
   const char* name = "";
   Py_ssize_t nlen = 0;
   if (!PyArg_ParseTuple(args, "|s#", &name, &nlen)) return nullptr;
@@ -574,6 +623,7 @@ PyObject* templates_clear(TemplatesObject* self, PyObject* args) {
 }
 
 PyObject* templates_stats(TemplatesObject* self, PyObject*) {
+  if (closed(self)) return nullptr;
   viper::tmpl::StoreStats s = self->store->stats();
   return Py_BuildValue(
       "{sKsKsKsKsKsKsKsKsKsKsKsK}", "hits", s.hits, "compiles", s.compiles, "reloads", s.reloads,
@@ -592,11 +642,14 @@ PyMethodDef templates_methods[] = {
      "compile(name) -> compiled size"},
     {"start", reinterpret_cast<PyCFunction>(templates_start), METH_VARARGS,
      "start(name, context) -> TemplateRender"},
+    {"source", reinterpret_cast<PyCFunction>(templates_source), METH_VARARGS,
+     "source(name) -> bytes"},
     {"names", reinterpret_cast<PyCFunction>(templates_names), METH_NOARGS,
      "names of the files in the source"},
     {"clear", reinterpret_cast<PyCFunction>(templates_clear), METH_VARARGS,
      "clear(name='') drops cached units"},
     {"stats", reinterpret_cast<PyCFunction>(templates_stats), METH_NOARGS, "counters"},
+    {"close", reinterpret_cast<PyCFunction>(templates_close), METH_NOARGS, "free the store"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyType_Slot templates_slots[] = {
@@ -611,7 +664,7 @@ PyType_Spec templates_spec = {"_viperhttp.Templates", sizeof(TemplatesObject), 0
 // --- TemplateRender -----------------------------------------------------------------------------
 
 void render_finish(RenderObject* r) {
-  if (r->slot != nullptr) {
+  if (r->slot != nullptr && r->owner->store != nullptr) {
     r->owner->store->give_slot(r->slot);
     r->owner->store->unpin(r->program);
     r->slot = nullptr;
@@ -624,6 +677,10 @@ PyObject* render_next_py(RenderObject* r, PyObject* args) {
   Py_ssize_t max = 16384;
   if (!PyArg_ParseTuple(args, "|n", &max)) return nullptr;
   if (max < 16) max = 16;
+  if (!r->done && r->owner->store == nullptr) {
+    PyErr_SetString(PyExc_ValueError, "templates closed");
+    return nullptr;
+  }
   if (r->done) return PyBytes_FromStringAndSize(nullptr, 0);
   PyObject* out = PyBytes_FromStringAndSize(nullptr, max);
   if (out == nullptr) return nullptr;

@@ -21,6 +21,7 @@ package(
         "server.py",
         "staticfiles.py",
         "status.py",
+        "templating.py",
     ],
     base_path="../../python",
 )

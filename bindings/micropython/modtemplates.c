@@ -202,6 +202,16 @@ static void vh_tenc_value(vh_tencoder *e, mp_obj_t o) {
             vh_tenc_value(e, items[i]);
         }
         vh_tenc_close(&e->enc, at, (uint32_t)n);
+    } else if (mp_obj_is_type(o, &mp_type_range)) {
+        mp_int_t v[3] = {
+            mp_obj_get_int(mp_load_attr(o, MP_QSTR_start)),
+            mp_obj_get_int(mp_load_attr(o, MP_QSTR_stop)),
+            mp_obj_get_int(mp_load_attr(o, MP_QSTR_step)),
+        };
+        if (v[2] > INT32_MAX || v[2] < INT32_MIN) {
+            vh_traise(e->t, "context", "range steps beyond 32 bits are not supported", "", 0, 0);
+        }
+        vh_tenc_range(&e->enc, v[0], v[1], v[2]);
     } else if (mp_obj_is_type(o, &mp_type_bytes)
 #if MICROPY_PY_BUILTINS_BYTEARRAY
                || mp_obj_is_type(o, &mp_type_bytearray)
@@ -575,6 +585,28 @@ static mp_obj_t vh_templates_names(mp_obj_t self_in) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(vh_templates_names_obj, vh_templates_names);
 
+static mp_obj_t vh_templates_source(mp_obj_t self_in, mp_obj_t name_in) {
+    vh_templates_obj_t *t = vh_tget(self_in);
+    size_t n, len = 0;
+    const char *name = mp_obj_str_get_data(name_in, &n);
+    char *text = vh_tstore_source(t->store, name, n, &len);
+    if (text == NULL) {
+        vh_traise(t, "notfound", "template not found", mp_obj_str_get_str(name_in), 0, 0);
+    }
+    mp_obj_t out = MP_OBJ_NULL;
+    nlr_buf_t nlr;
+    if (nlr_push(&nlr) == 0) {
+        out = mp_obj_new_bytes((const byte *)text, len);
+        nlr_pop();
+    } else {
+        free(text);
+        nlr_jump(nlr.ret_val);
+    }
+    free(text);
+    return out;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(vh_templates_source_obj, vh_templates_source);
+
 static mp_obj_t vh_templates_clear(size_t n_args, const mp_obj_t *args) {
     vh_templates_obj_t *t = vh_tget(args[0]);
     size_t n = 0;
@@ -608,6 +640,7 @@ static const mp_rom_map_elem_t vh_templates_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_compile), MP_ROM_PTR(&vh_templates_compile_obj)},
     {MP_ROM_QSTR(MP_QSTR_start), MP_ROM_PTR(&vh_templates_start_obj)},
     {MP_ROM_QSTR(MP_QSTR_names), MP_ROM_PTR(&vh_templates_names_obj)},
+    {MP_ROM_QSTR(MP_QSTR_source), MP_ROM_PTR(&vh_templates_source_obj)},
     {MP_ROM_QSTR(MP_QSTR_clear), MP_ROM_PTR(&vh_templates_clear_obj)},
     {MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&vh_templates_stats_obj)},
 };
@@ -640,7 +673,10 @@ static mp_obj_t vh_trender_next_py(size_t n_args, const mp_obj_t *args) {
     if (max < 16) {
         max = 16;
     }
-    if (r->done || r->owner->store == NULL) {
+    if (!r->done && r->owner->store == NULL) {
+        mp_raise_ValueError(MP_ERROR_TEXT("templates closed"));
+    }
+    if (r->done) {
         return mp_const_empty_bytes;
     }
     vstr_t out;

@@ -156,6 +156,21 @@ void vh_tstore_clear(vh_tstore *s, const char *name, size_t n) {
     s->store->clear(std::string_view(name, n));
 }
 
+char *vh_tstore_source(vh_tstore *s, const char *name, size_t n, size_t *len) {
+    viper::tmpl::Source src;
+    viper::tmpl::SourceLoader *l = s->store->loader();
+    if (l->load(std::string_view(name, n), &src) != viper::tmpl::LoadStatus::Ok) {
+        return nullptr;
+    }
+    auto *copy = static_cast<char *>(std::malloc(src.text.size() + 1));
+    if (copy != nullptr) {
+        std::memcpy(copy, src.text.data(), src.text.size());
+    }
+    *len = src.text.size();
+    l->release(&src);
+    return copy;
+}
+
 char *vh_tstore_names(vh_tstore *s, size_t *total) {
     struct Acc {
         char *buf;
@@ -218,6 +233,9 @@ void vh_tenc_float(vh_tenc *e, double v) {
 }
 void vh_tenc_bytes(vh_tenc *e, int tag, const char *p, size_t n) {
     W(e)->bytes(uint8_t(tag), std::string_view(p, n));
+}
+void vh_tenc_range(vh_tenc *e, int64_t start, int64_t stop, int64_t step) {
+    W(e)->range(start, stop, step);
 }
 void vh_tenc_key_id(vh_tenc *e, uint16_t id) {
     W(e)->key_id(id);

@@ -67,6 +67,8 @@ void *vh_tstore_take_slot(vh_tstore *s);  // NULL when every slot is busy
 void vh_tstore_give_slot(vh_tstore *s, void *slot);
 void vh_tstore_count_render(vh_tstore *s, int ok);
 void vh_tstore_clear(vh_tstore *s, const char *name, size_t n);
+// The text of template `name` in a malloc'd buffer the caller frees (NULL: not found).
+char *vh_tstore_source(vh_tstore *s, const char *name, size_t n, size_t *len);
 // Names of the source's files, NUL-separated, in a malloc'd buffer the caller frees.
 char *vh_tstore_names(vh_tstore *s, size_t *total);
 // hits, compiles, reloads, evictions, compile_errors, renders, render_errors,
@@ -85,6 +87,7 @@ void vh_tenc_int(vh_tenc *e, int64_t v);
 void vh_tenc_float(vh_tenc *e, double v);
 void vh_tenc_bytes(vh_tenc *e, int tag, const char *p, size_t n);
 void vh_tenc_key_id(vh_tenc *e, uint16_t id);
+void vh_tenc_range(vh_tenc *e, int64_t start, int64_t stop, int64_t step);
 size_t vh_tenc_open(vh_tenc *e, int tag);
 size_t vh_tenc_open_object(vh_tenc *e, int truthy, const char *repr, size_t n);
 void vh_tenc_close(vh_tenc *e, size_t at, uint32_t count);

@@ -460,13 +460,13 @@ void* Compiler::finish() {
   size_t deps_off = off;
   off = align(off + nd * sizeof(DepEntry));
   if (off > lim_.max_program_bytes) {
-    fail(0, "compiled template of %zu bytes exceeds the limit of %u", off,
+    fail(0, "compiled template of %u bytes exceeds the limit of %u", unsigned(off),
          unsigned(lim_.max_program_bytes));
     return nullptr;
   }
   auto* b = static_cast<uint8_t*>(mem::alloc(off));
   if (b == nullptr) {
-    fail(0, "out of memory for the compiled template (%zu bytes)", off);
+    fail(0, "out of memory for the compiled template (%u bytes)", unsigned(off));
     return nullptr;
   }
   ProgramHeader h{};
@@ -941,7 +941,6 @@ void Compiler::stmt_include() {
   includes_.push(r);
   u32(0);
   u8(with_context ? 1 : 0);
-  if (loop_used_ != nullptr) *loop_used_ = true;  // the included template may read `loop`
 }
 
 void Compiler::stmt_extends() {

@@ -161,7 +161,10 @@ class Compiler {
     return at;
   }
   // Points the i32 operand at `at` to `target`.
-  void patch_rel(uint32_t at, uint32_t target) { patch(at, uint32_t(int32_t(target - (at + 4)))); }
+  void patch_rel(uint32_t at, uint32_t target) {
+    patch(at, uint32_t(int32_t(target - (at + 4))));
+    if (target == pc()) text_op_ = kNoEntry;  // a jump lands here: text must not merge back
+  }
   void retract(uint32_t to_pc, int to_sp) {
     code_.truncate(to_pc);
     sp_ = to_sp;

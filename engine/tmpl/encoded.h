@@ -14,6 +14,7 @@
 //   Dict                             u32 count, u32 body bytes, `count` (key, value) pairs
 //   Object                           u32 count, u32 body bytes, u8 truthy, repr (a Str
 //                                    value), `count` (key, value) attribute pairs
+//   Range                            i64 start, i64 stop, i64 step (a Python range)
 //   key                              KeyId u16 (a name of the program's name table: every
 //                                    key the writer finds in that table is stored this way),
 //                                    or a Str or Int value
@@ -46,6 +47,7 @@ enum Tag : uint8_t {
   kDict,
   kObject,
   kKeyId,
+  kRange,  // i64 start, i64 stop, i64 step
 };
 
 inline uint32_t rd32(const uint8_t* p) {
@@ -84,6 +86,8 @@ inline size_t enc_size(const uint8_t* p) {
       return 9;
     case kKeyId:
       return 3;
+    case kRange:
+      return 25;
     case kStr:
     case kSafe:
     case kBytes:
@@ -144,6 +148,13 @@ class EncodedWriter {
     auto n = uint32_t(s.size());
     raw(&n, 4);
     raw(s.data(), s.size());
+  }
+  void range(int64_t start, int64_t stop, int64_t step) {
+    if (tag(kRange)) {
+      raw(&start, 8);
+      raw(&stop, 8);
+      raw(&step, 8);
+    }
   }
   void key_id(uint16_t id) {
     if (tag(kKeyId)) raw(&id, 2);

@@ -864,7 +864,7 @@ bool Compiler::string_literal(std::string_view raw, uint32_t at, std::string_vie
   // written; a backslash before a non-ASCII character yields its backslashreplace spelling.
   std::string_view s = raw.substr(1, raw.size() - 2);
   uint32_t start = uint32_t(data_.size());
-  char tmp[8];
+  char tmp[12];
   auto put = [this](const char* p, size_t n) {
     data_.append(reinterpret_cast<const uint8_t*>(p), n);
   };
@@ -947,13 +947,13 @@ bool Compiler::string_literal(std::string_view raw, uint32_t at, std::string_vie
           uint32_t cp = utf8_next(s, &j);
           i = j - 1;
           int w = cp < 0x100 ? 2 : cp < 0x10000 ? 4 : 8;
-          int len = std::snprintf(tmp, sizeof tmp, "%c%0*x",
-                                  w == 2   ? 'x'
-                                  : w == 4 ? 'u'
-                                           : 'U',
-                                  w, unsigned(cp));
+          // (no printf: the MicroPython port links its own, without '*' widths)
+          static const char hex[] = "0123456789abcdef";
+          tmp[0] = w == 2 ? 'x' : w == 4 ? 'u' : 'U';
+          for (int k = 0; k < w; k++)
+            tmp[1 + k] = hex[(cp >> (4 * (w - 1 - k))) & 15];
           put("\\", 1);
-          put(tmp, size_t(len));
+          put(tmp, size_t(w + 1));
         } else {
           put("\\", 1);
           put(&e, 1);

@@ -3,6 +3,7 @@
 // replace keep a safe string safe, title returns plain text, join escapes when one item is
 // safe).  Where CPython would need tables the engine does not carry (Unicode digits in int(),
 // Unicode case classes in `is lower`), the result is an error, never a guess.
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +86,7 @@ bool escaped_text(RenderState& st, const Value& v, Value* out) {  // markupsafe.
 }
 
 bool f_int(RenderState& st, const Value& v, const Value* args, Value* out) {
+  if (v.k == VK::Undefined) return st.undefined_error(v);  // Undefined.__int__ fails, always
   Value def = given(args[0]) ? args[0] : v_int(0);
   int base = 10;
   if (given(args[1])) {
@@ -102,10 +104,11 @@ bool f_int(RenderState& st, const Value& v, const Value* args, Value* out) {
       *out = v_int(int64_t(t));
       return true;
     }
+    // the exact integer: to_chars (Ryu), not printf (ports may bring a printf of their own)
     char tmp[400];
-    int n = std::snprintf(tmp, sizeof tmp, "%.0f", t);
+    auto r = std::to_chars(tmp, tmp + sizeof tmp, t, std::chars_format::fixed, 0);
     Buf b = st.scratch_buf();
-    b.put(std::string_view(tmp, size_t(n)));
+    b.put(std::string_view(tmp, size_t(r.ptr - tmp)));
     std::string_view s;
     if (!st.commit(b, &s)) return false;
     *out = v_str(s);
@@ -157,6 +160,7 @@ bool f_int(RenderState& st, const Value& v, const Value* args, Value* out) {
 }
 
 bool f_float(RenderState& st, const Value& v, const Value* args, Value* out) {
+  if (v.k == VK::Undefined) return st.undefined_error(v);  // Undefined.__float__ fails, always
   Value def = given(args[0]) ? args[0] : v_float(0.0);
   switch (v.k) {
     case VK::Bool:
@@ -214,11 +218,12 @@ bool f_round(RenderState& st, const Value& v, const Value* args, Value* out) {
       *out = v;
       return true;
     }
-    // glibc prints the exact binary value rounded half-even, as CPython's dtoa does
+    // to_chars rounds the exact binary value half-even, as CPython's dtoa does (printf would
+    // too on glibc, but a port may link a printf of its own)
     char tmp[720];
-    std::snprintf(tmp, sizeof tmp, "%.*f", int(p), v.f);
+    auto tc = std::to_chars(tmp, tmp + sizeof tmp, v.f, std::chars_format::fixed, int(p));
     double r;
-    parse_float(tmp, &r);
+    parse_float(std::string_view(tmp, size_t(tc.ptr - tmp)), &r);
     *out = v_float(r);
     return true;
   }

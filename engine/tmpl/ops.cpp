@@ -75,6 +75,7 @@ const char* type_name(const Value& v) {
     case VK::Range:
       return "range";
     case VK::View:
+      if (v.aux & 4) return "dict_itemiterator";
       return v.aux == 0 ? "dict_items" : v.aux == 1 ? "dict_keys" : "dict_values";
     case VK::Loop:
       return "LoopContext";
@@ -384,7 +385,7 @@ bool truthy(RenderState& st, const Value& v, bool* out) {
       *out = range_len(v.i, v.j, int32_t(v.n)) > 0;
       return true;
     case VK::View:
-      *out = enc_count(v.e) > 0;
+      *out = (v.aux & 4) || enc_count(v.e) > 0;  // an iterator is always true
       return true;
     default:
       *out = true;
@@ -571,7 +572,7 @@ bool contains(RenderState& st, const Value& c, const Value& item, bool* out) {
         return st.fail("argument of type '%s' is not searchable in templates", type_name(c));
       break;
     case VK::View:
-      if (c.aux == 1) {
+      if ((c.aux & 3) == 1) {
         *out = dict_find(st, c.e, item) != nullptr;
         return true;
       }
@@ -1152,7 +1153,9 @@ bool iter_init(RenderState& st, const Value& v, Iter* it) {
       it->count = 2;
       return true;
     case VK::View:
-      it->kind = v.aux == 0 ? Iter::DictItems : v.aux == 1 ? Iter::DictKeys : Iter::DictValues;
+      it->kind = (v.aux & 3) == 0   ? Iter::DictItems
+                 : (v.aux & 3) == 1 ? Iter::DictKeys
+                                    : Iter::DictValues;
       it->p = enc_first(v.e);
       it->count = enc_count(v.e);
       return true;
@@ -1244,6 +1247,7 @@ bool length(RenderState& st, const Value& v, int64_t* out) {
       *out = int64_t(range_len(v.i, v.j, int32_t(v.n)));
       return true;
     case VK::View:
+      if (v.aux & 4) break;  // an iterator has no len()
       *out = enc_count(v.e);
       return true;
     case VK::Enc:
@@ -1291,6 +1295,9 @@ bool encode_value(RenderState& st, EncodedWriter* w, const Value& v) {
       w->close(at, 2);
       break;
     }
+    case VK::Range:
+      w->range(v.i, v.j, int32_t(v.n));
+      break;
     case VK::Undefined:
       return st.undefined_error(v);
     default:

@@ -66,11 +66,19 @@ class Machine {
 Value Machine::lookup(uint16_t id) {
   int fi = int(st.nframes) - 1;
   uint32_t end = st.nvars;
+  // An included template sees its includer's variables but not its `loop` (Jinja passes the
+  // loop's targets to the include, not the loop object).
+  bool below_include = false;
+  uint16_t loop_id = st.prog.h().loop_name;
   while (fi >= 0) {
     const Frame& f = st.frames[fi];
-    for (uint32_t i = end; i > f.var_base; i--)
-      if (st.vars[i - 1].id == id) return st.vars[i - 1].v;
-    if (f.kind == FrameKind::Root || f.kind == FrameKind::IncludeIsolated) break;
+    if (!(below_include && id == loop_id)) {
+      for (uint32_t i = end; i > f.var_base; i--)
+        if (st.vars[i - 1].id == id) return st.vars[i - 1].v;
+    }
+    if (f.kind == FrameKind::IncludeIsolated) return v_undef(kUndefName, id);  // no context
+    if (f.kind == FrameKind::Root) break;
+    if (f.kind == FrameKind::Include) below_include = true;
     if (f.kind == FrameKind::Block) {
       // a block sees the template's variables: skip to the frame of the template rendering it
       int fj = fi - 1;
@@ -171,8 +179,8 @@ bool Machine::emit(const char* p, size_t n, bool escape) {
   }
   st.output_total += st.out_n - start_n;
   if (st.output_total > st.lim.max_output_bytes)
-    return st.limit_fail("the page exceeds max_output_bytes (%llu)",
-                         static_cast<unsigned long long>(st.lim.max_output_bytes));
+    return st.limit_fail("the page exceeds max_output_bytes (%u)",
+                         unsigned(st.lim.max_output_bytes));
   st.pend = p + pos;
   st.pend_n = n - pos;
   st.pend_escape = escape;

@@ -177,6 +177,9 @@ TemplateStore* TemplateStore::create(const StoreOptions& o, const char** error) 
   }
   auto* s = new (mem_s) TemplateStore();
   s->opt_ = o;
+  // what a render slot can run is what the compiler may produce
+  s->opt_.compile.max_stack = o.caps.stack;
+  s->opt_.compile.max_loop_nesting = o.caps.loops;
   s->impl_ = new (mem_i) Impl();
   Impl& im = *s->impl_;
   im.owner = s;

@@ -83,6 +83,7 @@ bool str_depth(RenderState& st, Buf* b, const Value& v, int depth) {
     case VK::Pair:
       return repr_seq(st, b, v, '(', ')', depth);
     case VK::View: {
+      if (v.aux & 4) return st.fail("cannot print an iterator (use |list)");
       b->put(v.aux == 0 ? "dict_items([" : v.aux == 1 ? "dict_keys([" : "dict_values([");
       Iter it;
       if (!iter_init(st, v, &it)) return false;

@@ -112,6 +112,12 @@ inline Value decode(const uint8_t* p) {
       v = v_str(enc_bytes(p));
       v.k = p[0] == kBytes ? VK::Bytes : VK::BigInt;
       return v;
+    case kRange:
+      v.k = VK::Range;
+      v.i = rd64(p + 1);
+      v.j = rd64(p + 9);
+      v.n = uint32_t(int32_t(rd64(p + 17)));
+      return v;
     default:
       v.k = VK::Enc;
       v.e = p;
