@@ -229,6 +229,7 @@ void Compiler::line_at(uint32_t src_offset) {
 void* Compiler::run(std::string_view name, const std::string_view* text) {
   if (text == nullptr && !template_name_ok(name)) {
     CompileError* e = err_;
+    e->not_found = true;
     std::snprintf(e->message, sizeof e->message, "invalid template name");
     std::snprintf(e->template_name, sizeof e->template_name, "%.*s",
                   int(std::min<size_t>(name.size(), 100)), name.data());
@@ -533,10 +534,14 @@ int Compiler::body(const char* const* ends) {
         statement();
         break;
       }
-      case Tok::End:
+      case Tok::End: {
         if (ends[0] == nullptr) return -1;
-        fail(tok_.offset, "unexpected end of template: expected '{%% %s %%}'", ends[0]);
+        int last = 0;  // the tag that closes the statement (endif, endfor...)
+        while (ends[last + 1] != nullptr)
+          last++;
+        fail(tok_.offset, "unexpected end of template: expected '{%% %s %%}'", ends[last]);
         return -1;
+      }
       default:
         fail_here("unexpected '%.*s'", int(tok_.text.size()), tok_.text.data());
         return -1;

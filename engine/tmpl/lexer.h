@@ -67,10 +67,8 @@ class Lexer {
   std::string_view src_;
   size_t pos_ = 0;
   State state_ = State::Data;
-  bool lstrip_next_ = false;  // the previous tag ended with '-': strip leading whitespace
-  uint8_t depth_ = 0;         // open brackets inside the current tag
-  char brackets_[64] = {};    // expected closers
-  bool pending_raw_ = false;  // the Data token just returned was followed by {% raw %}
+  uint8_t depth_ = 0;       // open brackets inside the current tag
+  char brackets_[64] = {};  // expected closers
 };
 
 }  // namespace viper::tmpl

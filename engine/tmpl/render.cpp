@@ -147,8 +147,11 @@ bool Machine::emit(const char* p, size_t n, bool escape) {
   }
   size_t pos = 0;
   size_t start_n = st.out_n;
-  while (pos < n && st.out_n < st.out_cap) {
-    size_t room = st.out_cap - st.out_n;
+  // The page may not grow past max_output_bytes: the piece ends there at the latest.
+  uint64_t left = st.lim.max_output_bytes - st.output_total;
+  size_t cap = st.out_cap - st.out_n <= left ? st.out_cap : st.out_n + size_t(left);
+  while (pos < n && st.out_n < cap) {
+    size_t room = cap - st.out_n;
     if (escape) {
       std::string_view ent = html_entity(p[pos]);
       if (!ent.empty()) {
@@ -169,8 +172,15 @@ bool Machine::emit(const char* p, size_t n, bool escape) {
       run = lim;
     }
     if (run < n) {  // never split a UTF-8 sequence between two pieces
-      while (run > pos && (uint8_t(p[run]) & 0xc0) == 0x80)
+      size_t full = run;
+      while (run > pos && full - run < 4 && (uint8_t(p[run]) & 0xc0) == 0x80)
         run--;
+      if (run == pos || (uint8_t(p[run]) & 0xc0) == 0x80) {
+        // no boundary within a sequence's length: invalid UTF-8 (in template text); split
+        // there rather than stall, unless the piece already holds something
+        if (st.out_n > 0 && run == pos) break;
+        run = full;
+      }
     }
     if (run == pos) break;
     std::memcpy(st.out + st.out_n, p + pos, run - pos);
@@ -178,7 +188,7 @@ bool Machine::emit(const char* p, size_t n, bool escape) {
     pos = run;
   }
   st.output_total += st.out_n - start_n;
-  if (st.output_total > st.lim.max_output_bytes)
+  if (pos < n && cap < st.out_cap)  // stopped by the limit, not by the piece
     return st.limit_fail("the page exceeds max_output_bytes (%u)",
                          unsigned(st.lim.max_output_bytes));
   st.pend = p + pos;

@@ -21,14 +21,27 @@ struct RenderLimits {
   uint64_t max_output_bytes = 1u << 20;   // page size
 };
 
-// Fixed capacities of one render: its memory.
+// Fixed capacities of one render: its memory.  The device's are smaller (the esp32 profile
+// and any non-Linux build): render_memory() is about 13 KB there, 4 KB of it scratch.
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
+#define VIPER_TEMPLATE_DEVICE_CAPS 1
+#endif
 struct RenderCaps {
+#if defined(VIPER_TEMPLATE_DEVICE_CAPS)
+  uint16_t stack = 64;
+  uint16_t vars = 96;
+  uint16_t frames = 32;
+  uint16_t loops = 8;
+  uint32_t scratch = 4096;
+  uint32_t capture = 2048;
+#else
   uint16_t stack = 128;      // value stack slots (a program says how many it needs)
   uint16_t vars = 256;       // variables alive at once (loop variables, set, per frame)
   uint16_t frames = 48;      // nested includes, blocks and loops
   uint16_t loops = 16;       // nested loops
-  uint32_t scratch = 16384;  // strings and lists made while rendering (released per output)
+  uint32_t scratch = 65536;  // strings and lists made while rendering (released per output)
   uint32_t capture = 8192;   // {% set x %}...{% endset %} text
+#endif
 };
 
 struct RenderError {

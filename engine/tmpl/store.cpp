@@ -282,6 +282,7 @@ const void* TemplateStore::acquire(std::string_view name, CompileError* err) {
     return e.program;
   }
   if (name.size() > 255 || !template_name_ok(name)) {
+    err->not_found = true;  // as Jinja's loaders: TemplateNotFound
     std::snprintf(err->message, sizeof err->message, "invalid template name");
     std::snprintf(err->template_name, sizeof err->template_name, "%.*s",
                   int(name.size() > 100 ? 100 : name.size()), name.data());

@@ -17,21 +17,21 @@
 #include "viper/config.h"
 
 #ifndef VIPER_TEMPLATE_CACHE_BYTES
-#if defined(VIPER_PROFILE_ESP32)
+#if defined(VIPER_TEMPLATE_DEVICE_CAPS)
 #define VIPER_TEMPLATE_CACHE_BYTES (32u * 1024u)
 #else
 #define VIPER_TEMPLATE_CACHE_BYTES (1024u * 1024u)
 #endif
 #endif
 #ifndef VIPER_TEMPLATE_CONTEXT_BYTES
-#if defined(VIPER_PROFILE_ESP32)
+#if defined(VIPER_TEMPLATE_DEVICE_CAPS)
 #define VIPER_TEMPLATE_CONTEXT_BYTES (8u * 1024u)
 #else
 #define VIPER_TEMPLATE_CONTEXT_BYTES (256u * 1024u)
 #endif
 #endif
 #ifndef VIPER_TEMPLATE_SCRATCH_BYTES
-#if defined(VIPER_PROFILE_ESP32)
+#if defined(VIPER_TEMPLATE_DEVICE_CAPS)
 #define VIPER_TEMPLATE_SCRATCH_BYTES (4u * 1024u)
 #else
 #define VIPER_TEMPLATE_SCRATCH_BYTES (64u * 1024u)
@@ -53,7 +53,8 @@ struct StoreOptions {
   uint32_t context_bytes = VIPER_TEMPLATE_CONTEXT_BYTES;  // an encoded context, per slot
   CompileLimits compile;
   RenderLimits render;
-  RenderCaps caps;
+  RenderCaps caps;  // caps.scratch: VIPER_TEMPLATE_SCRATCH_BYTES unless set
+  StoreOptions() { caps.scratch = VIPER_TEMPLATE_SCRATCH_BYTES; }
 };
 
 struct StoreStats {

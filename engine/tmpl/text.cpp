@@ -369,9 +369,9 @@ bool parse_float(std::string_view s, double* v) {
   if (!digit_seen) return false;
   double d = 0;
   auto r = std::from_chars(clean, clean + n, d);
-  if (r.ptr != clean + n) {
-    if (r.ec != std::errc::result_out_of_range) return false;
-    // from_chars leaves d untouched on range errors: Python gives inf or 0.0
+  if (r.ptr != clean + n) return false;
+  if (r.ec == std::errc::result_out_of_range) {
+    // from_chars leaves d untouched on range errors; Python gives inf, or 0.0 for underflow
     bool tiny = false;
     for (size_t i = 0; i < n; i++)
       if (clean[i] == 'e' || clean[i] == 'E') tiny = clean[i + 1] == '-';

@@ -29,30 +29,30 @@ __all__ = [
 
 
 class TemplateError(Exception):
-    """Base of the template errors.  ``name``: the template, ``lineno``: its line (0 when
-    unknown), ``message``: what went wrong."""
+    """Base of the template errors.  ``name``: the template, ``lineno`` / ``colno``: where in
+    it (0 when unknown), ``message``: what went wrong, ``excerpt``: numbered source lines
+    around ``lineno`` (debug mode).  ``str(e)`` is ``"page.html:12:5: message"``."""
 
-    def __init__(self, message, name=None, lineno=0, colno=0):
-        super().__init__(message)
+    def __init__(self, message, name=None, lineno=0, colno=0, excerpt=None):
+        where = ""
+        if name:
+            where = name
+            if lineno:
+                where += ":" + str(lineno)
+                if colno:
+                    where += ":" + str(colno)
+            where += ": "
+        text = where + message
+        if excerpt:
+            text += "\n" + excerpt
+        # the whole text is the argument, so every interpreter prints it (MicroPython's
+        # print_exception shows args, not __str__)
+        super().__init__(text)
         self.message = message
         self.name = name or None
         self.lineno = lineno
         self.colno = colno
-        self.excerpt = None  # source lines around lineno, attached in debug mode
-
-    def __str__(self):
-        where = ""
-        if self.name:
-            where = self.name
-            if self.lineno:
-                where += ":" + str(self.lineno)
-                if self.colno:
-                    where += ":" + str(self.colno)
-            where += ": "
-        text = where + self.message
-        if self.excerpt:
-            text += "\n" + self.excerpt
-        return text
+        self.excerpt = excerpt
 
 
 class TemplateSyntaxError(TemplateError):
@@ -347,9 +347,12 @@ class _TemplateResponse(HTMLResponse):
         except TemplateError as exc:
             request = context.get("request")
             app = getattr(request, "app", None)
+            excerpt = None
             if getattr(app, "debug", False) and exc.excerpt is None:
-                exc.excerpt = templates.source_excerpt(exc.name, exc.lineno)
-            raise
+                excerpt = templates.source_excerpt(exc.name, exc.lineno)
+            if excerpt is None:
+                raise
+            raise type(exc)(exc.message, exc.name, exc.lineno, exc.colno, excerpt)
         HTMLResponse.__init__(self, content, status_code, headers, media_type, background)
 
 

@@ -68,6 +68,26 @@ class Html:
         return "<em>marked</em>"
 
 
+def _code_point_chunks():
+    # Every code point of the BMP but surrogates and U+03A3 (capital sigma, whose lower case
+    # depends on its neighbours and is refused), and the astral blocks with case mappings
+    # (Deseret, Medefaidrin, Adlam): the case filters' tables, checked against CPython's.
+    chunks, cur = [], []
+    for lo, hi in ((0x20, 0xD800), (0xE000, 0x10000), (0x10400, 0x10500), (0x16E40, 0x16EA0),
+                   (0x1E900, 0x1E960)):
+        for c in range(lo, hi):
+            if c == 0x3A3:
+                continue
+            cur.append(chr(c))
+            if len(cur) == 4096:
+                chunks.append("".join(cur))
+                cur = []
+    chunks.append("".join(cur))
+    return chunks
+
+
+CODE_POINTS = {"chunks": _code_point_chunks()}
+
 CONTEXT = {
     "name": "World",
     "n": 7,
@@ -425,6 +445,13 @@ CASES = [
      "{{ 'ΣΑΣ'|upper }} {{ 'straße ŉ'|upper }} {{ 'İstanbul'|lower }} "
      "{{ '<b>Hi</b>'|safe|upper }}", None, ""),
     ("f_lower_sigma", "{{ 'ΟΔΟΣ'|lower }}", None, "outside-runtime"),
+    ("f_upper_every_code_point", "{% for c in chunks %}{{ c|upper }}{% endfor %}", CODE_POINTS, ""),
+    ("f_lower_every_code_point", "{% for c in chunks %}{{ c|lower }}{% endfor %}", CODE_POINTS, ""),
+    ("f_title_every_code_point", "{% for c in chunks %}{{ c|title }}{% endfor %}", CODE_POINTS, ""),
+    ("f_capitalize_every_code_point", "{% for c in chunks %}{% for ch in c %}{{ ch|capitalize }}"
+     "{% endfor %}{% endfor %}", CODE_POINTS, ""),
+    ("f_length_every_code_point", "{% for c in chunks %}{{ c|length }},{% endfor %}", CODE_POINTS,
+     ""),
     ("f_replace", "{{ 'hello world'|replace('o', '0') }} {{ 'aaaa'|replace('a', 'b', 2) }} "
      "{{ 'ab'|replace('', '-') }} {{ 'ab'|replace('', '-', 2) }} {{ 'x'|replace('y', 'z') }} "
      "{{ 'a1'|replace(1, 2) }}", None, ""),
