@@ -482,7 +482,7 @@ PyObject* render_whole(TemplatesObject* self, const void* prog, PyObject* contex
     Py_CLEAR(out);
     raise_render(self, r);
   }
-  self->store->count_render(st == viper::tmpl::RenderStatus::Done);
+  self->store->count_render(r);
   self->store->give_slot(slot);
   let_go(self, prog, cached);
   if (out != nullptr && _PyBytes_Resize(&out, len) < 0) return nullptr;
@@ -626,10 +626,11 @@ PyObject* templates_stats(TemplatesObject* self, PyObject*) {
   if (closed(self)) return nullptr;
   viper::tmpl::StoreStats s = self->store->stats();
   return Py_BuildValue(
-      "{sKsKsKsKsKsKsKsKsKsKsKsK}", "hits", s.hits, "compiles", s.compiles, "reloads", s.reloads,
-      "evictions", s.evictions, "compile_errors", s.compile_errors, "renders", s.renders,
+      "{sKsKsKsKsKsKsKsKsKsKsKsKsKsK}", "hits", s.hits, "compiles", s.compiles, "reloads",
+      s.reloads, "evictions", s.evictions, "compile_errors", s.compile_errors, "renders", s.renders,
       "render_errors", s.render_errors, "cache_bytes_used", s.cache_bytes_used, "cached", s.cached,
-      "pinned", s.pinned, "slot_bytes", s.slot_bytes, "render_bytes",
+      "pinned", s.pinned, "slot_bytes", s.slot_bytes, "context_peak", s.context_peak,
+      "scratch_peak", s.scratch_peak, "render_bytes",
       static_cast<unsigned long long>(viper::tmpl::render_memory(self->store->options().caps)));
 }
 
@@ -690,12 +691,12 @@ PyObject* render_next_py(RenderObject* r, PyObject* args) {
   if (st == viper::tmpl::RenderStatus::Error) {
     Py_DECREF(out);
     raise_render(r->owner, r->render);
-    r->owner->store->count_render(false);
+    r->owner->store->count_render(r->render);
     render_finish(r);
     return nullptr;
   }
   if (st == viper::tmpl::RenderStatus::Done) {
-    r->owner->store->count_render(true);
+    r->owner->store->count_render(r->render);
     render_finish(r);
   }
   if (_PyBytes_Resize(&out, Py_ssize_t(n)) < 0) return nullptr;
@@ -710,9 +711,16 @@ void render_dealloc(RenderObject* r) {
   Py_DECREF(type);
 }
 
+PyObject* render_close_py(RenderObject* r, PyObject*) {
+  render_finish(r);
+  Py_RETURN_NONE;
+}
+
 PyMethodDef render_methods[] = {
     {"next", reinterpret_cast<PyCFunction>(render_next_py), METH_VARARGS,
      "next(max_bytes=16384) -> the next piece of the page (b'' when done)"},
+    {"close", reinterpret_cast<PyCFunction>(render_close_py), METH_NOARGS,
+     "end the render now (its slot is given back)"},
     {nullptr, nullptr, 0, nullptr}};
 
 PyType_Slot render_slots_def[] = {

@@ -365,7 +365,7 @@ static mp_obj_t vh_trender_whole(vh_templates_obj_t *t, const void *prog, bool c
         char m[200], n[128];
         snprintf(m, sizeof m, "%s", msg);
         snprintf(n, sizeof n, "%s", tmpl);
-        vh_tstore_count_render(t->store, 0);
+        vh_tstore_count_render(t->store, render);
         vh_tstore_give_slot(t->store, slot);
         if (cached) {
             vh_tstore_unpin(t->store, prog);
@@ -375,7 +375,7 @@ static mp_obj_t vh_trender_whole(vh_templates_obj_t *t, const void *prog, bool c
         vstr_clear(&out);
         vh_traise(t, kind == 1 ? "undefined" : kind == 2 ? "limit" : "render", m, n, line, 0);
     }
-    vh_tstore_count_render(t->store, 1);
+    vh_tstore_count_render(t->store, render);
     vh_tstore_give_slot(t->store, slot);
     if (cached) {
         vh_tstore_unpin(t->store, prog);
@@ -618,14 +618,16 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_templates_clear_obj, 1, 2, vh_temp
 
 static mp_obj_t vh_templates_stats(mp_obj_t self_in) {
     vh_templates_obj_t *t = vh_tget(self_in);
-    uint64_t v[12];
+    uint64_t v[14];
     vh_tstore_stats(t->store, v);
-    static const qstr names[12] = {
-        MP_QSTR_hits,           MP_QSTR_compiles, MP_QSTR_reloads,       MP_QSTR_evictions,
-        MP_QSTR_compile_errors, MP_QSTR_renders,  MP_QSTR_render_errors, MP_QSTR_cache_bytes_used,
-        MP_QSTR_cached,         MP_QSTR_pinned,   MP_QSTR_slot_bytes,    MP_QSTR_render_bytes};
-    mp_obj_t d = mp_obj_new_dict(12);
-    for (int i = 0; i < 12; i++) {
+    static const qstr names[14] = {
+        MP_QSTR_hits,          MP_QSTR_compiles,         MP_QSTR_reloads,
+        MP_QSTR_evictions,     MP_QSTR_compile_errors,   MP_QSTR_renders,
+        MP_QSTR_render_errors, MP_QSTR_cache_bytes_used, MP_QSTR_cached,
+        MP_QSTR_pinned,        MP_QSTR_slot_bytes,       MP_QSTR_render_bytes,
+        MP_QSTR_context_peak,  MP_QSTR_scratch_peak};
+    mp_obj_t d = mp_obj_new_dict(14);
+    for (int i = 0; i < 14; i++) {
         mp_obj_dict_store(d, MP_OBJ_NEW_QSTR(names[i]), mp_obj_new_int_from_ull(v[i]));
     }
     return d;
@@ -693,7 +695,7 @@ static mp_obj_t vh_trender_next_py(size_t n_args, const mp_obj_t *args) {
         char m[200], nm[128];
         snprintf(m, sizeof m, "%s", msg);
         snprintf(nm, sizeof nm, "%s", tmpl);
-        vh_tstore_count_render(r->owner->store, 0);
+        vh_tstore_count_render(r->owner->store, r->render);
         vh_trender_finish(r);
         vh_traise(r->owner,
                   kind == 1   ? "undefined"
@@ -702,7 +704,7 @@ static mp_obj_t vh_trender_next_py(size_t n_args, const mp_obj_t *args) {
                   m, nm, line, 0);
     }
     if (st == 1) {
-        vh_tstore_count_render(r->owner->store, 1);
+        vh_tstore_count_render(r->owner->store, r->render);
         vh_trender_finish(r);
     }
     return mp_obj_new_bytes_from_vstr(&out);

@@ -149,8 +149,8 @@ void *vh_tstore_take_slot(vh_tstore *s) {
 void vh_tstore_give_slot(vh_tstore *s, void *slot) {
     s->store->give_slot(static_cast<TemplateStore::Slot *>(slot));
 }
-void vh_tstore_count_render(vh_tstore *s, int ok) {
-    s->store->count_render(ok != 0);
+void vh_tstore_count_render(vh_tstore *s, void *render) {
+    s->store->count_render(static_cast<viper::tmpl::Render *>(render));
 }
 void vh_tstore_clear(vh_tstore *s, const char *name, size_t n) {
     s->store->clear(std::string_view(name, n));
@@ -200,14 +200,14 @@ char *vh_tstore_names(vh_tstore *s, size_t *total) {
     return acc.buf;
 }
 
-void vh_tstore_stats(vh_tstore *s, uint64_t out[12]) {
+void vh_tstore_stats(vh_tstore *s, uint64_t out[14]) {
     viper::tmpl::StoreStats st = s->store->stats();
-    uint64_t v[12] = {st.hits,           st.compiles,
-                      st.reloads,        st.evictions,
-                      st.compile_errors, st.renders,
-                      st.render_errors,  st.cache_bytes_used,
-                      st.cached,         st.pinned,
-                      st.slot_bytes,     viper::tmpl::render_memory(s->store->options().caps)};
+    uint64_t v[14] = {
+        st.hits,          st.compiles,         st.reloads,
+        st.evictions,     st.compile_errors,   st.renders,
+        st.render_errors, st.cache_bytes_used, st.cached,
+        st.pinned,        st.slot_bytes,       viper::tmpl::render_memory(s->store->options().caps),
+        st.context_peak,  st.scratch_peak};
     std::memcpy(out, v, sizeof v);
 }
 

@@ -65,15 +65,15 @@ const char *vh_tprogram_name(const void *prog, size_t id, size_t *len, uint8_t *
 
 void *vh_tstore_take_slot(vh_tstore *s);  // NULL when every slot is busy
 void vh_tstore_give_slot(vh_tstore *s, void *slot);
-void vh_tstore_count_render(vh_tstore *s, int ok);
+void vh_tstore_count_render(vh_tstore *s, void *render);  // a finished render
 void vh_tstore_clear(vh_tstore *s, const char *name, size_t n);
 // The text of template `name` in a malloc'd buffer the caller frees (NULL: not found).
 char *vh_tstore_source(vh_tstore *s, const char *name, size_t n, size_t *len);
 // Names of the source's files, NUL-separated, in a malloc'd buffer the caller frees.
 char *vh_tstore_names(vh_tstore *s, size_t *total);
 // hits, compiles, reloads, evictions, compile_errors, renders, render_errors,
-// cache_bytes_used, cached, pinned, slot_bytes, render_bytes
-void vh_tstore_stats(vh_tstore *s, uint64_t out[12]);
+// cache_bytes_used, cached, pinned, slot_bytes, render_bytes, context_peak, scratch_peak
+void vh_tstore_stats(vh_tstore *s, uint64_t out[14]);
 uint32_t vh_tstore_context_bytes(vh_tstore *s);
 
 // The context encoder, writing into a slot's context buffer.

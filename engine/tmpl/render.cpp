@@ -786,6 +786,7 @@ Render* render_start(void* mem, const RenderCaps& caps, const void* program, con
   r->prog = Program(program);
   r->scratch_hi = caps.scratch;
   if (context != nullptr && context_len >= 9 && context[0] == kDict) r->context = context;
+  r->context_len = context_len;
   r->frames[0] = Frame{FrameKind::Root, 0, 0, 0};
   r->nframes = 1;
   if (r->prog.h().max_stack > caps.stack)
@@ -815,6 +816,12 @@ const RenderError& render_error(const Render* r) {
 }
 uint64_t render_output_bytes(const Render* r) {
   return r->output_total;
+}
+size_t render_context_bytes(const Render* r) {
+  return r->context_len;
+}
+RenderStatus render_status(const Render* r) {
+  return r->status;
 }
 size_t render_scratch_peak(const Render* r) {
   return r->scratch_peak;

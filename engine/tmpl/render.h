@@ -67,6 +67,8 @@ Render* render_start(void* mem, const RenderCaps& caps, const void* program, con
 RenderStatus render_next(Render* r, char* dst, size_t cap, size_t* written);
 const RenderError& render_error(const Render* r);
 uint64_t render_output_bytes(const Render* r);
-size_t render_scratch_peak(const Render* r);  // the most scratch bytes held at once
+size_t render_scratch_peak(const Render* r);   // the most scratch bytes held at once
+size_t render_context_bytes(const Render* r);  // the encoded context's length
+RenderStatus render_status(const Render* r);
 
 }  // namespace viper::tmpl

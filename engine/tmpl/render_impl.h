@@ -57,6 +57,7 @@ struct RenderState {
   // configuration
   Program prog{nullptr};
   const uint8_t* context = nullptr;  // encoded Dict, or nullptr
+  size_t context_len = 0;
   RenderLimits lim;
   RenderCaps caps;
 

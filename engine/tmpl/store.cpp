@@ -29,7 +29,7 @@ struct Entry {
 
 }  // namespace
 
-struct TemplateStore::Impl : SourceLoader {
+struct TemplateStore::Impl final : SourceLoader {
   TemplateStore* owner = nullptr;
   int root_fd = -1;
   char* root = nullptr;
@@ -412,6 +412,13 @@ void TemplateStore::for_each_name(bool (*fn)(void* user, std::string_view name),
       if (!fn(user, p)) return;
     }
   }
+}
+
+void TemplateStore::count_render(const Render* r) {
+  stats_.renders++;
+  if (render_status(r) == RenderStatus::Error) stats_.render_errors++;
+  if (render_context_bytes(r) > stats_.context_peak) stats_.context_peak = render_context_bytes(r);
+  if (render_scratch_peak(r) > stats_.scratch_peak) stats_.scratch_peak = render_scratch_peak(r);
 }
 
 SourceLoader* TemplateStore::loader() {

@@ -61,6 +61,9 @@ struct StoreStats {
   uint64_t hits, compiles, reloads, evictions, compile_errors, renders, render_errors;
   uint64_t cache_bytes_used, cached, pinned;
   uint64_t slot_bytes;  // memory of the render slots (all of them)
+  // the largest encoded context and the most scratch one render needed (to size
+  // context_bytes and scratch_bytes for a device)
+  uint64_t context_peak, scratch_peak;
 };
 
 class TemplateStore {
@@ -95,10 +98,8 @@ class TemplateStore {
 
   const StoreOptions& options() const { return opt_; }
   StoreStats stats() const;
-  void count_render(bool ok) {
-    stats_.renders++;
-    if (!ok) stats_.render_errors++;
-  }
+  // Counts a finished render (done or failed) and keeps the peaks of its memory use.
+  void count_render(const Render* r);
 
   struct Impl;
 

@@ -22,7 +22,7 @@ class Vec {
   Vec(const Vec&) = delete;
   Vec& operator=(const Vec&) = delete;
 
-  bool push(const T& v) {
+  bool push(T v) {  // by value: v may live in this vector, which growing frees
     if (n_ == cap_ && !grow(n_ + 1)) return false;
     p_[n_++] = v;
     return true;
