@@ -5,8 +5,8 @@ set -euo pipefail
 build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev
        zlib1g-dev)
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
-      dpkg-dev xz-utils libmbedtls-dev python3-fastapi)
-bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools)
+      dpkg-dev xz-utils libmbedtls-dev python3-fastapi python3-jinja2)
+bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn python3-uvloop python3-httptools python3-jinja2)
 case "${1:-test}" in
   build) want=("${build[@]}") ;;
   test) want=("${test[@]}") ;;
