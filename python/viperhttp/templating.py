@@ -327,6 +327,8 @@ class Jinja2Templates:
             text = self._native.source(name).decode()
         except Exception:
             return None
+        if text.endswith("\n"):  # as Jinja2: the final newline ends the last line
+            text = text[:-1]
         lines = text.split("\n")
         out = []
         for n in range(max(1, lineno - around), min(len(lines), lineno + around) + 1):
