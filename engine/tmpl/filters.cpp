@@ -14,10 +14,6 @@ namespace viper::tmpl {
 
 namespace {
 
-bool int_like(const Value& v) {
-  return v.k == VK::Bool || v.k == VK::Int;
-}
-
 const uint8_t kEmptyDict[9] = {kDict, 0, 0, 0, 0, 0, 0, 0, 0};
 
 bool keep(RenderState& st, const Buf& b, bool safe, Value* out) {

@@ -125,7 +125,19 @@ struct RenderState {
   std::string_view name(uint16_t id) const { return prog.name(id); }
 };
 
-// --- ops.cpp -----------------------------------------------------------------------------------
+// --- ops.cpp: shared helpers ---------------------------------------------------------------------
+const char* type_name(const Value& v);  // Python's name of the value's type, for messages
+inline bool int_like(const Value& v) {
+  return v.k == VK::Bool || v.k == VK::Int;
+}
+// A List, Tuple or Pair (a dict item seen as a tuple); *tag: kList or kTuple.
+bool is_seq(const Value& v, uint8_t* tag);
+uint32_t seq_len(const Value& v);
+Value seq_item(RenderState& st, const Value& v, uint32_t i);
+const uint8_t* seq_at(const uint8_t* c, uint32_t i);
+uint64_t range_len(int64_t start, int64_t stop, int64_t step);
+
+// --- ops.cpp: truth, equality, order, arithmetic -----------------------------------------------
 bool truthy(RenderState& st, const Value& v, bool* out);
 // A key as stored in a Dict or Object (KeyId, Str or Int).
 Value key_value(RenderState& st, const uint8_t* key);
@@ -135,6 +147,8 @@ bool order(RenderState& st, const Value& a, const Value& b, int* out);
 bool contains(RenderState& st, const Value& container, const Value& item, bool* out);
 bool binary(RenderState& st, uint8_t op, const Value& a, const Value& b, Value* out);
 bool negate(RenderState& st, const Value& a, bool minus, Value* out);
+
+// --- values.cpp: lookups, slices, iteration, length, encoding ------------------------------------
 bool get_attr(RenderState& st, const Value& obj, uint16_t id, Value* out);
 bool get_attr_str(RenderState& st, const Value& obj, std::string_view name, Value* out);
 bool get_item(RenderState& st, const Value& obj, const Value& key, Value* out);

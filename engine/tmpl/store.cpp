@@ -193,7 +193,7 @@ TemplateStore* TemplateStore::create(const StoreOptions& o, const char** error) 
     pre.remove_suffix(1);
   while (!pre.empty() && pre.front() == '/')
     pre.remove_prefix(1);
-  std::memcpy(im.prefix, pre.data(), pre.size());
+  if (!pre.empty()) std::memcpy(im.prefix, pre.data(), pre.size());
   im.prefix_len = pre.size();
   s->opt_.prefix = std::string_view(im.prefix, im.prefix_len);
   if (o.kind != StoreOptions::Kind::None) {
