@@ -142,7 +142,30 @@ struct Encoder {
     w.close(at, uint32_t(n));
     return 0;
   }
-  int object(PyObject* o) {
+  // An object: its attributes the unit reads, bool(), str(), and __html__() when `html`.
+  int object(PyObject* o, bool html = false) {
+    std::string_view html_text;
+    PyObject* h = nullptr;
+    if (html) {
+      h = PyObject_CallMethod(o, "__html__", nullptr);
+      if (h == nullptr) return -1;
+      if (!PyUnicode_Check(h)) {
+        Py_SETREF(h, PyObject_Str(h));
+        if (h == nullptr) return -1;
+      }
+      Py_ssize_t hn;
+      const char* hp = PyUnicode_AsUTF8AndSize(h, &hn);
+      if (hp == nullptr) {
+        Py_DECREF(h);
+        return -1;
+      }
+      html_text = std::string_view(hp, size_t(hn));
+    }
+    int r = object_body(o, html ? &html_text : nullptr);
+    Py_XDECREF(h);
+    return r;
+  }
+  int object_body(PyObject* o, const std::string_view* html) {
     int truthy = PyObject_IsTrue(o);
     if (truthy < 0) return -1;
     PyObject* s = PyObject_Str(o);
@@ -153,7 +176,7 @@ struct Encoder {
       Py_DECREF(s);
       return -1;
     }
-    size_t at = w.open_object(truthy != 0, std::string_view(sp, size_t(sn)));
+    size_t at = w.open_object(truthy != 0, std::string_view(sp, size_t(sn)), html);
     Py_DECREF(s);
     uint32_t n = 0;
     Py_ssize_t na = PyTuple_GET_SIZE(attrs);
@@ -213,14 +236,17 @@ struct Encoder {
       return 0;
     }
     // Markup and anything else with __html__: its HTML, marked safe
+    // Markup (a str with __html__): safe text.  Another object with __html__: an object
+    // that prints as its HTML (str(), ~ and the string filters still use its str()).
     int has_html = PyObject_HasAttrString(o, "__html__");
-    if (has_html) {
+    if (has_html && PyUnicode_Check(o)) {
       PyObject* h = PyObject_CallMethod(o, "__html__", nullptr);
       if (h == nullptr) return -1;
       int r = PyUnicode_Check(h) ? str(h, kSafe) : text_of(h, kSafe);
       Py_DECREF(h);
       return r;
     }
+    if (has_html) return object(o, true);
     // Subclasses behave as their base unless they change how they print.
     if (PyUnicode_Check(o) && tp->tp_str == PyUnicode_Type.tp_str) return str(o, kStr);
     if (PyLong_Check(o) && tp->tp_str == PyLong_Type.tp_str && tp->tp_repr == PyLong_Type.tp_repr)

@@ -126,13 +126,23 @@ static void vh_tenc_key(vh_tencoder *e, mp_obj_t k) {
     vh_traise(e->t, "context", "dict keys in a template context must be str or int", "", 0, 0);
 }
 
-static void vh_tenc_object(vh_tencoder *e, mp_obj_t o) {
+// An object: its attributes the unit reads, bool(), str(), and `html` (what __html__()
+// returned, or MP_OBJ_NULL).
+static void vh_tenc_object(vh_tencoder *e, mp_obj_t o, mp_obj_t html) {
     bool truthy = mp_obj_is_true(o);
     vstr_t v;
     mp_print_t print;
     vstr_init_print(&v, 32, &print);
     mp_obj_print_helper(&print, o, PRINT_STR);
-    size_t at = vh_tenc_open_object(&e->enc, truthy, v.buf, v.len);
+    const char *h = NULL;
+    size_t hn = 0;
+    if (html != MP_OBJ_NULL) {
+        if (!mp_obj_is_str(html)) {
+            html = mp_obj_str_make_new(&mp_type_str, 1, 0, &html);
+        }
+        h = mp_obj_str_get_data(html, &hn);
+    }
+    size_t at = vh_tenc_open_object(&e->enc, truthy, v.buf, v.len, h, hn);
     vstr_clear(&v);
     size_t na;
     mp_obj_t *pairs;
@@ -223,19 +233,12 @@ static void vh_tenc_value(vh_tencoder *e, mp_obj_t o) {
     } else {
         mp_obj_t dest[2];
         mp_load_method_maybe(o, MP_QSTR___html__, dest);
-        if (dest[0] != MP_OBJ_NULL) {  // HTML already (a Markup-like object): safe
-            mp_obj_t h = mp_call_method_n_kw(0, 0, dest);
-            if (mp_obj_is_str(h)) {
-                size_t n;
-                const char *s = mp_obj_str_get_data(h, &n);
-                vh_tenc_bytes(&e->enc, VH_T_SAFE, s, n);
-            } else {
-                vh_tenc_text(e, h, PRINT_STR, VH_T_SAFE);
-            }
+        if (dest[0] != MP_OBJ_NULL) {  // prints as its HTML (str(), ~ use its str())
+            vh_tenc_object(e, o, mp_call_method_n_kw(0, 0, dest));
         } else if (mp_obj_is_callable(o) && !mp_obj_is_type(o, &mp_type_type)) {
             vh_tenc_text(e, o, PRINT_REPR, VH_T_CALLABLE);
         } else {
-            vh_tenc_object(e, o);
+            vh_tenc_object(e, o, MP_OBJ_NULL);
         }
     }
     e->depth--;

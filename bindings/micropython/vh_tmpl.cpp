@@ -243,8 +243,11 @@ void vh_tenc_key_id(vh_tenc *e, uint16_t id) {
 size_t vh_tenc_open(vh_tenc *e, int tag) {
     return W(e)->open(uint8_t(tag));
 }
-size_t vh_tenc_open_object(vh_tenc *e, int truthy, const char *repr, size_t n) {
-    return W(e)->open_object(truthy != 0, std::string_view(repr, n));
+size_t vh_tenc_open_object(vh_tenc *e, int truthy, const char *repr, size_t n, const char *html,
+                           size_t html_len) {
+    std::string_view h(html != nullptr ? html : "", html_len);
+    return W(e)->open_object(truthy != 0, std::string_view(repr, n),
+                             html != nullptr ? &h : nullptr);
 }
 void vh_tenc_close(vh_tenc *e, size_t at, uint32_t count) {
     W(e)->close(at, count);

@@ -89,7 +89,9 @@ void vh_tenc_bytes(vh_tenc *e, int tag, const char *p, size_t n);
 void vh_tenc_key_id(vh_tenc *e, uint16_t id);
 void vh_tenc_range(vh_tenc *e, int64_t start, int64_t stop, int64_t step);
 size_t vh_tenc_open(vh_tenc *e, int tag);
-size_t vh_tenc_open_object(vh_tenc *e, int truthy, const char *repr, size_t n);
+// html: what __html__() returned (NULL: the object has none)
+size_t vh_tenc_open_object(vh_tenc *e, int truthy, const char *repr, size_t n, const char *html,
+                           size_t html_len);
 void vh_tenc_close(vh_tenc *e, size_t at, uint32_t count);
 int vh_tenc_overflow(const vh_tenc *e);
 size_t vh_tenc_size(const vh_tenc *e);

@@ -12,8 +12,9 @@
 //                                    Callable: repr of a function or method, an error to use)
 //   List Tuple                       u32 count, u32 body bytes, `count` values
 //   Dict                             u32 count, u32 body bytes, `count` (key, value) pairs
-//   Object                           u32 count, u32 body bytes, u8 truthy, repr (a Str
-//                                    value), `count` (key, value) attribute pairs
+//   Object                           u32 count, u32 body bytes, u8 flags (1: truthy, 2: has
+//                                    __html__), str() as a Str value, its __html__() as a
+//                                    Safe value when flag 2, `count` (key, attribute) pairs
 //   Range                            i64 start, i64 stop, i64 step (a Python range)
 //   key                              KeyId u16 (a name of the program's name table: every
 //                                    key the writer finds in that table is stored this way),
@@ -113,17 +114,28 @@ inline std::string_view enc_bytes(const uint8_t* p) {
 // First element (List/Tuple), first key (Dict, Object) of a container.
 inline const uint8_t* enc_first(const uint8_t* p) {
   const uint8_t* b = p + 9;
-  if (p[0] == kObject) b = b + 1 + enc_size(b + 1);  // truthy byte, repr
+  if (p[0] == kObject) {  // flags, str(), __html__()
+    uint8_t flags = b[0];
+    b = b + 1 + enc_size(b + 1);
+    if (flags & 2) b += enc_size(b);
+  }
   return b;
 }
 inline const uint8_t* enc_end(const uint8_t* p) {
   return p + enc_size(p);
 }
 inline bool enc_object_truthy(const uint8_t* p) {
-  return p[9] != 0;
+  return (p[9] & 1) != 0;
 }
 inline std::string_view enc_object_repr(const uint8_t* p) {
   return enc_bytes(p + 10);
+}
+// An object with __html__ (not a str): what __html__() returned; false for others.
+inline bool enc_object_html(const uint8_t* p, std::string_view* html) {
+  if (!(p[9] & 2)) return false;
+  const uint8_t* h = p + 10 + enc_size(p + 10);
+  *html = enc_bytes(h);
+  return true;
 }
 
 // Writes values into a caller's fixed buffer.  Containers are opened and closed around their
@@ -168,12 +180,14 @@ class EncodedWriter {
     }
     return at;
   }
-  // Opens an Object: its truthiness and str() come first, then (key, value) pairs.
-  size_t open_object(bool truthy, std::string_view repr) {
+  // Opens an Object: its truthiness, str() and (for an object with __html__) what __html__()
+  // returns come first, then (key, value) pairs.
+  size_t open_object(bool truthy, std::string_view repr, const std::string_view* html = nullptr) {
     size_t at = open(kObject);
-    uint8_t t = truthy ? 1 : 0;
+    uint8_t t = uint8_t((truthy ? 1 : 0) | (html != nullptr ? 2 : 0));
     raw(&t, 1);
     bytes(kStr, repr);
+    if (html != nullptr) bytes(kSafe, *html);
     return at;
   }
   // `count`: items (List, Tuple) or pairs (Dict, Object).

@@ -70,6 +70,11 @@ std::string_view strip(std::string_view s, const std::string_view* chars) {
 }
 
 bool escaped_text(RenderState& st, const Value& v, Value* out) {  // markupsafe.escape
+  std::string_view html;
+  if (html_of(v, &html)) {
+    *out = v_str(html, true);
+    return true;
+  }
   Value s;
   if (!to_str(st, v, &s)) return false;
   if (s.safe) {
@@ -294,8 +299,14 @@ bool f_join(RenderState& st, const Value& v, const Value* args, Value* out) {
   uint32_t n = 0;
   Value x, y;
   while (iter_next(st, &it, &x)) {
-    if (!item_of(x, &y) || !to_str(st, y, &pieces[n])) return false;
-    any_safe = any_safe || (y.k == VK::Str && y.safe);
+    if (!item_of(x, &y)) return false;
+    std::string_view html;
+    if (html_of(y, &html)) {
+      pieces[n] = v_str(html, true);
+    } else if (!to_str(st, y, &pieces[n])) {
+      return false;
+    }
+    any_safe = any_safe || pieces[n].safe;
     n++;
   }
   if (st.status == RenderStatus::Error) return false;
@@ -574,6 +585,11 @@ bool apply_filter(RenderState& st, uint8_t filter, const Value& v, const Value* 
     case kFRound:
       return f_round(st, v, args, out);
     case kFSafe: {
+      std::string_view html;
+      if (html_of(v, &html)) {  // Markup(obj) takes obj.__html__()
+        *out = v_str(html, true);
+        return true;
+      }
       Value s;
       if (!to_str(st, v, &s)) return false;
       s.safe = 1;
@@ -650,9 +666,11 @@ bool apply_test(RenderState& st, uint8_t test, const Value& v, const Value* args
     case kTMapping:
       *out = v.k == VK::Enc && v.e[0] == kDict;
       return true;
-    case kTEscaped:
-      *out = v.k == VK::Str && v.safe;
+    case kTEscaped: {
+      std::string_view html;
+      *out = (v.k == VK::Str && v.safe) || html_of(v, &html);
       return true;
+    }
     case kTSequence:
       if (undef) {
         *out = !(st.lim.strict && v.aux != kUndefInlineIf);

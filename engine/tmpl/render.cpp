@@ -225,6 +225,8 @@ bool Machine::emit_value(const Value& v) {
       return emit(st.numbuf, b.n, false);
     }
     default: {
+      std::string_view html;
+      if (html_of(v, &html)) return emit(html.data(), html.size(), false);
       Value s;
       if (!to_str(st, v, &s)) return false;
       return emit(s.s, s.n, true);

@@ -136,6 +136,11 @@ uint32_t seq_len(const Value& v);
 Value seq_item(RenderState& st, const Value& v, uint32_t i);
 const uint8_t* seq_at(const uint8_t* c, uint32_t i);
 uint64_t range_len(int64_t start, int64_t stop, int64_t step);
+// An object with __html__ (not a str subclass): its HTML, which printing, escape, safe and
+// join use (str(), ~ and the string filters use its str()).
+inline bool html_of(const Value& v, std::string_view* html) {
+  return v.k == VK::Enc && v.e[0] == kObject && enc_object_html(v.e, html);
+}
 
 // --- ops.cpp: truth, equality, order, arithmetic -----------------------------------------------
 bool truthy(RenderState& st, const Value& v, bool* out);

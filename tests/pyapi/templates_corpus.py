@@ -67,6 +67,9 @@ class Html:
     def __html__(self):
         return "<em>marked</em>"
 
+    def __str__(self):
+        return "<Html>"
+
 
 def _code_point_chunks():
     # Every code point of the BMP but surrogates and U+03A3 (capital sigma, whose lower case
@@ -128,6 +131,9 @@ CONTEXT = {
     "ws": "  \t padded text \n ",
     "lines": "line one\nline two",
     "numbers": ["10", " 42 ", "0x1A", "3.7", "1e3", "abc", "-5", "1_000", "", "nan"],
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "markup_like": Html(),
 }
 
 CASES = [
@@ -556,6 +562,80 @@ CASES = [
     ("out_required_block", "{% block a required %}{% endblock %}", None, "outside"),
     ("out_do", "{% do items.append(1) %}", None, "outside"),
     ("out_multi_subscript", "{{ nested[0, 1] }}", None, "outside"),
+
+    # --- more semantics ------------------------------------------------------------------------------
+    ("more_markup_concat_numbers", "{{ xss|safe ~ n }}|{{ n ~ xss|safe }}|{{ '<b>'|safe ~ 1 }}", None,
+     ""),
+    ("more_markup_equality", "{{ 'a'|safe == 'a' }} {{ '<'|e == '&lt;' }} {{ '<'|e|length }}", None,
+     ""),
+    ("more_self_reference_set", "{% set x = 'a' %}{% set x = x ~ 'b' %}{% set x = x * 2 %}{{ x }}",
+     None, ""),
+    ("more_none_filters", "{{ none|string }} {{ none|lower }} {{ none|upper }}", None, ""),
+    ("more_none_length", "{{ none|length }}", None, "error"),
+    ("more_tuple_join", "{{ (1, 2)|join('-') }} {{ tup|join }} {{ pairs|join(';') }}", None, ""),
+    ("more_int_round", "{{ 3.0|int }} {{ -0.5|round }} {{ 0.5|round }} {{ 1.5|round }} "
+     "{{ -1.5|round }} {{ 1e100|int }}", None, ""),
+    ("more_pow_overflow", "{{ 10 ** 19 }}", None, "outside-runtime"),
+    ("more_slices_out_of_range", "{{ 'abc'[-10:10] }} {{ items[-100:2] }} {{ 'abc'[5:] }}|"
+     "{{ items[3:1] }}", None, ""),
+    ("more_repeat_concat", "{{ 'abc' * 2 ~ '!' }} {{ ('<' * 3)|length }}", None, ""),
+    ("more_cross_type_eq", "{{ [1, 2] == (1, 2) }} {{ {'a': 1} == {'a': 1.0} }} {{ 1 == 1.0 == t }} "
+     "{{ 'a' != none }}", None, ""),
+    ("more_float_repr", "{{ 0.1 + 0.7 }} {{ 1 / 3 }} {{ 2 ** 0.5 }} {{ 5 // 0.5 }} {{ -7 // 2.0 }} "
+     "{{ 1e22 }} {{ 1e-7 }} {{ 123456789.0 * 1000 }} {{ 1.0e16 }} {{ 9999999999999998.0 }}",
+     None, ""),
+    ("more_mixed_compare", "{{ 1 < 2.5 }} {{ big > 1.0 }} {{ big + 0.0 == big }} {{ 0.1 < 1 }}",
+     None, ""),
+    ("more_nan_inf", "{{ nan }} {{ inf }} {{ -inf }} {{ nan == nan }} {{ nan < 1 }} {{ inf > big }} "
+     "{{ [nan, inf]|tojson }}", None, ""),
+    ("more_unicode_length", "{{ 'é'|upper|length }} {{ 'ß'|upper|length }} {{ uni|upper|length }}",
+     None, ""),
+    ("more_dict_membership", "{% if 'alice' in scores %}yes{% endif %}{% if 'eve' not in scores %}"
+     " no{% endif %} {{ 1 in int_keys }} {{ 3 in int_keys }}", None, ""),
+    ("more_lenient_compare_none", "{{ missing == none }} {{ missing is none }} {{ missing != 1 }}",
+     None, "lenient"),
+    ("more_lenient_chain_default", "{{ missing.x|default('d') }}", None, "lenient error"),
+    ("more_tojson_misc", "{{ [none, true, 1.0, 'x y']|tojson }} {{ ''|tojson }} "
+     "{{ {'k': {'n': []}}|tojson }}", None, ""),
+    ("more_extends_whitespace_before", {"page.html": "{# c #}\n  {% extends 'b.html' %}",
+                                        "b.html": "[{% block a %}B{% endblock %}]"}, None, ""),
+    ("more_include_in_child_block", {
+        "page.html": "{% extends 'b.html' %}{% block a %}<{% include 'p.html' %}>{% endblock %}",
+        "b.html": "[{% block a %}{% endblock %}]", "p.html": "{{ name }}"}, None, ""),
+    ("more_super_twice", {"page.html": "{% extends 'b.html' %}{% block a %}{{ super() }}|{{ super() }}"
+                                       "{% endblock %}",
+                          "b.html": "{% block a %}B{{ n }}{% endblock %}"}, None, ""),
+    ("more_scoped_block_in_child", {
+        "page.html": "{% extends 'b.html' %}{% block a %}{{ v is defined }}{% endblock %}",
+        "b.html": "{% set v = 1 %}{% block a scoped %}{% endblock %}"}, None, ""),
+    ("more_raw_fake_end", "{% raw %}{% endraw x %}{{ y }}{% endraw %}", None, ""),
+    ("more_for_over_tuple_expr", "{% for x in 'ab', 'cd' %}[{{ x }}]{% endfor %}"
+     "{% for a, b in 'ab', 'cd' %}{{ b }}{{ a }}{% endfor %}", None, ""),
+    ("more_nested_loop_lengths", "{% for r in nested %}{{ loop.length }}:{% for c in r + [0] %}"
+     "{{ loop.length }}{% endfor %};{% endfor %}", None, ""),
+    ("more_crlf_strip", "a\r\n{%- if t -%}\r\n  b\r\n{%- endif -%}\r\nc", None, ""),
+    ("more_empty_outputs", "[{{ '' }}][{{ ''|upper }}][{{ []|join }}][{{ {}|length }}]", None, ""),
+    ("more_if_empty_string_expr", "{{ 1 if '' else 2 }} {{ 1 if ' ' else 2 }} {{ 1 if [[]] else 2 }}",
+     None, ""),
+    ("more_filter_arg_expressions", "{{ name|replace('o', n|string) }} {{ items|join(sep) }} "
+     "{{ (name ~ '!')|upper }}", D("name", "foo", "n", 0, "items", [1, 2], "sep", "<&>"), ""),
+    ("more_default_boolean_positional", "{{ 0|default(5, true) }} {{ ''|d('x', false) }}|"
+     "{{ none|default('n', true) }} {{ []|default('empty', true) }}", None, ""),
+    ("more_object_truthiness", "{{ 'y' if empty_obj else 'n' }} {{ 'y' if user else 'n' }} "
+     "{{ empty_obj }}", None, ""),
+    ("more_html_object", "{{ markup_like }} {{ markup_like|e }} {{ markup_like|safe }} "
+     "{{ markup_like is escaped }} {{ [markup_like, '<i>']|join }} {{ markup_like|string }} "
+     "{{ markup_like ~ '<x>' }} {{ markup_like|upper }} {{ 'y' if markup_like }}", None, ""),
+    ("more_html_object_length", "{{ markup_like|length }}", None, "error"),
+    ("more_bytes_ops", "{{ raw_bytes|length }} {{ raw_bytes[0] }} {{ raw_bytes[1:3] }} "
+     "{{ 97 in raw_bytes }}", None, ""),
+    ("more_range_ops", "{{ range(10)|length }} {{ range(1, 10, 3)|list }} {{ range(5)[-1] }} "
+     "{{ 4 in range(0, 10, 2) }} {{ 5 in range(0, 10, 2) }} {{ range(3) == range(0, 3) }} "
+     "{{ range(0, 10, 3).stop }}", None, ""),
+    ("more_items_iterator_length", "{{ person|items|length }}", None, "error"),
+    ("more_attribute_int_on_list", "{{ nested.1.0 }} {{ words.0|upper }}", None, ""),
+    ("more_unpack_set_string", "{% set a, b = 'xy' %}{{ b }}{{ a }}", None, ""),
+    ("more_markup_join_attr", "{{ [html_obj, '<i>']|join }}", None, ""),
 
     # --- syntax errors (both refuse) ------------------------------------------------------------------
     ("syn_unclosed_var", "{{ name ", None, "error"),
