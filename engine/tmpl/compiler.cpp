@@ -20,7 +20,6 @@ namespace detail {
 
 namespace {
 
-const char* const kNoEnds[] = {nullptr};
 // Jinja tags outside the subset, refused by name.
 const char* const kUnsupportedTags[] = {
     "macro",     "call",     "filter",        "with",     "import",    "from",     "do",

@@ -200,6 +200,19 @@ class Jinja2Templates:
 
         if (directory is None) == (pack is None):
             raise ValueError("give exactly one of directory= and pack=")
+        for key, value, low in (("cache_bytes", cache_bytes, 0), ("render_slots", render_slots, 1),
+                                ("context_bytes", context_bytes, 64),
+                                ("scratch_bytes", scratch_bytes, 256),
+                                ("max_output_bytes", max_output_bytes, 0),
+                                ("max_loop_iterations", max_loop_iterations, 0),
+                                ("max_include_depth", max_include_depth, 0),
+                                ("max_expression_depth", max_expression_depth, 1),
+                                ("max_template_bytes", max_template_bytes, 0)):
+            if value is None and key in ("cache_bytes", "context_bytes", "scratch_bytes"):
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < low or \
+                    value > 0xFFFFFFFF:
+                raise ValueError(key)
         opts = {}
         for key, value in (("cache_bytes", cache_bytes), ("context_bytes", context_bytes),
                            ("scratch_bytes", scratch_bytes)):

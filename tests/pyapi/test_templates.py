@@ -291,3 +291,32 @@ def test_interpreter_serves_others_between_pieces(start_app):
     i = events.index("interleave:start")
     assert events[i:i + 4] == ["interleave:start", "fast", "interleave:resumed",
                                "interleave:end"]
+
+
+def test_bad_options_name_the_option(tmp_path):
+    # Checked in Python before the native store is made, the same on both interpreters.
+    script = tmp_path / "opts.py"
+    script.write_text(
+        "from viperhttp.templating import Jinja2Templates\n"
+        "for kw in ({'render_slots': 0}, {'cache_bytes': -1}, {'context_bytes': 10},\n"
+        "           {'max_loop_iterations': True}, {'max_expression_depth': 0},\n"
+        "           {'scratch_bytes': 1.5}):\n"
+        "    try:\n"
+        "        Jinja2Templates(directory='.', **kw)\n"
+        "        print('accepted', kw)\n"
+        "    except ValueError as e:\n"
+        "        print('ValueError', e)\n"
+        "try:\n"
+        "    Jinja2Templates()\n"
+        "except ValueError as e:\n"
+        "    print('ValueError', e)\n")
+    from pyapi_support import INTERPRETER, MICROPYTHON, app_env
+    argv = [INTERPRETER, str(script)]
+    if MICROPYTHON:
+        argv[1:1] = ["-X", "heapsize=16M"]
+    out = subprocess.run(argv, env=app_env(), cwd=str(ROOT), capture_output=True, timeout=30)
+    assert out.stdout.decode().split("\n")[:7] == [
+        "ValueError render_slots", "ValueError cache_bytes", "ValueError context_bytes",
+        "ValueError max_loop_iterations", "ValueError max_expression_depth",
+        "ValueError scratch_bytes", "ValueError give exactly one of directory= and pack="], \
+        out.stderr.decode()
