@@ -29,8 +29,12 @@
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
 #               callgrind instructions per byte, python-multipart on the same bodies
+# templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
+#               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
+#               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
+#               and a Python route returning the page vs FastAPI + Jinja2Templates under wrk
 # all           throughput alloc parser python python-idle wakeup python-alloc static microdot
-#               python-instructions
+#               python-instructions templates
 #
 # Knobs (environment): BENCH_RUNS=3 BENCH_DURATION=10 BENCH_WARMUP=2 BENCH_CONNS=50
 #   BENCH_THREADS=1 SERVER_CPU=0 CLIENT_CPU=1 ALLOC_N1=2000 ALLOC_N2=12000 IDLE_SECONDS=10
@@ -49,12 +53,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | \
-    python-instructions | syscalls | static-syscalls | all) ;;
+    python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
     exit 0
@@ -565,10 +569,11 @@ build_micropython() {
   MPY_OK=1
 }
 
+FASTAPI_APP=fastapi_app # the module start_server_fastapi serves (bench/apps)
 start_server_fastapi() {
   local port
   port=$(free_port)
-  launch fastapi taskset -c "$SERVER_CPU" $PY -m uvicorn fastapi_app:app --app-dir "$APPS" \
+  launch fastapi taskset -c "$SERVER_CPU" $PY -m uvicorn "$FASTAPI_APP:app" --app-dir "$APPS" \
     --host "$HOST" --port "$port" --loop uvloop --http httptools --no-access-log \
     --log-level warning
   SERVER_PID[fastapi]=$LAST_PID
@@ -821,6 +826,87 @@ mode_python_instructions() {
     instr_interp cpython-base "${BASE_PY_ENV[@]}"
   fi
   $PY "$TOOL" instructions-table "$TMP/instructions.rows" "$INSTR_N1" "$INSTR_N2"
+}
+
+# Templates (issue 18): the in-process renders/s and the long page (bench/templates_bench.py)
+# on CPython (with Jinja2 beside it) and on MicroPython, the memory of the esp32 profile
+# (bench/templates_memory.py with the extension built by the esp32 preset), then the Python
+# route returning the page (bench/apps/templates_viper_app.py) against FastAPI + Starlette's
+# Jinja2Templates on uvicorn (bench/apps/templates_fastapi_app.py) under wrk.
+use_templates_suite() {
+  SERVERS=(viper fastapi)
+  ((MPY_OK)) && SERVERS=(viper viper-mpy fastapi)
+  REFERENCE=fastapi
+  SCENARIOS=(t-status)
+  SCENARIO_DESC=(
+    [t-status]='GET /status -> templates.TemplateResponse("status.html", ...): a 2 KB page with a 50-item loop (bench/apps/templates/status.html)'
+  )
+  SCENARIO_STATUS=([t-status]=200)
+  SCENARIO_PATH=([t-status.viper]=/status [t-status.viper-mpy]=/status [t-status.fastapi]=/status)
+  SCENARIO_REF=()
+  TARGETS_JSON='{"t-status": {"viper": 3.0}}'
+  EXTRA_RATIOS_JSON='[
+    {"label": "ViperHTTP MicroPython / CPython", "num": ["t-status", "viper-mpy"], "den": ["t-status", "viper"]}]'
+  SERVER_WORKERS=()
+  SUITE_HOOK=""
+  VIPER_APP=templates_viper_app.py
+  FASTAPI_APP=templates_fastapi_app
+}
+
+mode_templates() {
+  check_python_deps
+  $PY -c 'import jinja2' 2>/dev/null || die "python3-jinja2 missing (scripts/install-deps.sh bench)"
+  build_micropython || true
+  log "templates: in-process rendering (bench/templates_bench.py, ${DURATION}s per interpreter)"
+  machine_info
+  local seconds=$DURATION
+  "${PY_ENV[@]}" taskset -c "$SERVER_CPU" timeout 300 $PY "$ROOT/bench/templates_bench.py" "$seconds" >"$TMP/tb-cpython.json" ||
+    die "bench/templates_bench.py failed on CPython"
+  if ((MPY_OK)); then
+    "${MPY_ENV[@]}" taskset -c "$SERVER_CPU" timeout 300 "$MPY_BIN" -X heapsize=64M "$ROOT/bench/templates_bench.py" "$seconds" >"$TMP/tb-mpy.json" ||
+      die "bench/templates_bench.py failed on MicroPython"
+  else
+    echo '{}' >"$TMP/tb-mpy.json"
+  fi
+  log "templates: memory in the esp32 profile (the extension built by the esp32 preset)"
+  cmake --preset esp32 >/dev/null
+  cmake --build --preset esp32 --target _viperhttp -j2 >"$TMP/build-esp32.log" 2>&1 || {
+    tail -20 "$TMP/build-esp32.log" >&2
+    die "esp32 build of _viperhttp failed"
+  }
+  env "PYTHONPATH=$ROOT/build/esp32/python:$ROOT/python" timeout 120 $PY "$ROOT/bench/templates_memory.py" >"$TMP/tm.json" ||
+    die "bench/templates_memory.py failed"
+  $PY - "$TMP/tb-cpython.json" "$TMP/tb-mpy.json" "$TMP/tm.json" <<'EOF'
+import json, sys
+c, m, mem = (json.load(open(p)) for p in sys.argv[1:4])
+print("   page: %d bytes (bench/apps/templates/status.html), compiled %d bytes" % (c["page_bytes"], c["compiled_bytes"]))
+print("   renders/s, compiled once:   ViperHTTP CPython %8.0f   Jinja2 %8.0f   ratio %.2f (target >= 2)"
+      % (c["viper_renders_per_s"], c["jinja2_renders_per_s"], c["ratio_vs_jinja2"]))
+if m:
+    print("                               ViperHTTP MicroPython %8.0f" % m["viper_renders_per_s"])
+for name, d in (("CPython", c), ("MicroPython", m)):
+    if not d:
+        continue
+    print("   %-11s context encoding: %.0f%% of a render (%.1f us of %.1f us)"
+          % (name, 100 * d["encode_share"], 1e6 / d["viper_encode_per_s"], 1e6 / d["viper_renders_per_s"]))
+    print("   %-11s long page (%d bytes): whole %.1f ms, context encoded in %.1f ms, then %d pieces of 16 KB, the longest %.2f ms"
+          % (name, d["big_page_bytes"], d["big_whole_ms"], d["big_encode_ms"], d["big_pieces"], d["big_longest_piece_ms"]))
+print("   Jinja2 long page: %.1f ms" % c["jinja2_big_whole_ms"])
+print("   esp32 profile: render memory %d bytes per render (+ context_bytes: a slot is %d bytes, %d slots %d bytes)"
+      % (mem["render_memory"], mem["slot_bytes"] // mem["render_slots"], mem["render_slots"], mem["slot_bytes"]))
+print("   esp32 profile: demo templates compiled %s (cache %d bytes); status page context %d bytes, scratch peak %d bytes"
+      % (mem["demo_compiled_bytes"], mem["cache_bytes_used"], mem["demo_context_bytes"], mem["demo_scratch_peak"]))
+print("   esp32 profile: benchmark page compiled %d bytes, context %d bytes, scratch peak %d bytes"
+      % (mem["bench_compiled_bytes"], mem["bench_context_bytes"], mem["bench_scratch_peak"]))
+EOF
+  use_templates_suite
+  echo "   viper: $PY bench/apps/templates_viper_app.py (the route returns templates.TemplateResponse)"
+  if ((MPY_OK)); then
+    echo "   viper-mpy: the same app on the MicroPython unix port"
+  fi
+  echo "   fastapi: uvicorn templates_fastapi_app:app --loop uvloop --http httptools (Starlette's Jinja2Templates)"
+  run_suite templates FastAPI
+  echo "      Target: ViperHTTP >= 3x FastAPI + Jinja2Templates in req/s."
 }
 
 # Idle CPU and wake-up round trips of the Python runtime on CPython and on the MicroPython unix
@@ -1255,7 +1341,7 @@ scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
   python | python-idle | python-alloc | wakeup | static | static-syscalls | microdot | \
-    python-instructions | all) build_demo _viperhttp ;;
+    python-instructions | templates | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
@@ -1269,6 +1355,7 @@ case "$MODE" in
   static) mode_static ;;
   microdot) mode_microdot ;;
   python-instructions) mode_python_instructions ;;
+  templates) mode_templates ;;
   static-syscalls)
     use_static_suite
     mode_syscalls
@@ -1293,6 +1380,8 @@ case "$MODE" in
     mode_microdot
     echo
     mode_python_instructions
+    echo
+    mode_templates
     exit "${status:-0}"
     ;;
 esac

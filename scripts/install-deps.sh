@@ -16,14 +16,15 @@ build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-
 # liblwip-dev, iproute2: the engine on lwIP (tests/lwip/run.sh).
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
       dpkg-dev xz-utils python3-fastapi python3-starlette python3-multipart
-      chromium nodejs shfmt
+      python3-jinja2 chromium nodejs shfmt
       gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib liblwip-dev iproute2
       gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf qemu-user
       zlib1g-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf)
 # The 32-bit MicroPython build (scripts/micropython.sh --armhf) and qemu-arm to run it: the
 # armhf libraries come from Debian's multiarch (armhf added below when missing).
 bench=("${build[@]}" wrk nginx-light valgrind python3-requests curl python3-fastapi uvicorn
-       python3-uvloop python3-httptools strace git python3-multipart)
+       python3-uvloop python3-httptools strace git python3-multipart
+       python3-jinja2)
 # Debian's own nodejs comes without npm (a package of its own); the NodeSource build some
 # machines have provides npm itself and conflicts with Debian's npm package.
 if ! dpkg-query -W -f='${Provides}' nodejs 2>/dev/null | grep -qw npm; then

@@ -388,6 +388,8 @@ PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
 
 }  // namespace
 
+int viper_register_templates(PyObject* module);  // templates.cpp
+
 PyMODINIT_FUNC PyInit__viperhttp(void) {
   PyObject* engine_type = PyType_FromSpec(&engine_spec);
   if (engine_type == nullptr) return nullptr;
@@ -398,5 +400,6 @@ PyMODINIT_FUNC PyInit__viperhttp(void) {
   PyObject* m = PyModule_Create(&module_def);
   if (m == nullptr) return nullptr;
   PyModule_AddObject(m, "Engine", engine_type);
+  if (viper_register_templates(m) < 0) return nullptr;
   return m;
 }

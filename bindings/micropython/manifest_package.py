@@ -28,6 +28,7 @@ package(
         "staticfiles.py",
         "stats.py",
         "status.py",
+        "templating.py",
     ],
     base_path="../../python",
 )

@@ -13,12 +13,15 @@ file(GLOB VIPERHTTP_ENGINE_SOURCES
     ${VIPERHTTP_ROOT}/engine/mem/*.cpp
     ${VIPERHTTP_ROOT}/engine/static/*.cpp
     ${VIPERHTTP_ROOT}/engine/tls/*.cpp
+    ${VIPERHTTP_ROOT}/engine/tmpl/*.cpp
     ${VIPERHTTP_ROOT}/engine/net/*.cpp)
 list(FILTER VIPERHTTP_ENGINE_SOURCES EXCLUDE REGEX "poller_epoll\\.cpp$")
 
 target_sources(usermod_viperhttp INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/modviperhttp.c
+    ${CMAKE_CURRENT_LIST_DIR}/modtemplates.c
     ${CMAKE_CURRENT_LIST_DIR}/vh_native.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/vh_tmpl.cpp
     ${VIPERHTTP_ROOT}/bindings/common/engine_handle.cpp
     ${VIPERHTTP_ROOT}/bindings/common/options.cpp
     ${VIPERHTTP_ROOT}/engine/port/esp32/port_esp32.cpp

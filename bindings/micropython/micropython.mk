@@ -4,8 +4,8 @@
 VIPERHTTP_DIR := $(USERMOD_DIR)
 VIPERHTTP_ROOT := $(VIPERHTTP_DIR)/../..
 
-SRC_USERMOD_C += $(VIPERHTTP_DIR)/modviperhttp.c
-SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp \
+SRC_USERMOD_C += $(VIPERHTTP_DIR)/modviperhttp.c $(VIPERHTTP_DIR)/modtemplates.c
+SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp $(VIPERHTTP_DIR)/vh_tmpl.cpp \
 	$(VIPERHTTP_ROOT)/bindings/common/engine_handle.cpp \
 	$(VIPERHTTP_ROOT)/bindings/common/options.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/http/*.cpp) \
@@ -15,6 +15,7 @@ SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/mem/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/static/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/tls/*.cpp) \
+	$(wildcard $(VIPERHTTP_ROOT)/engine/tmpl/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/posix/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/linux/*.cpp)
 

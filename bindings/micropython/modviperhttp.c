@@ -582,12 +582,18 @@ static mp_obj_t vh_options(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(vh_options_obj, vh_options);
 
+// Templates (modtemplates.c)
+extern const mp_obj_type_t vh_templates_type;
+extern const mp_obj_type_t vh_trender_type;
+
 static const mp_rom_map_elem_t vh_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__viperhttp)},
     {MP_ROM_QSTR(MP_QSTR_Engine), MP_ROM_PTR(&vh_engine_type)},
     {MP_ROM_QSTR(MP_QSTR_signature), MP_ROM_PTR(&vh_signature_obj)},
     {MP_ROM_QSTR(MP_QSTR_is_async), MP_ROM_PTR(&vh_is_async_obj)},
     {MP_ROM_QSTR(MP_QSTR_options), MP_ROM_PTR(&vh_options_obj)},
+    {MP_ROM_QSTR(MP_QSTR_Templates), MP_ROM_PTR(&vh_templates_type)},
+    {MP_ROM_QSTR(MP_QSTR_TemplateRender), MP_ROM_PTR(&vh_trender_type)},
 };
 static MP_DEFINE_CONST_DICT(vh_module_globals, vh_module_globals_table);
 

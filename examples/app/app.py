@@ -20,6 +20,7 @@ import time
 import viperhttp
 from viperhttp import HTTPException, ViperHTTP
 from viperhttp.staticfiles import StaticFiles
+from viperhttp.templating import Jinja2Templates
 
 app = ViperHTTP(title="ViperHTTP demo device", version="0.1.0")
 
@@ -86,6 +87,22 @@ async def history(name, samples=5, interval_ms=100):
 @app.get("/api/stats")
 def stats():
     return viperhttp.server_stats()
+
+
+# A server-rendered page (issue 18): templates/status.html, compiled and rendered by the engine.
+templates = Jinja2Templates(directory=__file__.rsplit("/", 1)[0] + "/templates")
+STATUS_COUNTERS = ("requests", "connections_accepted", "connections_active", "keepalive_reuses")
+
+
+@app.get("/status")
+def status_page(request):
+    stats = viperhttp.server_stats()
+    return templates.TemplateResponse("status.html", {
+        "request": request,
+        "sensors": [read_sensor(name) for name in sorted(SENSORS)],
+        "led": led,
+        "counters": [(name, stats.get(name, 0)) for name in STATUS_COUNTERS],
+    })
 
 
 @app.get("/api")

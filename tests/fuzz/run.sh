@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the libFuzzer targets (the 'fuzz' preset, into build/fuzz) and runs each one for
 # N seconds (first argument, default 20) on the seed corpus tests/engine/corpus/valid, plus
-# tests/fuzz/seeds/<fuzzer>/ where a fuzzer has seeds of its own (e.g. a real asset pack).
+# tests/fuzz/seeds/<fuzzer>/ where a fuzzer has seeds of its own (e.g. a real asset pack;
+# fuzz_tmpl_compiler, the template compiler and renderer, uses only its own templates).
 # New inputs go to build/fuzz/corpus/<fuzzer>/, crashes to build/fuzz/artifacts/; the script
 # fails on the first fuzzer that finds one.  Replay a crash: <fuzzer> <crash file>.
 set -eu
@@ -26,9 +27,12 @@ for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
   mkdir -p "build/fuzz/corpus/$name"
   echo "== $name: $SECONDS_EACH s"
   own=tests/fuzz/seeds/$name
+  # The template compiler reads templates, not HTTP requests: its own seeds only.
+  shared=$SEEDS
+  [ "$name" = fuzz_tmpl_compiler ] && shared=
   if [ -d "$own" ]; then
-    "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS" "$own"
+    "$fuzzer" "$@" "build/fuzz/corpus/$name" ${shared:+"$shared"} "$own"
   else
-    "$fuzzer" "$@" "build/fuzz/corpus/$name" "$SEEDS"
+    "$fuzzer" "$@" "build/fuzz/corpus/$name" ${shared:+"$shared"}
   fi
 done
