@@ -54,7 +54,8 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
     *what = error != nullptr ? error : "bridge";
     Server::destroy(server_);
     server_ = nullptr;
-    return CreateError::Resource;
+    // Bridge::create names an option its limits refuse (request_queue_bytes), else memory.
+    return find_option(*what) != nullptr ? CreateError::Option : CreateError::Resource;
   }
   return CreateError::Ok;
 }

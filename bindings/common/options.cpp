@@ -76,7 +76,8 @@ const OptionSpec kOptionSpecs[] = {
      VH_U32(server.body_buffers)},
     {"request_queue", OptionKind::Int, 0, kU32, "bridge::Options::request_records",
      VH_U32(bridge.request_records)},
-    {"request_queue_bytes", OptionKind::Int, 1025, kU32, "bridge::Options::request_bytes",
+    // 0: twice the largest request within the limits, at least the build's default.
+    {"request_queue_bytes", OptionKind::Int, 0, kU32, "bridge::Options::request_bytes",
      VH_U32(bridge.request_bytes)},
     {"response_queue_bytes", OptionKind::Int, 1025, kU32, "bridge::Options::response_bytes",
      VH_U32(bridge.response_bytes)},

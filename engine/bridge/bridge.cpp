@@ -75,6 +75,20 @@ char* put_params(char* dst, const RouteRequest& req) {
 }  // namespace
 
 Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
+  // Twice the largest request within the limits: one always fits, wherever the ring wraps.
+  uint64_t need = 2 * uint64_t(server->max_request_payload());
+  uint64_t request_bytes = o.request_bytes;
+  if (request_bytes == 0) {
+    request_bytes =
+        need > VIPER_DEFAULT_REQUEST_QUEUE_BYTES ? need : VIPER_DEFAULT_REQUEST_QUEUE_BYTES;
+  } else if (request_bytes < need) {
+    *error = "request_queue_bytes";  // the option's name: smaller than the limits need
+    return nullptr;
+  }
+  if (request_bytes > UINT32_MAX) {
+    *error = "max_body_bytes";  // a ring this large cannot be made
+    return nullptr;
+  }
   void* mem = mem::alloc(sizeof(Bridge));
   if (mem == nullptr) {
     *error = "out of memory (bridge)";
@@ -85,7 +99,7 @@ Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
   b->interp_fd_ = port::wake_open();
   b->engine_fd_ = port::wake_open();
   bool ok = b->requests_.init(o.request_records) && b->responses_.init(o.response_records) &&
-            b->cancels_.init(o.cancel_records) && b->req_payload_.init(o.request_bytes) &&
+            b->cancels_.init(o.cancel_records) && b->req_payload_.init(uint32_t(request_bytes)) &&
             b->resp_payload_.init(o.response_bytes);
   if (!ok || b->interp_fd_ < 0 || b->engine_fd_ < 0) {
     *error = ok ? "cannot create wake descriptors" : "out of memory (bridge rings)";

@@ -31,11 +31,13 @@
 namespace viper::bridge {
 
 struct Options {
-  uint32_t request_records = 256;
-  uint32_t request_bytes = 256 * 1024;  // a request payload may use at most half of it
-  uint32_t response_records = 256;
-  uint32_t response_bytes = 256 * 1024;  // a response (headers + body) at most half of it
-  uint32_t cancel_records = 256;
+  uint32_t request_records = VIPER_DEFAULT_REQUEST_QUEUE;
+  // A request payload may use at most half of it.  0: the default, raised to twice the largest
+  // request the server's limits let through; a value set smaller than that is refused.
+  uint32_t request_bytes = 0;
+  uint32_t response_records = VIPER_DEFAULT_REQUEST_QUEUE;
+  uint32_t response_bytes = VIPER_DEFAULT_RESPONSE_QUEUE_BYTES;  // a response at most half of it
+  uint32_t cancel_records = VIPER_DEFAULT_REQUEST_QUEUE;
 };
 
 // A request as the interpreter sees it.  The views point into the request payload ring and

@@ -213,6 +213,14 @@ size_t Server::max_completion_body() const {
   return impl_->bodies.size();
 }
 
+size_t Server::max_request_payload() const {
+  const http::ParseLimits& l = impl_->opt.limits;
+  // Path and query lie within the target; headers are encoded in fewer bytes than they take in
+  // the head; each path parameter is a tag, a length or a number, and a part of the path.
+  size_t params = size_t(l.max_uri_bytes) + VIPER_MAX_PATH_PARAMS * 13u;
+  return size_t(l.max_uri_bytes) + l.max_header_bytes + size_t(l.max_body_bytes) + params;
+}
+
 bool Server::set_hooks(const Hooks& hooks) {
   Impl& d = *impl_;
   if (d.hooks.fd >= 0 || hooks.fd < 0 || hooks.on_ready == nullptr) return false;

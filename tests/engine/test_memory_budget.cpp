@@ -58,7 +58,7 @@ int connect_to(uint16_t port) {
 bridge::Options device_bridge() {
   bridge::Options bo;
   bo.request_records = 16;
-  bo.request_bytes = 8 * 1024;
+  bo.request_bytes = 0;  // twice the largest request the limits let through
   bo.response_records = 16;
   bo.response_bytes = 8 * 1024;
   bo.cancel_records = bo.request_records + VIPER_DEFAULT_MAX_CONNECTIONS;
@@ -143,16 +143,20 @@ Measured run_device_server(const ServerOptions& o, const bridge::Options& bo, in
 
 }  // namespace
 
-// The engine's default pools (8 slots, 4 KB I/O buffers, body buffers for 64 KB bodies) with
-// device-sized bridge rings.  (The bridge's default rings, 256 KB each, do not fit the esp32
-// profile's 256 KB budget next to these pools: docs/firmware.md, "RAM".)
+// Every default of the device (8 slots, 4 KB I/O buffers, body buffers for 16 KB bodies, the
+// bridge's device rings, the request ring sized by the limits) within the esp32 profile's
+// budget: app.run() with no options starts on the device.
 TEST(MemoryBudget, DeviceServerAtEightConnections) {
   ServerOptions o;
   o.port = 0;
-  o.max_connections = VIPER_DEFAULT_MAX_CONNECTIONS;
-  Measured m = run_device_server(o, device_bridge(), 20, int(o.max_connections),
-                                 "engine defaults, 8 KB bridge rings, 8 connections, 21 routes:");
-  EXPECT_EQ(m.served, 3u * o.max_connections);
+  bridge::Options bo;
+  bo.cancel_records = bo.request_records + VIPER_DEFAULT_MAX_CONNECTIONS;
+#if defined(VIPER_PROFILE_ESP32)
+  EXPECT_EQ(o.limits.max_body_bytes, 16384u);
+#endif
+  Measured m = run_device_server(o, bo, 20, VIPER_DEFAULT_MAX_CONNECTIONS,
+                                 "device defaults, 8 connections, 21 routes:");
+  EXPECT_EQ(m.served, 3u * VIPER_DEFAULT_MAX_CONNECTIONS);
   EXPECT_EQ(m.moved_while_serving, 0u);  // nothing allocated per connection or request
   EXPECT_EQ(m.total.bytes, m.server + m.bridge + m.routes);
   // What must stay in internal RAM (all but buffers and rings) fits SPEC §6's 64 KB.

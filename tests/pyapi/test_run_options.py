@@ -60,6 +60,9 @@ BAD = [
     ("send_timeout_s", 0), ("body_buffers", 9, {"max_connections": 8}),
     ("request_queue", -1), ("request_queue_bytes", 1024), ("response_queue_bytes", 10),
     ("poller", "kqueue"),
+    # The request ring must hold twice the largest request the limits let through: with the
+    # default limits 2 * (512 + 4096 + 65536 + 512 + 8 * 13) = 141520 bytes; one byte less.
+    ("request_queue_bytes", 141519),
 ]
 
 UNKNOWN = [{"bogus": 1}, {"max_connection": 8}, {"debug": True}, {"acces_log": False}]
@@ -86,7 +89,10 @@ GOOD = [
     {"log_level": "info"}, {"log_level": "debug"}, {"log_level": "trace"},
     {"access_log": False}, {"access_log": True},
     {"poller": "select"}, {"poller": "epoll"},
-    {"request_queue": 1}, {"request_queue_bytes": 1025}, {"response_queue_bytes": 4096},
+    {"request_queue": 1}, {"response_queue_bytes": 4096},
+    {"request_queue_bytes": 141520}, {"request_queue_bytes": 0},
+    {"request_queue_bytes": 1025, "max_body_bytes": 0, "max_header_bytes": 64,
+     "max_uri_bytes": 63},
     {"send_timeout_s": 0.25},
     {"body_buffers": 8, "max_connections": 8},
 ]

@@ -48,8 +48,41 @@
 #ifndef VIPER_DEFAULT_MAX_URI_BYTES
 #define VIPER_DEFAULT_MAX_URI_BYTES 512
 #endif
+// A request body travels to Python through the bridge's request ring (at most half of it), so
+// the device's default is what its small rings carry; a PC's rings grow to fit (below).
 #ifndef VIPER_DEFAULT_MAX_BODY_BYTES
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
+#define VIPER_DEFAULT_MAX_BODY_BYTES 16384
+#else
 #define VIPER_DEFAULT_MAX_BODY_BYTES 65536
+#endif
+#endif
+
+// The bridge's rings (engine/bridge/bridge.h): records for requests waiting for Python, and the
+// payload rings.  The request ring is made at least twice the largest request the limits let
+// through (Server::max_request_payload), so a request within the limits is never refused as
+// too large for it; these are the least sizes.  Device: a few tens of KB, next to the pools
+// within the esp32 profile's budget (docs/firmware.md, "RAM").
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
+#ifndef VIPER_DEFAULT_REQUEST_QUEUE
+#define VIPER_DEFAULT_REQUEST_QUEUE 32
+#endif
+#ifndef VIPER_DEFAULT_REQUEST_QUEUE_BYTES
+#define VIPER_DEFAULT_REQUEST_QUEUE_BYTES (16u * 1024)
+#endif
+#ifndef VIPER_DEFAULT_RESPONSE_QUEUE_BYTES
+#define VIPER_DEFAULT_RESPONSE_QUEUE_BYTES (16u * 1024)
+#endif
+#else
+#ifndef VIPER_DEFAULT_REQUEST_QUEUE
+#define VIPER_DEFAULT_REQUEST_QUEUE 256
+#endif
+#ifndef VIPER_DEFAULT_REQUEST_QUEUE_BYTES
+#define VIPER_DEFAULT_REQUEST_QUEUE_BYTES (256u * 1024)
+#endif
+#ifndef VIPER_DEFAULT_RESPONSE_QUEUE_BYTES
+#define VIPER_DEFAULT_RESPONSE_QUEUE_BYTES (256u * 1024)
+#endif
 #endif
 
 // Memory budget of the counting allocator (0 = unlimited).  The esp32 profile sets the

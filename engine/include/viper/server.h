@@ -225,6 +225,9 @@ class Server {
   bool set_hooks(const Hooks& hooks);
   // The largest body complete() accepts: what one body buffer holds.
   size_t max_completion_body() const;
+  // The most bytes a deferred route's request can carry within the limits: path and query,
+  // headers, body and the decoded path parameters (the bridge sizes its request ring by it).
+  size_t max_request_payload() const;
 
   const Counters& counters() const;
   // Engine memory held by one idle keep-alive connection (its slot; no buffers are lent).
