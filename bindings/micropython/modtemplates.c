@@ -183,7 +183,11 @@ static void vh_tenc_value(vh_tencoder *e, mp_obj_t o) {
         vh_tenc_int_obj(e, o);
 #if MICROPY_PY_BUILTINS_FLOAT
     } else if (mp_obj_is_float(o)) {
+#if MICROPY_FLOAT_IMPL == MICROPY_FLOAT_IMPL_FLOAT
+        vh_tenc_float32(&e->enc, mp_obj_float_get(o));
+#else
         vh_tenc_float(&e->enc, (double)mp_obj_float_get(o));
+#endif
 #endif
     } else if (mp_obj_is_dict_or_ordereddict(o)) {
         mp_map_t *map = mp_obj_dict_get_map(o);

@@ -1,6 +1,7 @@
 // The C API of vh_tmpl.h over engine/tmpl.
 #include "vh_tmpl.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -230,6 +231,16 @@ void vh_tenc_int(vh_tenc *e, int64_t v) {
 }
 void vh_tenc_float(vh_tenc *e, double v) {
     W(e)->real(v);
+}
+// The device's floats are single precision: the renderer gets the double of the float's
+// shortest digits, so a page prints what MicroPython's repr prints ("3.14159"), not the
+// widened value (3.141590118408203).
+void vh_tenc_float32(vh_tenc *e, float v) {
+    char digits[32];
+    auto r = std::to_chars(digits, digits + sizeof digits, v);
+    double d = double(v);
+    std::from_chars(digits, r.ptr, d);
+    W(e)->real(d);
 }
 void vh_tenc_bytes(vh_tenc *e, int tag, const char *p, size_t n) {
     W(e)->bytes(uint8_t(tag), std::string_view(p, n));

@@ -85,6 +85,7 @@ void vh_tenc_none(vh_tenc *e);
 void vh_tenc_bool(vh_tenc *e, int v);
 void vh_tenc_int(vh_tenc *e, int64_t v);
 void vh_tenc_float(vh_tenc *e, double v);
+void vh_tenc_float32(vh_tenc *e, float v);  // a single-precision float, by its shortest digits
 void vh_tenc_bytes(vh_tenc *e, int tag, const char *p, size_t n);
 void vh_tenc_key_id(vh_tenc *e, uint16_t id);
 void vh_tenc_range(vh_tenc *e, int64_t start, int64_t stop, int64_t step);
