@@ -23,15 +23,20 @@ mkdir -p "$out/obj" "$out/zlib"
 # zlib.h for gzip_encoder.cpp: on the device it comes from the espressif/zlib component (zlib
 # 1.3); Debian's headers are the same API and architecture-independent.
 ln -sf /usr/include/zlib.h /usr/include/zconf.h "$out/zlib/"
+# mbedTLS headers for engine/tls (TLS glue; mbedTLS's own code is ESP-IDF's component and not
+# counted): Debian's 2.28 headers, architecture-independent C like zlib's.
+mkdir -p "$out/mbedtls"
+ln -sfn /usr/include/mbedtls "$out/mbedtls/mbedtls"
+[[ -d /usr/include/psa ]] && ln -sfn /usr/include/psa "$out/mbedtls/psa"
 
 flags=(-std=gnu++20 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os
        -fno-exceptions -fno-rtti -Wall -Wextra -Werror -ffunction-sections -fdata-sections
        -DVIPER_IO_BUFFER_BYTES=4096 -DVIPER_MAX_CONNECTIONS_CAP=16 -DVIPER_MAX_HEADERS_CAP=32
        -DVIPER_GZIP_WINDOW_BITS=11 -DVIPER_GZIP_MEM_LEVEL=4 -DVIPER_DEFAULT_STATIC_CACHE_BYTES=0
        -Iengine -Iengine/include -Iengine/port/lwip/host -Iscripts/mcu -isystem /usr/include/lwip
-       -isystem "$out/zlib")
+       -isystem "$out/zlib" -isystem "$out/mbedtls")
 
-modules=(http router net bridge static mem port)
+modules=(http router net bridge static tls ws mem port)
 sources_of() {
   case $1 in
     port) echo engine/port/posix/*.cpp engine/port/lwip/port_lwip_sockets.cpp ;;
