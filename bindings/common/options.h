@@ -31,7 +31,10 @@ struct OptionValues {
   bridge::Options bridge;
   char host[64] = "127.0.0.1";  // server.host points here
 
-  OptionValues() { server.host = host; }
+  OptionValues() {
+    server.host = host;
+    server.limits.max_body_bytes = VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES;  // what the rings carry
+  }
   OptionValues(const OptionValues&) = delete;
   OptionValues& operator=(const OptionValues&) = delete;
 };

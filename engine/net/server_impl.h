@@ -76,7 +76,7 @@ struct Server::Impl {
   FileServer files{*this};  // static mounts and FileResponse (net/file_server.h)
   // TLS (net/transport.h): the shared context, one session per slot (set up on first use and
   // then reused), and the connections whose decrypted bytes wait in mbedTLS.
-  tls::Context tls_ctx;
+  tls::Context* tls_ctx = nullptr;  // only when serving TLS (init_tls)
   tls::Session* tls_sessions = nullptr;
   tls::Session** tls_free = nullptr;
   uint32_t tls_free_top = 0;

@@ -22,7 +22,11 @@ const char* Server::Impl::init_tls() {
                                         : tls::ClientAuth::None;
   cr.offer_h2 = t.offer_h2;
   cr.session_cache_entries = t.session_cache_entries;
-  if (const char* why = tls_ctx.init(cr)) return why;
+  // The context (about 40 KB: entropy, DRBG, configuration, keys) exists only on a TLS port.
+  void* mem = mem::alloc(sizeof(tls::Context));
+  if (mem == nullptr) return "out of memory (tls)";
+  tls_ctx = new (mem) tls::Context();
+  if (const char* why = tls_ctx->init(cr)) return why;
   uint32_t n = opt.max_connections;
   tls_sessions = mem::alloc_array<tls::Session>(n);
   tls_free = mem::alloc_array<tls::Session*>(n);
@@ -48,7 +52,12 @@ void Server::Impl::destroy_tls() {
   tls_sessions = nullptr;
   tls_free = nullptr;
   tls_ready = nullptr;
-  tls_ctx.destroy();
+  if (tls_ctx != nullptr) {
+    tls_ctx->destroy();
+    tls_ctx->~Context();
+    mem::release(tls_ctx);
+    tls_ctx = nullptr;
+  }
 }
 
 // A session for a connection just accepted.  mbedTLS allocates a session's record buffers
@@ -57,7 +66,7 @@ void Server::Impl::destroy_tls() {
 bool Server::Impl::take_tls(Conn& c) {
   if (tls_free_top == 0) return false;  // cannot happen: one per slot
   tls::Session* s = tls_free[tls_free_top - 1];
-  if (!s->set_up() && !s->setup(tls_ctx)) return false;
+  if (!s->set_up() && !s->setup(*tls_ctx)) return false;
   tls_free_top--;
   s->attach(c.fd);
   c.tls = s;

@@ -143,12 +143,13 @@ Measured run_device_server(const ServerOptions& o, const bridge::Options& bo, in
 
 }  // namespace
 
-// Every default of the device (8 slots, 4 KB I/O buffers, body buffers for 16 KB bodies, the
-// bridge's device rings, the request ring sized by the limits) within the esp32 profile's
-// budget: app.run() with no options starts on the device.
+// Every default of app.run() on the device (8 slots, 4 KB I/O buffers, body buffers for the
+// bridge's 16 KB bodies, the bridge's device rings, the request ring sized by the limits)
+// within the esp32 profile's budget: app.run() with no options starts on the device.
 TEST(MemoryBudget, DeviceServerAtEightConnections) {
   ServerOptions o;
   o.port = 0;
+  o.limits.max_body_bytes = VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES;  // as the bindings set it
   bridge::Options bo;
   bo.cancel_records = bo.request_records + VIPER_DEFAULT_MAX_CONNECTIONS;
 #if defined(VIPER_PROFILE_ESP32)

@@ -24,6 +24,7 @@ from conftest import DEMO, LWIP_TAPS, make_server  # noqa: E402,F401
 pytestmark = pytest.mark.skipif(not LWIP_TAPS, reason="needs tests/lwip/run.sh (lwIP in a netns)")
 
 PROBE = str(pathlib.Path(DEMO).with_name("viper_lwip_listen_probe"))
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_100kb_static_download_with_curl_and_python(make_server, tmp_path):
@@ -86,16 +87,29 @@ def clients_reset(host, port, n):
     return reset
 
 
+def accept_queue():
+    """DEFAULT_ACCEPTMBOX_SIZE of engine/port/lwip/host/lwipopts.h (the board's
+    CONFIG_LWIP_TCP_ACCEPTMBOX_SIZE: 16; ESP-IDF's default is 6)."""
+    text = (ROOT / "engine/port/lwip/host/lwipopts.h").read_text()
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) >= 3 and f[0] == "#define" and f[1] == "DEFAULT_ACCEPTMBOX_SIZE":
+            return int(f[2])
+    raise AssertionError("DEFAULT_ACCEPTMBOX_SIZE not found in lwipopts.h")
+
+
 @pytest.mark.parametrize("backlog,expect_reset", [(None, False), ("255", True)])
 def test_waiting_clients_are_not_reset(backlog, expect_reset):
     """SPEC §4: while every slot is taken, new clients wait in the backlog.  lwIP resets a
-    connection its accept queue (6 on ESP-IDF) cannot hold, so the port listens with a backlog
-    no larger than the queue: further SYNs are dropped and retried, never reset.  With the
-    backlog the engine used before (listen(511), 255 in lwIP) clients are reset."""
+    connection its accept queue (DEFAULT_ACCEPTMBOX_SIZE) cannot hold, so the port listens
+    with a backlog no larger than the queue: further SYNs are dropped and retried, never
+    reset.  With the backlog the engine used before (listen(511), 255 in lwIP) clients are
+    reset.  More clients than the queue holds, so that it overflows."""
+    queue = accept_queue()
     args = () if backlog is None else ("--backlog", backlog)
     p, host, port = start_probe(LWIP_TAPS - 1, *args)
     try:
-        reset = clients_reset(host, port, 16)
+        reset = clients_reset(host, port, queue + 10)
     finally:
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=10)
@@ -107,4 +121,4 @@ def test_waiting_clients_are_not_reset(backlog, expect_reset):
         assert p.returncode == 0, (out, err)
         assert reset == 0, out
         # The queue was full (the rest were retrying their SYN): all of it is accepted.
-        assert out.decode().split()[-1] == "6", out
+        assert out.decode().split()[-1] == str(queue), out

@@ -48,13 +48,18 @@
 #ifndef VIPER_DEFAULT_MAX_URI_BYTES
 #define VIPER_DEFAULT_MAX_URI_BYTES 512
 #endif
-// A request body travels to Python through the bridge's request ring (at most half of it), so
-// the device's default is what its small rings carry; a PC's rings grow to fit (below).
 #ifndef VIPER_DEFAULT_MAX_BODY_BYTES
-#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
-#define VIPER_DEFAULT_MAX_BODY_BYTES 16384
-#else
 #define VIPER_DEFAULT_MAX_BODY_BYTES 65536
+#endif
+// The default body limit of an app served with the bridge (app.run(), the bindings): a body
+// travels to Python through the request ring (at most half of it), so the device's default is
+// what its small rings carry next to the pools (docs/firmware.md, "RAM"); C routes keep the
+// engine's default above.
+#ifndef VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES
+#if defined(VIPER_PROFILE_ESP32) || !defined(__linux__)
+#define VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES 16384
+#else
+#define VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES VIPER_DEFAULT_MAX_BODY_BYTES
 #endif
 #endif
 
