@@ -33,6 +33,12 @@ from ._urlencoding import parse_qsl
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
                      json_invalid, portability_warning, value_kind)
 from .responses import Response
+from . import _validation
+from . import models as _models
+from .params import Body
+
+if not _compat.MICROPYTHON:
+    from . import _introspect_cpython as _intro
 
 
 class Depends:
@@ -128,6 +134,8 @@ class Dependant:
             self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names), d.use_cache))
         params = []
         for name, default, annotation in _signature(call):
+            if annotation is not EMPTY:
+                default, annotation = _annotated(default, annotation)
             if isinstance(default, Depends):
                 self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names),
                                   default.use_cache))
@@ -156,13 +164,75 @@ def _dep_call(dep, annotation):
     return call
 
 
+def _annotated(default, annotation):
+    """CPython: ``Annotated[T, Depends(...)/Query(...)/...]`` -> (the declaration as a default,
+    T).  The declaration is copied (an ``Annotated`` alias may serve many parameters) and
+    given the parameter's own default, as FastAPI."""
+    inner, meta = _intro.split_annotated(annotation)
+    for m in meta:
+        if isinstance(m, Depends):
+            if default is EMPTY:
+                default = m
+            break
+        if isinstance(m, Param):
+            spec = _copy(m)
+            if default is not EMPTY:
+                spec.default = default
+            default = spec
+            break
+    return default, inner
+
+
+def _copy(obj):
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+def _plain(desc):
+    """The int/float/bool/str class of a description that is only that (or that or None)."""
+    if desc is not None and desc[0] == "opt":
+        desc = desc[1]
+    if desc is not None and desc[0] == "type" and desc[1] in (int, float, bool, str):
+        return desc[1]
+    return None
+
+
+def _is_structured(desc):
+    """A type FastAPI reads from the body when nothing else is said: list, set, dict, a
+    model."""
+    if desc is not None and desc[0] == "opt":
+        desc = desc[1]
+    if desc is None:
+        return False
+    if desc[0] in ("list", "dict"):
+        return True
+    return desc[0] == "type" and _is_model(desc[1])
+
+
+def _is_model(cls):
+    return getattr(cls, "_vh_model", False) or _models.is_pydantic(cls)
+
+
 def _param_entry(owner, name, default, annotation, path_names):
     spec = default if isinstance(default, Param) else None
     value_default = spec.default if spec is not None else default
+    desc = _validation.describe(annotation)  # None on MicroPython
+    plain = _plain(desc)
+    if spec is not None and spec.source is BODY and isinstance(value_default, type) and \
+            _is_model(value_default):  # the portable spelling of a model body: Body(Item)
+        desc, annotation, value_default, plain = ("type", value_default), value_default, EMPTY, None
+    if spec is None and name not in path_names and _is_structured(desc):
+        spec = Body(value_default)  # as FastAPI: a list/dict/model annotation is a body
     if annotation is not EMPTY and not _compat.MICROPYTHON and name not in path_names:
-        portability_warning(owner, name, annotation, value_default, spec)
+        portability_warning(owner, name, plain or annotation, value_default, spec)
     if name in path_names and (spec is None or spec.source is PATH):
-        kind = annotation if annotation in (int, float, bool) else None
+        if plain is not None:
+            kind = plain if plain is not str else None
+        elif desc is not None:
+            kind = _validation.compile_type(annotation)
+        else:
+            kind = None
         return (name, PATH, name, path_names.index(name), kind, spec, EMPTY, True,
                 ["path", name])
     source = spec.source if spec is not None else QUERY
@@ -174,9 +244,21 @@ def _param_entry(owner, name, default, annotation, path_names):
     loc = ["body" if source is FORM else source, key]  # as written (FastAPI: "X-Token")
     if source is HEADER:
         key = key.lower()  # the request's header names are lower-case
-    kind = value_kind(value_default, annotation, spec)
+    kind = value_kind(value_default, plain or annotation, spec)
+    index = None  # for a repeated value: the validator of its items (None: strings)
+    if plain is None and desc is not None:
+        if source is BODY:
+            kind = _validation.compile_type(annotation)
+        else:
+            tp = desc[1] if desc[0] == "opt" else desc
+            if tp is not None and tp[0] == "list":
+                kind = list
+                if tp[1] is not None and _plain(tp[1]) is not str:
+                    index = _validation.from_description(tp[1])
+            elif tp is not None:
+                kind = _validation.compile_type(annotation)
     required = value_default is EMPTY or value_default is ...
-    return (name, source, key, None, kind, spec, value_default, required, loc)
+    return (name, source, key, index, kind, spec, value_default, required, loc)
 
 
 _dependants = {}
@@ -450,6 +532,11 @@ def _bind_others(others, values, item, request, ctx, errors, kwargs):
                 kwargs[name] = list(default) if isinstance(default, list) else default
             continue
         if kind is list:
+            if index is not None:  # typed items (CPython: list[int], list[UUID], ...)
+                n = len(errors)
+                raw = [index.validate(v, loc + [i], errors) for i, v in enumerate(raw)]
+                if len(errors) > n:
+                    continue
             if spec is not None and spec.has_checks:
                 bad = False
                 for i, item in enumerate(raw):
@@ -518,6 +605,17 @@ def _bind_body(body, body_whole, request, errors, kwargs):
                 errors.append(error("missing", loc, "Field required", None))
             else:
                 kwargs[name] = _fresh(default)
+            continue
+        if isinstance(kind, _validation.Validator):  # a model, dict[int, float], ...
+            value = kind.validate(value, loc, errors)
+            if value is _validation.INVALID:
+                continue
+            if spec.has_checks and not isinstance(kind, _validation.Checked):
+                err = check(spec, value, loc)
+                if err is not None:
+                    errors.append(err)
+                    continue
+            kwargs[name] = value
             continue
         if kind is list or kind is dict:
             if not isinstance(value, kind):
