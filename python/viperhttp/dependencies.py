@@ -161,7 +161,19 @@ def _dep_call(dep, annotation):
         call = annotation
     if call is None or call is EMPTY or not callable(call):
         raise TypeError("Depends() needs a callable (or an annotated class on CPython)")
+    if _overrides:
+        call = _overrides.get(call, call)
     return call
+
+
+_overrides = {}  # app.dependency_overrides while a route's plan is being built
+
+
+def set_overrides(overrides):
+    """Plans built from now on replace the dependencies in ``overrides`` (a dict) —
+    ``app.dependency_overrides``; routes rebuild their plans when it changes."""
+    global _overrides
+    _overrides = overrides
 
 
 def _annotated(default, annotation):
@@ -266,7 +278,7 @@ _dependants = {}
 
 def get_dependant(call, path_names, extra=None):
     """The dependant of ``call``, computed once per (callable, path parameter names)."""
-    if extra:
+    if extra or _overrides:  # with overrides a cached sub-tree may hold a replaced callable
         return Dependant(call, path_names, extra)
     try:
         key = (call, tuple(path_names))
@@ -415,6 +427,36 @@ class Context:
             except Exception as err:
                 if err is not exc:
                     _compat.print_exception(err)
+
+    def unwind(self, exc):
+        """The request failed with ``exc``: generator dependencies are finished now, ``exc``
+        thrown in at their ``yield``, before the error response is made (as current FastAPI),
+        so that one can turn it into another exception (``HTTPException(400)``).  Returns the
+        exception to answer (the original one unless a dependency raised another)."""
+        exits, self.exits = self.exits, []
+        for gen in reversed(exits):
+            try:
+                gen.throw(exc)
+            except StopIteration:
+                pass
+            except Exception as err:
+                exc = err
+        return exc
+
+    async def aunwind(self, exc):
+        """``unwind`` with async generator dependencies (CPython) among them."""
+        exits, self.exits = self.exits, []
+        for gen in reversed(exits):
+            try:
+                if hasattr(gen, "__anext__"):
+                    await gen.athrow(exc)
+                else:
+                    gen.throw(exc)
+            except (StopIteration, StopAsyncIteration):
+                pass
+            except Exception as err:
+                exc = err
+        return exc
 
     async def aclose(self, exc=None):
         """``close`` when async generator dependencies (CPython) were entered too."""

@@ -387,3 +387,55 @@ def pydantic_validator(cls):
     from ._pydantic_cpython import PydanticModel
 
     return PydanticModel(cls)
+
+
+def return_model(endpoint):
+    """CPython: the endpoint's return annotation when it names a model (``-> Item``,
+    ``-> list[Item]``), used as its ``response_model`` as in current FastAPI; else None."""
+    if _compat.MICROPYTHON:
+        return None
+    from . import _introspect_cpython
+    from .responses import Response
+
+    ann = _introspect_cpython.return_annotation(endpoint, EMPTY)
+    if ann is EMPTY or ann is None:
+        return None
+    if isinstance(ann, type) and issubclass(ann, Response):
+        return None
+    if _has_model(_introspect_cpython.describe(ann)):
+        return ann
+    return None
+
+
+def _has_model(desc):
+    if desc is None:
+        return False
+    if desc[0] == "type":
+        return getattr(desc[1], "_vh_model", False) or is_pydantic(desc[1])
+    if desc[0] == "literal":
+        return False
+    return any(_has_model(d) for d in desc[1:] if isinstance(d, tuple))
+
+
+def serialize_response(field, value, opts):
+    """A return value through the route's ``response_model`` (FastAPI's serialize_response):
+    a returned model is dumped first (its unset fields left out with ``exclude_unset``),
+    validated against the response model, then dumped with the route's options."""
+    from .exceptions import ResponseValidationError
+
+    if isinstance(value, Model):
+        value = value.model_dump(by_alias=True, exclude_unset=opts["exclude_unset"],
+                                 exclude_defaults=opts["exclude_defaults"],
+                                 exclude_none=opts["exclude_none"])
+    elif isinstance(value, (list, tuple)) and value and isinstance(value[0], Model):
+        value = [v.model_dump(by_alias=True, exclude_unset=opts["exclude_unset"],
+                              exclude_none=opts["exclude_none"]) if isinstance(v, Model) else v
+                 for v in value]
+    errors = []
+    value = field.validate(value, ["response"], errors)
+    if errors:
+        raise ResponseValidationError(errors)
+    if isinstance(value, Model):
+        return value.model_dump(mode="json", **opts)
+    return _dump(value, opts["by_alias"], opts["exclude_unset"], opts["exclude_defaults"],
+                 opts["exclude_none"], "json")

@@ -210,6 +210,8 @@ class Pipeline:
                 if ctx is not None:
                     response = ctx.finish_response(response, result)
         except Exception as exc:
+            if ctx is not None and ctx.exits:
+                exc = ctx.unwind(exc)  # a yield dependency may answer it differently
             error = exc
             response = self.error_response(item, request, exc)
             if type(response) is _Pending:  # an async exception handler: the rest waits for it
@@ -282,6 +284,8 @@ class Pipeline:
                     if ctx is not None:
                         response = ctx.finish_response(response, result)
             except Exception as exc:
+                if ctx is not None and ctx.exits:
+                    exc = await ctx.aunwind(exc) if ctx.async_exits else ctx.unwind(exc)
                 error = exc
                 response = self.error_response(item, request, exc)
                 if type(response) is _Pending:
@@ -330,6 +334,8 @@ class Pipeline:
                 ctx.close(exc)
             raise
         except Exception as exc:
+            if ctx is not None and ctx.exits:
+                exc = await ctx.aunwind(exc) if ctx.async_exits else ctx.unwind(exc)
             if reraise and not self.is_handled(exc):
                 if ctx is not None:
                     if ctx.async_exits:

@@ -7,7 +7,7 @@ import requests
 from pyapi_support import MICROPYTHON, assert_json
 
 TIMEOUT = 10
-ISE = b'{"detail":"Internal Server Error"}'
+ISE = b'Internal Server Error'
 
 
 def test_http_exception_body_and_headers(main_app):
