@@ -141,6 +141,8 @@ class Dependant:
                                   default.use_cache))
             elif name in SPECIALS and not isinstance(default, Param):
                 self.specials.append((name, name))
+            elif isinstance(annotation, type) and _special_type(annotation) is not None:
+                self.specials.append((name, _special_type(annotation)))  # `bt: BackgroundTasks`
             else:
                 params.append(_param_entry(call, name, default, annotation, path_names))
         # FastAPI's order (path, query, header, cookie, body); a stable sort by hand, since
@@ -153,6 +155,20 @@ class Dependant:
             self.cache_key = call
         except TypeError:  # unhashable callable (an instance defining __eq__)
             self.cache_key = id(call)
+
+
+def _special_type(cls):
+    """CPython: the special object a parameter annotated with ``cls`` receives (FastAPI
+    recognises them by type, whatever the parameter's name), or None."""
+    from .requests import Request
+
+    if issubclass(cls, Request):
+        return "request"
+    if issubclass(cls, BackgroundTasks):
+        return "background_tasks"
+    if issubclass(cls, Response):
+        return "response"
+    return None
 
 
 def _dep_call(dep, annotation):

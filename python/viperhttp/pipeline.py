@@ -67,9 +67,24 @@ class Pipeline:
         self.on_error = on_error  # called with every exception answered 500
         # Python middleware, outermost first (viperhttp.middleware)
         self.middleware = [m.dispatch_func for m in app.user_middleware]
+        # The TestClient sets ``track``: ``active`` then counts requests whose processing
+        # (cleanup and background tasks included) has not ended, so that a call returns only
+        # when its background tasks are done, as Starlette's TestClient.
+        self.track = False
+        self.active = 0
 
     def run(self, item):
         route = self.routes[item[_ROUTE_ID]]
+        if self.track:
+            self.active += 1
+            try:
+                self._run(item, route)
+            finally:
+                self.active -= 1
+        else:
+            self._run(item, route)
+
+    def _run(self, item, route):
         if self.middleware:
             self.start(item[_TOKEN], self.run_middleware(item, route), True)
         elif route.plan.sync:
@@ -77,10 +92,23 @@ class Pipeline:
         else:
             self.start(item[_TOKEN], self.run_async(item, route), True)
 
+    def tracked(self, coro):
+        """``coro``, counted in ``active`` from now until it ends (TestClient only)."""
+        if not self.track:
+            return coro
+        self.active += 1
+        return self._tracked(coro)
+
+    async def _tracked(self, coro):
+        try:
+            return await coro
+        finally:
+            self.active -= 1
+
     def start(self, token, coro, count_fast_path):
         """Runs ``coro`` inline until it finishes or first waits; then it is a task, kept
         under ``token`` (so that the engine can cancel it)."""
-        done, task = _compat.start_inline(coro)
+        done, task = _compat.start_inline(self.tracked(coro))
         if done:
             if count_fast_path:
                 self.counts[_FAST_PATH] += 1
@@ -198,8 +226,8 @@ class Pipeline:
             if route.endpoint_async:
                 done, result = _run_inline(result)
                 if not done:  # it waits: a task takes the rest of the steps
-                    self.tasks[item[_TOKEN]] = asyncio.create_task(
-                        self.run_async(item, route, result, request, ctx))
+                    self.tasks[item[_TOKEN]] = asyncio.create_task(self.tracked(
+                        self.run_async(item, route, result, request, ctx)))
                     self.counts[_FAST_PATH] -= 1
                     self.counts[_TASKS_CREATED] += 1
                     return

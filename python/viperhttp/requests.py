@@ -111,6 +111,8 @@ class Request:
 
     @property
     def client(self):
+        if getattr(getattr(self.app, "_server", None), "test_client", False):
+            return Address("testclient", 50000)  # as Starlette's TestClient
         host, port = self._item[CLIENT]
         return Address(host, port)
 
