@@ -236,7 +236,7 @@ class DependencyOverrides(dict):
     (plans are computed ahead, not per request)."""
 
     def __init__(self, app):
-        dict.__init__(self)
+        super().__init__()
         self._app = app
 
     def _changed(self):
@@ -244,24 +244,24 @@ class DependencyOverrides(dict):
             route.rebuild(self)
 
     def __setitem__(self, key, value):
-        dict.__setitem__(self, key, value)
+        super().__setitem__(key, value)
         self._changed()
 
     def __delitem__(self, key):
-        dict.__delitem__(self, key)
+        super().__delitem__(key)
         self._changed()
 
     def clear(self):
-        dict.clear(self)
+        super().clear()
         self._changed()
 
     def pop(self, key, *default):
-        value = dict.pop(self, key, *default)
+        value = super().pop(key, *default)
         self._changed()
         return value
 
     def update(self, *args, **kw):
-        dict.update(self, *args, **kw)
+        super().update(*args, **kw)
         self._changed()
 
 

@@ -62,9 +62,8 @@ def jsonable_encoder(obj, include=None, exclude=None, by_alias=True, exclude_uns
 
         if dataclasses.is_dataclass(obj):
             return jsonable_encoder(dataclasses.asdict(obj))
-    try:
-        attrs = vars(obj)
-    except TypeError:
+    attrs = getattr(obj, "__dict__", None)  # vars(): MicroPython has none
+    if not isinstance(attrs, dict) or isinstance(obj, type):
         raise TypeError("Object of type {} is not JSON serializable".format(
             type(obj).__name__))
     return jsonable_encoder({k: v for k, v in attrs.items() if not k.startswith("_")})

@@ -38,7 +38,7 @@ class ValidationError(ValueError):
     of pydantic 2 errors."""
 
     def __init__(self, errors, title="Model"):
-        ValueError.__init__(self, "{} validation error{} for {}".format(
+        super().__init__("{} validation error{} for {}".format(
             len(errors), "" if len(errors) == 1 else "s", title))
         self._errors = errors
         self.title = title
