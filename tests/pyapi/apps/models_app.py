@@ -1,0 +1,83 @@
+# Portable models (viperhttp.Model, Field) behind test_models.py: request bodies (single,
+# embedded, several), nested models, lists and dicts of a type, response_model filtering and
+# 422 bodies.  No annotations: the same file runs on MicroPython.  Arguments are
+# ``key=value`` options for app.run.
+import sys
+
+from app_options import parse_options
+import viperhttp
+from viperhttp import Body, Field, Model, ViperHTTP
+
+app = ViperHTTP(title="pyapi models app")
+
+
+@app.get("/__stats")
+def stats():
+    return viperhttp.server_stats()
+
+
+class Image(Model):
+    url = Field(str, min_length=4)
+    width = Field(int, ge=1, default=640)
+
+
+class Item(Model):
+    name = Field(str, max_length=10)
+    price = Field(float, ge=0)
+    tags = Field([str], default=[])
+    image = Field(Image, default=None)
+    stock = Field({str: int}, default={})
+    secret = Field(str, default="s3cret")
+
+
+class PublicItem(Model):
+    name = Field(str)
+    price = Field(float)
+    tags = Field([str], default=[])
+    image = Field(Image, default=None)
+
+
+@app.post("/items")
+def create(item=Body(Item)):
+    return {"name": item.name, "price": item.price, "tags": item.tags,
+            "image": item.image, "stock": item.stock}
+
+
+@app.post("/embedded")
+def embedded(item=Body(Item, embed=True)):
+    return item
+
+
+@app.post("/several")
+def several(item=Body(Item), user=Body({}), importance=Body(0, gt=0)):
+    return {"item": item.model_dump(exclude_unset=True), "user": user,
+            "importance": importance}
+
+
+@app.post("/public", response_model=PublicItem)
+def public(item=Body(Item)):
+    return item
+
+
+@app.post("/public-unset", response_model=PublicItem, response_model_exclude_unset=True)
+def public_unset(item=Body(Item)):
+    return item
+
+
+@app.post("/public-none", response_model=PublicItem, response_model_exclude_none=True)
+def public_none(item=Body(Item)):
+    return item
+
+
+@app.get("/bad-response", response_model=PublicItem)
+def bad_response():
+    return {"name": "no price"}
+
+
+@app.get("/schema")
+def schema():
+    return Item.model_json_schema()
+
+
+if __name__ == "__main__":
+    app.run(**parse_options(sys.argv[1:]))
