@@ -293,8 +293,12 @@ class Converted(Validator):
         try:
             return self.convert(value)
         except ValueError as exc:
-            errors.append(error(self.kind, loc, self.msg + str(exc) if str(exc) else
-                                self.msg.rstrip(", "), value))
+            reason = str(exc)
+            if reason:  # pydantic 2 gives the reason in ctx["error"] and the message
+                errors.append(error(self.kind, loc, self.msg + reason, value,
+                                    {"error": reason}))
+            else:
+                errors.append(error(self.kind, loc, self.msg.rstrip(", "), value))
         except TypeError:
             errors.append(error(self.kind.replace("_parsing", "_type"), loc,
                                 self.msg.split(",")[0].rstrip(), value))
