@@ -17,7 +17,7 @@ API, shared by CPython and MicroPython::
 from . import status
 from .applications import FastAPI, ViperHTTP
 from .background import BackgroundTask, BackgroundTasks
-from .dependencies import Depends
+from .dependencies import Depends, Security, SecurityScopes
 from .encoders import jsonable_encoder
 from .exceptions import HTTPException, RequestValidationError
 from .models import BaseModel, Field, Model, ValidationError
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIRouter", "BackgroundTask", "BackgroundTasks", "BaseModel", "Body", "Field", "Model",
     "ValidationError", "jsonable_encoder", "Cookie", "Depends", "Form", "Header", "Path", "Query",
-    "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
+    "Security", "SecurityScopes", "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
     "server_stats", "status",
 ]

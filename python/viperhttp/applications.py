@@ -57,6 +57,7 @@ class ViperHTTP(RouteDecorators):
         self.on_shutdown = []
         self._lifespan_cm = None
         self.mounts = []  # (path, StaticFiles, name), served by the engine
+        self.sub_apps = []  # (path, ViperHTTP, name) whose routes were registered here
         # Python middleware instances, outermost first (FastAPI's order: last added first).
         self.user_middleware = []
         self.engine_middleware = []  # executed by the engine (viperhttp.middleware)
@@ -77,7 +78,9 @@ class ViperHTTP(RouteDecorators):
                 raise ValueError("unsupported HTTP method {!r}".format(m))
         if not path.startswith("/"):
             raise ValueError("route path must start with '/': {!r}".format(path))
-        if self.dependencies:
+        if options.pop("_skip_app_dependencies", False):
+            pass
+        elif self.dependencies:
             options["dependencies"] = self.dependencies + list(options.get("dependencies") or [])
         if options.get("response_class") is None and self.default_response_class is not None:
             options["response_class"] = self.default_response_class
@@ -86,6 +89,7 @@ class ViperHTTP(RouteDecorators):
             merged.update(options.get("responses") or {})
             options["responses"] = merged
         route = Route(path, endpoint, methods, **options)
+        route.options = options  # as registered: mount() registers them again elsewhere
         if self.dependency_overrides:
             route.rebuild(self.dependency_overrides)
         self.routes.append(route)
@@ -104,13 +108,28 @@ class ViperHTTP(RouteDecorators):
             self.add_api_route(path, endpoint, methods, **options)
 
     def mount(self, path, app, name=None):
-        """Serves ``app`` (a ``StaticFiles``) under ``path``, in the engine."""
-        if not isinstance(app, StaticFiles):
-            raise TypeError("only StaticFiles can be mounted: {!r}".format(app))
+        """Serves ``app`` under ``path``: a ``StaticFiles`` (in the engine), or another
+        ``ViperHTTP`` application, whose routes (as registered so far) are registered here
+        under ``path``."""
         if not path.startswith("/"):
             raise ValueError("mount path must start with '/': {!r}".format(path))
         if self._server is not None:
             raise RuntimeError("cannot mount after the application has started")
+        if isinstance(app, ViperHTTP):
+            if app is self:
+                raise ValueError("an application cannot be mounted on itself")
+            prefix = path.rstrip("/")
+            for route in app.routes:
+                options = dict(route.options)
+                options["dependencies"] = list(route.dependencies)
+                # the sub-application's own dependencies are in each route already
+                self.add_api_route(prefix + route.path, route.endpoint, route.methods,
+                                   **_without_app_dependencies(options, self.dependencies))
+            self.sub_apps.append((path, app, name))
+            return
+        if not isinstance(app, StaticFiles):
+            raise TypeError("only StaticFiles or a ViperHTTP application can be mounted: "
+                            "{!r}".format(app))
         self.mounts.append((path, app, name))
 
     # --- middleware ---------------------------------------------------------------------------
@@ -229,6 +248,14 @@ class ViperHTTP(RouteDecorators):
         config = validate_options(host, port, options)
         server = Server(self, config)
         _compat.asyncio.run(server.serve())
+
+
+def _without_app_dependencies(options, app_dependencies):
+    # add_api_route prepends the app's dependencies; a mounted app's routes must not get them
+    # (FastAPI: a mounted application is independent of the one it is mounted on)
+    if app_dependencies:
+        options["_skip_app_dependencies"] = True
+    return options
 
 
 class DependencyOverrides(dict):

@@ -42,13 +42,40 @@ if not _compat.MICROPYTHON:
 
 
 class Depends:
-    """``Depends(dependency=None, *, use_cache=True)``: the parameter's value is what
-    ``dependency`` returns (resolved with its own parameters); with no ``dependency`` the
-    parameter's annotation (a class) is used, as in FastAPI (CPython only)."""
+    """``Depends(dependency=None, *, use_cache=True, scope=None)``: the parameter's value is
+    what ``dependency`` returns (resolved with its own parameters); with no ``dependency`` the
+    parameter's annotation (a class) is used, as in FastAPI (CPython only).  ``scope``
+    (current FastAPI: ``"function"`` or ``"request"``) is accepted; a generator dependency's
+    code after ``yield`` always runs after the response (``"request"``), or before the error
+    response when the request failed."""
 
-    def __init__(self, dependency=None, *, use_cache=True):
+    scopes = ()
+
+    def __init__(self, dependency=None, *, use_cache=True, scope=None):
+        if scope not in (None, "function", "request"):
+            raise ValueError("Depends(scope=...) must be 'function' or 'request'")
         self.dependency = dependency
         self.use_cache = use_cache
+        self.scope = scope
+
+
+class Security(Depends):
+    """``Security(dependency, scopes=[...])``: ``Depends`` that also declares OAuth2 scopes;
+    a dependency below it that asks for ``SecurityScopes`` (a parameter annotated so, or named
+    ``security_scopes``) receives every scope declared on the way down to it."""
+
+    def __init__(self, dependency=None, *, scopes=None, use_cache=True):
+        Depends.__init__(self, dependency, use_cache=use_cache)
+        self.scopes = tuple(scopes or ())
+
+
+class SecurityScopes:
+    """The scopes required by the ``Security`` declarations above a dependency:
+    ``scopes`` (a list) and ``scope_str`` (space-separated), as FastAPI's."""
+
+    def __init__(self, scopes=None):
+        self.scopes = list(scopes or [])
+        self.scope_str = " ".join(self.scopes)
 
     def __repr__(self):
         return "Depends({})".format(getattr(self.dependency, "__name__", self.dependency))
@@ -122,7 +149,7 @@ def _signature(call):
 class Dependant:
     """What one callable needs: sub-dependencies, parameters, special objects."""
 
-    def __init__(self, call, path_names, extra=None):
+    def __init__(self, call, path_names, extra=None, scopes=()):
         self.call = call
         self.kind = call_kind(call)
         self.deps = []  # (name or None, Dependant, use_cache)
@@ -131,14 +158,19 @@ class Dependant:
         self.specials = []  # (name, what)
         self.body = []  # the params entries whose source is BODY
         for d in extra or ():
-            self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names), d.use_cache))
+            self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names, None,
+                                                  scopes + d.scopes), d.use_cache))
         params = []
         for name, default, annotation in _signature(call):
             if annotation is not EMPTY:
                 default, annotation = _annotated(default, annotation)
             if isinstance(default, Depends):
-                self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names),
+                self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names,
+                                                      None, scopes + default.scopes),
                                   default.use_cache))
+            elif (annotation is SecurityScopes or name == "security_scopes") and \
+                    not isinstance(default, Param):
+                self.specials.append((name, SecurityScopes(scopes)))  # known at registration
             elif name in SPECIALS and not isinstance(default, Param):
                 self.specials.append((name, name))
             elif isinstance(annotation, type) and _special_type(annotation) is not None:
@@ -152,7 +184,7 @@ class Dependant:
         self.body_whole = len(self.body) == 1 and not self.body[0][5].embed
         try:
             hash(call)
-            self.cache_key = call
+            self.cache_key = (call, scopes) if scopes else call
         except TypeError:  # unhashable callable (an instance defining __eq__)
             self.cache_key = id(call)
 
@@ -292,17 +324,18 @@ def _param_entry(owner, name, default, annotation, path_names):
 _dependants = {}
 
 
-def get_dependant(call, path_names, extra=None):
-    """The dependant of ``call``, computed once per (callable, path parameter names)."""
+def get_dependant(call, path_names, extra=None, scopes=()):
+    """The dependant of ``call``, computed once per (callable, path parameter names, security
+    scopes)."""
     if extra or _overrides:  # with overrides a cached sub-tree may hold a replaced callable
-        return Dependant(call, path_names, extra)
+        return Dependant(call, path_names, extra, scopes)
     try:
-        key = (call, tuple(path_names))
+        key = (call, tuple(path_names), scopes)
         found = _dependants.get(key)
     except TypeError:
-        return Dependant(call, path_names)
+        return Dependant(call, path_names, None, scopes)
     if found is None:
-        found = Dependant(call, path_names)
+        found = Dependant(call, path_names, None, scopes)
         _dependants[key] = found
     return found
 
@@ -556,7 +589,12 @@ def _bind_others(others, values, item, request, ctx, errors, kwargs):
     for entry in others:
         name, source, key, index, kind, spec, default, required, loc = entry
         if source == _SPECIAL:
-            kwargs[name] = request if key == "request" else ctx.special(key)
+            if key == "request":
+                kwargs[name] = request
+            elif type(key) is str:
+                kwargs[name] = ctx.special(key)
+            else:
+                kwargs[name] = key  # a value known at registration (SecurityScopes)
             continue
         if source == _QUERY:  # the parsed pairs, kept in the last slot: no QueryParams
             pairs = values[-1]

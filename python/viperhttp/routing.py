@@ -148,3 +148,6 @@ class Route:
         if isinstance(value, (bytes, bytearray)):
             return Response(value, status_code=status, media_type="application/octet-stream")
         return JSONResponse(value, status_code=status)
+
+
+APIRoute = Route  # FastAPI's name

@@ -195,3 +195,47 @@ def test_jsonable_encoder():
             self._hidden = 2
 
     assert jsonable_encoder(Plain()) == {"a": 1}
+
+
+def test_security_scopes_reach_the_dependency():
+    from viperhttp import Depends, Security, SecurityScopes
+
+    def current_user(security_scopes=SecurityScopes()):
+        return security_scopes.scopes
+
+    def ep(user=Security(current_user, scopes=["items"]),
+           admin=Security(current_user, scopes=["admin"]), plain=Depends(current_user)):
+        return user, admin, plain
+
+    app = ViperHTTP()
+    app.add_api_route("/x", ep, ["GET"])
+    route = app.routes[0]
+    item = make_item(0, "GET", "/x")
+    kwargs = solve(route.plan, item, Request(item, app), Context())
+    assert route.endpoint(**kwargs) == (["items"], ["admin"], [])
+
+
+def test_mount_sub_application_and_scope():
+    from viperhttp import Depends
+
+    calls = []
+
+    sub = ViperHTTP(dependencies=[Depends(lambda: calls.append("sub"))])
+
+    def hello(request):
+        return request.scope
+
+    sub.add_api_route("/hello", hello, ["GET"])
+    app = ViperHTTP(dependencies=[Depends(lambda: calls.append("main"))])
+    app.mount("/sub", sub)
+    route = app.routes[0]
+    assert route.path == "/sub/hello" and len(route.dependencies) == 1
+    item = make_item(0, "GET", "/sub/hello", "a=1", {"host": "h", "x-a": "b"})
+    request = Request(item, app)
+    scope = route.endpoint(**solve(route.plan, item, request, None))
+    assert calls == ["sub"]
+    assert scope["type"] == "http" and scope["method"] == "GET" and scope["path"] == "/sub/hello"
+    assert scope["query_string"] == b"a=1" and (b"x-a", b"b") in scope["headers"]
+    assert scope["client"] == ("127.0.0.1", 50000) and scope["scheme"] == "http"
+    with raises(TypeError):
+        app.mount("/x", object())
