@@ -1387,7 +1387,7 @@ scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
   python | python-idle | python-alloc | wakeup | static | static-syscalls | microdot | \
-    python-instructions | templates | all) build_demo _viperhttp ;;
+    python-instructions | templates | models | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;

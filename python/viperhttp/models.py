@@ -374,9 +374,10 @@ def is_pydantic(cls):
     """CPython: a pydantic model class (pydantic importable)."""
     if _compat.MICROPYTHON or not isinstance(cls, type):
         return False
-    try:
-        import pydantic
-    except ImportError:
+    import sys
+
+    pydantic = sys.modules.get("pydantic")  # a pydantic model means pydantic is imported
+    if pydantic is None:
         return False
     return issubclass(cls, pydantic.BaseModel)
 
