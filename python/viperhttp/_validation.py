@@ -171,6 +171,7 @@ class Seq(Validator):
     def __init__(self, item, kind=list):
         self.item = item
         self.kind = kind
+        self.quick = _QUICK.get(type(item))
 
     def validate(self, value, loc, errors):
         if not isinstance(value, self._TYPES) and not isinstance(value, (set, frozenset)):
@@ -183,11 +184,19 @@ class Seq(Validator):
         out = []
         bad = False
         i = 0
+        quick = self.quick
         for v in value:
-            v = item.validate(v, _loc(loc, i), errors)
-            if v is INVALID:
+            if quick is not None and quick(v):
+                out.append(v)
+                i += 1
+                continue
+            n = len(errors)
+            w = item.validate(v, loc, errors)
+            if len(errors) > n:  # again with the item's own loc (see models._validate_dict)
+                del errors[n:]
+                item.validate(v, _loc(loc, i), errors)
                 bad = True
-            out.append(v)
+            out.append(w)
             i += 1
         if bad:
             return INVALID
@@ -365,6 +374,58 @@ class Checked(Validator):
 
 
 _SCALARS = {int: Int, float: Float, bool: Bool, str: Str, bytes: Bytes}
+
+
+_QUICK = {Str: lambda v: type(v) is str, Int: lambda v: type(v) is int,
+          Float: lambda v: type(v) is float, Bool: lambda v: type(v) is bool}
+
+
+def quick_check(tp, spec=None):
+    """For a field of type int, float, bool or str: a function that says True when a value
+    is already of exactly that type and within ``spec``'s bounds — then it is kept as it is,
+    without the validator's call (the common case of a valid body).  None for other types or
+    for checks it does not cover (pattern, choices)."""
+    if tp not in (int, float, bool, str):
+        return None
+    ge = gt = le = lt = lo = hi = None
+    if spec is not None and getattr(spec, "has_checks", False):
+        if spec.pattern is not None or spec.choices is not None:
+            return None
+        ge, gt, le, lt = spec.ge, spec.gt, spec.le, spec.lt
+        lo, hi = spec.min_length, spec.max_length
+    if tp is str:
+        if lo is None and hi is None:
+            return lambda v: type(v) is str
+        lo = lo or 0
+        hi = hi if hi is not None else 1 << 62
+        return lambda v: type(v) is str and lo <= len(v) <= hi
+    if tp is bool:
+        return lambda v: type(v) is bool
+    if ge is None and gt is None and le is None and lt is None:
+        return lambda v: type(v) is tp
+    low = ge if ge is not None else gt
+    high = le if le is not None else lt
+    if low is None:
+        low_ok = _always
+    elif ge is not None:
+        low_ok = lambda v: v >= low  # noqa: E731
+    else:
+        low_ok = lambda v: v > low  # noqa: E731
+    if high is None:
+        high_ok = _always
+    elif le is not None:
+        high_ok = lambda v: v <= high  # noqa: E731
+    else:
+        high_ok = lambda v: v < high  # noqa: E731
+    if high is None:
+        return lambda v: type(v) is tp and low_ok(v)
+    if low is None:
+        return lambda v: type(v) is tp and high_ok(v)
+    return lambda v: type(v) is tp and low_ok(v) and high_ok(v)
+
+
+def _always(v):
+    return True
 
 
 def compile_type(tp, spec=None):

@@ -67,7 +67,8 @@ class Field(Param):
 
 
 class _FieldPlan:
-    __slots__ = ("name", "key", "validator", "default", "factory", "required", "field", "tp")
+    __slots__ = ("name", "key", "validator", "default", "factory", "required", "field", "tp",
+                 "quick")
 
     def __init__(self, name, key, validator, default, factory, required, field, tp):
         self.name = name
@@ -78,6 +79,8 @@ class _FieldPlan:
         self.required = required
         self.field = field
         self.tp = tp
+        # A test that accepts the value as it is (right type, within the bounds), or None
+        self.quick = _validation.quick_check(tp, field)
 
 
 _plans = {}
@@ -166,34 +169,53 @@ def fields_of(cls):
 def _new(cls, values, fields_set, obj=None):
     if obj is None:
         obj = object.__new__(cls)
-    for k, v in values.items():
-        setattr(obj, k, v)
+    if _compat.MICROPYTHON:
+        for k, v in values.items():
+            setattr(obj, k, v)
+    else:
+        obj.__dict__.update(values)
     obj._vh_fields_set = fields_set
     return obj
 
 
+_MISSING = object()
+_steps = {}  # class -> its fields as tuples, the form the validation loop reads fastest
+
+
 def _validate_dict(cls, data, loc, errors, by_name=False, obj=None):
+    # The success path allocates no ``loc`` list: a field is validated with its parent's
+    # ``loc``, and only when it fails is it validated again with its own (validators have no
+    # side effects), so the errors carry exact locations.
+    steps = _steps.get(cls)
+    if steps is None:
+        steps = _steps[cls] = [(f.name, f.key, f.quick, f.validator, f.required, f.factory,
+                                f.default) for f in fields_of(cls)]
     n = len(errors)
     values = {}
     fields_set = set()
-    for f in fields_of(cls):
-        key = f.key
-        if key in data:
-            raw = data[key]
-        elif by_name and f.name in data:
-            raw = data[f.name]
-        else:
-            if f.required:
+    for name, key, quick, validator, required, factory, default in steps:
+        raw = data.get(key, _MISSING)
+        if raw is _MISSING and by_name:
+            raw = data.get(name, _MISSING)
+        if raw is _MISSING:
+            if required:
                 errors.append(error("missing", loc + [key], "Field required", data))
-            elif f.factory is not None:
-                values[f.name] = f.factory()
+            elif factory is not None:
+                values[name] = factory()
             else:
-                values[f.name] = _fresh(f.default)
+                values[name] = _fresh(default)
             continue
-        fields_set.add(f.name)
-        value = f.validator.validate(raw, loc + [key], errors)
-        if value is not INVALID:
-            values[f.name] = value
+        fields_set.add(name)
+        if quick is not None and quick(raw):
+            values[name] = raw
+            continue
+        m = len(errors)
+        value = validator.validate(raw, loc, errors)
+        if len(errors) > m:
+            del errors[m:]
+            validator.validate(raw, loc + [key], errors)
+        elif value is not INVALID:
+            values[name] = value
     if len(errors) > n:
         return INVALID
     return _new(cls, values, fields_set, obj)
