@@ -3,8 +3,11 @@ pydantic itself (1.x, as Debian 12 ships with FastAPI 0.92, or 2.x); its errors 
 pydantic 2's shape (pydantic 1's types mapped as tests/parity maps them)."""
 
 import json
+import sys
 
-import pydantic
+# Loaded only for a model class of pydantic's (models.is_pydantic), so pydantic is imported
+# already, by the app: the package itself never needs it.
+pydantic = sys.modules["pydantic"]
 
 from ._validation import INVALID, Validator
 from .params import error
