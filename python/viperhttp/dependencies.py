@@ -44,10 +44,11 @@ if not _compat.MICROPYTHON:
 class Depends:
     """``Depends(dependency=None, *, use_cache=True, scope=None)``: the parameter's value is
     what ``dependency`` returns (resolved with its own parameters); with no ``dependency`` the
-    parameter's annotation (a class) is used, as in FastAPI (CPython only).  ``scope``
-    (current FastAPI: ``"function"`` or ``"request"``) is accepted; a generator dependency's
-    code after ``yield`` always runs after the response (``"request"``), or before the error
-    response when the request failed."""
+    parameter's annotation (a class) is used, as in FastAPI (CPython only).  ``scope``, as
+    current FastAPI: a generator dependency's code after ``yield`` runs after the response
+    has been sent (``"request"``, the default), or as soon as the endpoint has returned,
+    before the response is made (``"function"``); when the request fails it runs before the
+    error response either way."""
 
     scopes = ()
 
@@ -152,14 +153,15 @@ class Dependant:
     def __init__(self, call, path_names, extra=None, scopes=()):
         self.call = call
         self.kind = call_kind(call)
-        self.deps = []  # (name or None, Dependant, use_cache)
+        self.deps = []  # (name or None, Dependant, use_cache, function_scope)
         # (name, source, key, index, kind, spec, default, required, loc)
         self.params = []
         self.specials = []  # (name, what)
         self.body = []  # the params entries whose source is BODY
         for d in extra or ():
             self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names, None,
-                                                  scopes + d.scopes), d.use_cache))
+                                                  scopes + d.scopes), d.use_cache,
+                              d.scope == "function"))
         params = []
         for name, default, annotation in _signature(call):
             if annotation is not EMPTY:
@@ -167,7 +169,7 @@ class Dependant:
             if isinstance(default, Depends):
                 self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names,
                                                       None, scopes + default.scopes),
-                                  default.use_cache))
+                                  default.use_cache, default.scope == "function"))
             elif (annotation is SecurityScopes or name == "security_scopes") and \
                     not isinstance(default, Param):
                 self.specials.append((name, SecurityScopes(scopes)))  # known at registration
@@ -350,6 +352,7 @@ _CALL = const(0)
 _KIND = const(1)
 _BINDING = const(2)
 _FIRST = const(3)
+_FUNCTION_SCOPE = const(4)  # Depends(scope="function"): its cleanup runs before the response
 
 
 class Plan:
@@ -388,14 +391,14 @@ class Plan:
 
     def _binding(self, dep):
         deps, paths, others = [], [], []
-        for name, sub, use_cache in dep.deps:
+        for name, sub, use_cache, function_scope in dep.deps:
             slot = self._slots.get(sub.cache_key) if use_cache else None
             reused = slot is not None  # computed for an earlier user: its errors count again
             if slot is None:
                 first = len(self.steps)
                 binding = self._binding(sub)
                 slot = len(self.steps)
-                self.steps.append((sub.call, sub.kind, binding, first))
+                self.steps.append((sub.call, sub.kind, binding, first, function_scope))
                 if sub.cache_key not in self._slots:
                     self._slots[sub.cache_key] = slot
             deps.append((name, slot, reused))
@@ -436,6 +439,7 @@ class Context:
 
     def __init__(self):
         self.exits = []
+        self.function_exits = []  # generators of Depends(scope="function")
         self.async_exits = False  # an async generator dependency was entered (CPython)
         self.background = None
         self.response = None
@@ -477,12 +481,35 @@ class Context:
                 if err is not exc:
                     _compat.print_exception(err)
 
+    def end_function_scope(self):
+        """After the endpoint returned: the cleanup of ``Depends(scope="function")``
+        generators (last entered first), before the response is made; an exception raised
+        there fails the request."""
+        exits, self.function_exits = self.function_exits, []
+        for gen in reversed(exits):
+            try:
+                next(gen)
+            except StopIteration:
+                pass
+
+    async def aend_function_scope(self):
+        exits, self.function_exits = self.function_exits, []
+        for gen in reversed(exits):
+            try:
+                if hasattr(gen, "__anext__"):
+                    await gen.__anext__()
+                else:
+                    next(gen)
+            except (StopIteration, StopAsyncIteration):
+                pass
+
     def unwind(self, exc):
         """The request failed with ``exc``: generator dependencies are finished now, ``exc``
         thrown in at their ``yield``, before the error response is made (as current FastAPI),
         so that one can turn it into another exception (``HTTPException(400)``).  Returns the
         exception to answer (the original one unless a dependency raised another)."""
-        exits, self.exits = self.exits, []
+        exits, self.exits = self.exits + self.function_exits, []
+        self.function_exits = []
         for gen in reversed(exits):
             try:
                 gen.throw(exc)
@@ -494,7 +521,8 @@ class Context:
 
     async def aunwind(self, exc):
         """``unwind`` with async generator dependencies (CPython) among them."""
-        exits, self.exits = self.exits, []
+        exits, self.exits = self.exits + self.function_exits, []
+        self.function_exits = []
         for gen in reversed(exits):
             try:
                 if hasattr(gen, "__anext__"):
@@ -760,7 +788,7 @@ def solve(plan, item, request, ctx):
         if step[_KIND] == GEN:
             gen = call(**kwargs) if kwargs else call()
             values[i] = next(gen)
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
         else:
             values[i] = call(**kwargs) if kwargs else call()
         i += 1
@@ -801,15 +829,15 @@ async def solve_async(plan, item, request, ctx):
         elif kind == ASYNC:
             value = await call(**kwargs)
         elif kind == MAYBE:
-            value = await _start_maybe(call(**kwargs), ctx)
+            value = await _start_maybe(call(**kwargs), ctx, step[_FUNCTION_SCOPE])
         elif kind == GEN:
             gen = call(**kwargs)
             value = next(gen)
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
         else:  # AGEN
             gen = call(**kwargs)
             value = await gen.__anext__()
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
             ctx.async_exits = True
         values[i] = value
         i += 1
@@ -820,7 +848,7 @@ async def solve_async(plan, item, request, ctx):
     return kwargs
 
 
-async def _start_maybe(gen, ctx):
+async def _start_maybe(gen, ctx, function_scope=False):
     # MicroPython: ``gen`` comes from an ``async def`` or a generator function.  Its first
     # step runs with a fresh, unscheduled Task as the current task: an awaitable that
     # suspends schedules that task (timer queue: ph_key; I/O, events, tasks: data), which is
@@ -837,5 +865,5 @@ async def _start_maybe(gen, ctx):
         core.cur_task = prev
     if task.data is not None or task.ph_key != 0:
         return await task
-    ctx.exits.append(gen)
+    (ctx.function_exits if function_scope else ctx.exits).append(gen)
     return first

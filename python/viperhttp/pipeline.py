@@ -231,6 +231,8 @@ class Pipeline:
                     self.counts[_FAST_PATH] -= 1
                     self.counts[_TASKS_CREATED] += 1
                     return
+            if ctx is not None and ctx.function_exits:
+                ctx.end_function_scope()
             if route.plain_json and type(result) in _JSON_TYPES:
                 body = _json_body(result)  # the Response object is skipped
             else:
@@ -305,6 +307,11 @@ class Pipeline:
                         result = await route.endpoint(**kwargs)
                     else:
                         result = route.endpoint(**kwargs)
+                if ctx is not None and ctx.function_exits:
+                    if ctx.async_exits:
+                        await ctx.aend_function_scope()
+                    else:
+                        ctx.end_function_scope()
                 if route.plain_json and type(result) in _JSON_TYPES:
                     body = _json_body(result)
                 else:
@@ -353,6 +360,11 @@ class Pipeline:
                 result = await route.endpoint(**kwargs)
             else:
                 result = route.endpoint(**kwargs)
+            if ctx is not None and ctx.function_exits:
+                if ctx.async_exits:
+                    await ctx.aend_function_scope()
+                else:
+                    ctx.end_function_scope()
             response = route.make_response(result)
             if ctx is not None:
                 response = ctx.finish_response(response, result)

@@ -239,3 +239,37 @@ def test_mount_sub_application_and_scope():
     assert scope["client"] == ("127.0.0.1", 50000) and scope["scheme"] == "http"
     with raises(TypeError):
         app.mount("/x", object())
+
+
+def test_depends_scope_function_cleans_up_before_the_response():
+    from viperhttp import Depends
+    from viperhttp.pipeline import Pipeline
+
+    events = []
+
+    def per_function():
+        events.append("enter f")
+        yield "f"
+        events.append("exit f")
+
+    def per_request():
+        events.append("enter r")
+        yield "r"
+        events.append("exit r")
+
+    def ep(f=Depends(per_function, scope="function"), r=Depends(per_request)):
+        events.append("handler")
+        return {"f": f, "r": r}
+
+    with raises(ValueError):
+        Depends(per_function, scope="session")
+
+    class Outbox:
+        def respond(self, item, status, headers, body):
+            events.append("sent")
+
+    app = ViperHTTP()
+    app.add_api_route("/x", ep, ["GET"])
+    p = Pipeline(app, Outbox(), [0] * 8, {}, lambda *a: None)
+    p.run(make_item(0, "GET", "/x"))
+    assert events == ["enter f", "enter r", "handler", "exit f", "sent", "exit r"]
