@@ -221,3 +221,29 @@ def test_dependency_overrides(fa):
     assert ok(fa, "/overridable") == {"value": "override"}
     assert ok(fa, "/override/false", "POST") == {"overrides": 0}
     assert ok(fa, "/overridable") == {"value": "real"}
+
+
+# --- the rest of FastAPI's surface (portable) ----------------------------------------------------
+
+
+def test_security_scopes(models):
+    assert ok(models, "/scopes") == {"a": "items read", "b": ""}
+
+
+def test_depends_scope_function(models):
+    ok(models, "/events")
+    assert ok(models, "/function-scope") == {"v": "v", "events": ["enter", "handler"]}
+    assert ok(models, "/events") == ["enter", "handler", "exit"]
+
+
+def test_request_scope(models):
+    assert ok(models, "/scope?a=1") == {"type": "http", "method": "GET", "path": "/scope",
+                                        "query_string": "a=1", "root_path": "",
+                                        "has_host": True}
+
+
+def test_mounted_sub_application(models):
+    ok(models, "/events")
+    assert ok(models, "/sub/hello/ada") == {"sub": "ada"}
+    assert ok(models, "/events") == ["sub dependency"]
+    assert call(models, "GET", "/hello/ada").status_code == 404

@@ -6,7 +6,7 @@ import sys
 
 from app_options import parse_options
 import viperhttp
-from viperhttp import Body, Field, Model, ViperHTTP
+from viperhttp import Body, Depends, Field, Model, Security, SecurityScopes, ViperHTTP
 
 app = ViperHTTP(title="pyapi models app")
 
@@ -77,6 +77,58 @@ def bad_response():
 @app.get("/schema")
 def schema():
     return Item.model_json_schema()
+
+
+# --- the rest of FastAPI's surface (issue 20, item 6) -------------------------------------------
+
+events = []
+
+
+def current_scopes(security_scopes=SecurityScopes()):
+    return security_scopes.scope_str
+
+
+@app.get("/scopes")
+def scopes(a=Security(current_scopes, scopes=["items", "read"]), b=Depends(current_scopes)):
+    return {"a": a, "b": b}
+
+
+def per_function():
+    events.append("enter")
+    yield "v"
+    events.append("exit")
+
+
+@app.get("/function-scope")
+def function_scope(v=Depends(per_function, scope="function")):
+    events.append("handler")
+    return {"v": v, "events": list(events)}
+
+
+@app.get("/scope")
+def scope(request):
+    s = request.scope
+    return {"type": s["type"], "method": s["method"], "path": s["path"],
+            "query_string": s["query_string"].decode(), "root_path": s["root_path"],
+            "has_host": [k for k, v in s["headers"] if k == b"host"] == [b"host"]}
+
+
+sub = ViperHTTP(dependencies=[Depends(lambda: events.append("sub dependency"))])
+
+
+@sub.get("/hello/{name}")
+def sub_hello(name):
+    return {"sub": name}
+
+
+app.mount("/sub", sub)
+
+
+@app.get("/events")
+def get_events():
+    out = list(events)
+    del events[:]
+    return out
 
 
 if __name__ == "__main__":
