@@ -110,7 +110,8 @@ class ViperHTTP(RouteDecorators):
     def mount(self, path, app, name=None):
         """Serves ``app`` under ``path``: a ``StaticFiles`` (in the engine), or another
         ``ViperHTTP`` application, whose routes (as registered so far) are registered here
-        under ``path``."""
+        under ``path``; its exception handlers answer for them and ``request.scope``'s
+        ``root_path`` is ``path``."""
         if not path.startswith("/"):
             raise ValueError("mount path must start with '/': {!r}".format(path))
         if self._server is not None:
@@ -123,8 +124,11 @@ class ViperHTTP(RouteDecorators):
                 options = dict(route.options)
                 options["dependencies"] = list(route.dependencies)
                 # the sub-application's own dependencies are in each route already
-                self.add_api_route(prefix + route.path, route.endpoint, route.methods,
-                                   **_without_app_dependencies(options, self.dependencies))
+                new = self.add_api_route(prefix + route.path, route.endpoint, route.methods,
+                                         **_without_app_dependencies(options,
+                                                                     self.dependencies))
+                new.owner = route.owner if route.owner is not None else app
+                new.root_path = prefix + route.root_path
             self.sub_apps.append((path, app, name))
             return
         if not isinstance(app, StaticFiles):

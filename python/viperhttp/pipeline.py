@@ -143,7 +143,7 @@ class Pipeline:
         """The response for ``exc``: from the app's exception handler for it (a ``_Pending``
         when that handler is ``async def``) or the default one."""
         try:
-            found = self.app.lookup_exception_handler(exc)
+            found = self.owner(item).lookup_exception_handler(exc)
         except Exception as err:
             return self.handler_failed(err)
         if found is None:
@@ -194,11 +194,18 @@ class Pipeline:
             self.on_error(exc)
         return server_error_response(exc, self.app.debug)
 
-    def is_handled(self, exc):
+    def owner(self, item):
+        """The app whose exception handlers answer for this request's route: the app, or
+        the application mounted on it that the route came from (``app.mount``)."""
+        owner = self.routes[item[_ROUTE_ID]].owner
+        return self.app if owner is None else owner
+
+    def is_handled(self, exc, item=None):
         if isinstance(exc, (HTTPException, RequestValidationError)):
             return True
         try:
-            return self.app.lookup_exception_handler(exc) is not None
+            app = self.app if item is None else self.owner(item)
+            return app.lookup_exception_handler(exc) is not None
         except Exception:
             return False
 
@@ -376,7 +383,7 @@ class Pipeline:
         except Exception as exc:
             if ctx is not None and ctx.exits:
                 exc = await ctx.aunwind(exc) if ctx.async_exits else ctx.unwind(exc)
-            if reraise and not self.is_handled(exc):
+            if reraise and not self.is_handled(exc, item):
                 if ctx is not None:
                     if ctx.async_exits:
                         await ctx.aclose(exc)

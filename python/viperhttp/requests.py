@@ -124,7 +124,8 @@ class Request:
 
             scope = {
                 "type": "http", "method": self.method, "path": self._item[PATH],
-                "root_path": getattr(self.app, "root_path", ""), "scheme": self.url.scheme,
+                "root_path": self.app.routes[self._item[ROUTE_ID]].root_path,
+                "scheme": self.url.scheme,
                 "query_string": self._item[QUERY].encode() if isinstance(
                     self._item[QUERY], str) else self._item[QUERY],
                 "headers": [(header_bytes(k), header_bytes(v)) for k, v in

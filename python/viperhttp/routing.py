@@ -76,6 +76,10 @@ class Route:
                  operation_id=None, openapi_extra=None, response_description="Successful Response",
                  callbacks=None, generate_unique_id_function=None):
         self.path = path
+        # Set by app.mount for the routes of a mounted application: the app whose exception
+        # handlers answer (None: the app serving it) and the mount's path (request.scope)
+        self.owner = None
+        self.root_path = ""
         # Kept for the OpenAPI document
         self.responses = dict(responses or {})
         self.deprecated = deprecated

@@ -247,3 +247,6 @@ def test_mounted_sub_application(models):
     assert ok(models, "/sub/hello/ada") == {"sub": "ada"}
     assert ok(models, "/events") == ["sub dependency"]
     assert call(models, "GET", "/hello/ada").status_code == 404
+    r = call(models, "GET", "/sub/fail")
+    assert r.status_code == 409
+    assert json.loads(r.content) == {"handled_by": "sub", "root_path": "/sub"}

@@ -239,6 +239,30 @@ def test_mount_sub_application_and_scope():
     assert scope["client"] == ("127.0.0.1", 50000) and scope["scheme"] == "http"
     with raises(TypeError):
         app.mount("/x", object())
+    assert route.owner is sub and route.root_path == "/sub"
+
+
+def test_mounted_application_answers_its_errors():
+    from viperhttp import HTTPException, PlainTextResponse
+    from viperhttp.pipeline import Pipeline
+
+    sub = ViperHTTP()
+
+    @sub.exception_handler(KeyError)
+    def key_error(request, exc):
+        return PlainTextResponse("sub handled", status_code=409)
+
+    def boom():
+        raise KeyError("x")
+
+    sub.add_api_route("/boom", boom, ["GET"])
+    app = ViperHTTP()
+    app.add_api_route("/boom", boom, ["GET"])
+    app.mount("/sub", sub)
+    p = Pipeline(app, None, [0] * 8, {}, lambda *a: None)  # no response is sent here
+    assert p.owner(make_item(1)) is sub and p.owner(make_item(0)) is app
+    assert p.error_response(make_item(1), None, KeyError("x")).status_code == 409
+    assert p.error_response(make_item(0), None, KeyError("x")).status_code == 500
 
 
 def test_depends_scope_function_cleans_up_before_the_response():

@@ -6,7 +6,8 @@ import sys
 
 from app_options import parse_options
 import viperhttp
-from viperhttp import Body, Depends, Field, Model, Security, SecurityScopes, ViperHTTP
+from viperhttp import (Body, Depends, Field, JSONResponse, Model, Security, SecurityScopes,
+                       ViperHTTP)
 
 app = ViperHTTP(title="pyapi models app")
 
@@ -119,6 +120,17 @@ sub = ViperHTTP(dependencies=[Depends(lambda: events.append("sub dependency"))])
 @sub.get("/hello/{name}")
 def sub_hello(name):
     return {"sub": name}
+
+
+@sub.get("/fail")
+def sub_fail():
+    raise KeyError("sub")
+
+
+@sub.exception_handler(KeyError)
+def sub_key_error(request, exc):
+    return JSONResponse({"handled_by": "sub", "root_path": request.scope["root_path"]},
+                        status_code=409)
 
 
 app.mount("/sub", sub)
