@@ -33,6 +33,9 @@
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
 #               and a Python route returning the page vs FastAPI + Jinja2Templates under wrk
+# models        (not in "all") POST /orders with a 10-field nested model (3 lines, an address):
+#               viperhttp.Model on CPython and MicroPython vs FastAPI + pydantic under wrk
+#               (bench/apps/models_*_app.py, bench/models_post.lua)
 # all           throughput alloc parser python python-idle wakeup python-alloc static microdot
 #               python-instructions templates
 #
@@ -53,11 +56,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|models|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
-  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | \
+  throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | models | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)
     sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"
@@ -114,6 +117,8 @@ NGINX_EXTRA=""
 # The Python app start_viper runs (in bench/apps) and its arguments after the port.
 VIPER_APP=viper_app.py
 VIPER_APP_ARGS=()
+WRK_ARGS=()   # extra wrk arguments of a suite (models: the POST script)
+CURL_ARGS=()  # extra curl arguments of check_scenarios (models: the POST body)
 MPY_OK=0 # set by build_micropython
 
 exec 3>&2 # the original stderr, for messages given while stderr is redirected
@@ -349,7 +354,8 @@ check_scenarios() {
     for sv in "${SERVERS[@]}"; do
       [[ -n ${SCENARIO_PATH[$sc.$sv]+x} ]] || continue # this server does not run the scenario
       url="${SERVER_URL[$sv]}${SCENARIO_PATH[$sc.$sv]}"
-      out=$(curl -s -o "$TMP/body.$sc.$sv" --max-time 5 -w '%{http_code} %{size_header} %{size_download}' "$url") ||
+      out=$(curl -s -o "$TMP/body.$sc.$sv" --max-time 5 -w '%{http_code} %{size_header} %{size_download}' \
+        "${CURL_ARGS[@]+"${CURL_ARGS[@]}"}" "$url") ||
         die "$sv does not answer $url"
       read -r code hdr body <<<"$out"
       [[ $code == "${SCENARIO_STATUS[$sc]}" ]] ||
@@ -408,12 +414,12 @@ run_suite() {
         url="${SERVER_URL[$sv]}${SCENARIO_PATH[$sc.$sv]}"
         # shellcheck disable=SC2206 # word splitting of the pid list is wanted
         workers=(${SERVER_WORKERS[$sv]:-${SERVER_PID[$sv]}})
-        run_wrk "$WARMUP" "$url" >/dev/null || die "wrk warm-up failed on $url"
+        run_wrk "$WARMUP" "$url" "${WRK_ARGS[@]+"${WRK_ARGS[@]}"}" >/dev/null || die "wrk warm-up failed on $url"
         thread_ticks "${workers[@]}" >"$res/$sc.$sv.$run.threads0"
         core_ticks "$SERVER_CPU" "$CLIENT_CPU" >"$res/$sc.$sv.$run.cores0"
         t0=$(cpu_ticks "${workers[@]}") || die "$sv: cannot read its CPU time"
         # bash's `time` gives wrk's own CPU time (user + system): is the client the bottleneck?
-        { time run_wrk "$DURATION" "$url" --latency >"$res/$sc.$sv.$run.wrk"; } 2>"$res/$sc.$sv.$run.client" ||
+        { time run_wrk "$DURATION" "$url" --latency "${WRK_ARGS[@]+"${WRK_ARGS[@]}"}" >"$res/$sc.$sv.$run.wrk"; } 2>"$res/$sc.$sv.$run.client" ||
           die "wrk failed on $url (see $res/$sc.$sv.$run.wrk)"
         t1=$(cpu_ticks "${workers[@]}") || die "$sv exited during the run"
         thread_ticks "${workers[@]}" >"$res/$sc.$sv.$run.threads1"
@@ -851,6 +857,46 @@ use_templates_suite() {
   SUITE_HOOK=""
   VIPER_APP=templates_viper_app.py
   FASTAPI_APP=templates_fastapi_app
+}
+
+# Models (issue 20): a POST whose JSON body is read into a 10-field nested model, ViperHTTP's
+# portable Model (CPython, MicroPython) against FastAPI + pydantic (Debian: pydantic 1.10).
+use_models_suite() {
+  SERVERS=(viper fastapi)
+  ((MPY_OK)) && SERVERS=(viper viper-mpy fastapi)
+  REFERENCE=fastapi
+  SCENARIOS=(m-order)
+  SCENARIO_DESC=(
+    [m-order]='POST /orders, bench/apps/models_body.json (419 bytes): a 10-field model with a nested address and 3 nested lines, constraints on 12 fields, read into a model; a 4-key JSON answer'
+  )
+  SCENARIO_STATUS=([m-order]=200)
+  SCENARIO_PATH=([m-order.viper]=/orders [m-order.viper-mpy]=/orders [m-order.fastapi]=/orders)
+  SCENARIO_REF=()
+  TARGETS_JSON='{"m-order": {"viper": 8.0}}'
+  EXTRA_RATIOS_JSON='[
+    {"label": "ViperHTTP MicroPython / CPython", "num": ["m-order", "viper-mpy"], "den": ["m-order", "viper"]}]'
+  SERVER_WORKERS=()
+  SUITE_HOOK=""
+  VIPER_APP=models_viper_app.py
+  FASTAPI_APP=models_fastapi_app
+  export MODELS_BODY="$ROOT/bench/apps/models_body.json"
+  WRK_ARGS=(-s "$ROOT/bench/models_post.lua")
+  CURL_ARGS=(-X POST -H 'Content-Type: application/json' --data-binary "@$MODELS_BODY")
+}
+
+mode_models() {
+  check_python_deps
+  build_micropython || true
+  use_models_suite
+  echo "   viper: $PY bench/apps/models_viper_app.py (viperhttp.Model, Body(Order))"
+  if ((MPY_OK)); then
+    echo "   viper-mpy: the same app on the MicroPython unix port"
+  fi
+  echo "   fastapi: uvicorn models_fastapi_app:app --loop uvloop --http httptools (pydantic $($PY -c 'import pydantic; print(pydantic.VERSION)'))"
+  run_suite models FastAPI
+  WRK_ARGS=()
+  CURL_ARGS=()
+  echo "      Target: ViperHTTP >= 8x FastAPI + pydantic in req/s."
 }
 
 mode_templates() {
@@ -1341,7 +1387,7 @@ scripts/install-deps.sh bench
 case "$MODE" in
   throughput | alloc | syscalls) build_demo ;;
   python | python-idle | python-alloc | wakeup | static | static-syscalls | microdot | \
-    python-instructions | templates | all) build_demo _viperhttp ;;
+    python-instructions | templates | models | all) build_demo _viperhttp ;;
 esac
 case "$MODE" in
   throughput) mode_throughput ;;
@@ -1356,6 +1402,7 @@ case "$MODE" in
   microdot) mode_microdot ;;
   python-instructions) mode_python_instructions ;;
   templates) mode_templates ;;
+  models) mode_models ;;
   static-syscalls)
     use_static_suite
     mode_syscalls

@@ -17,8 +17,10 @@ API, shared by CPython and MicroPython::
 from . import status
 from .applications import FastAPI, ViperHTTP
 from .background import BackgroundTask, BackgroundTasks
-from .dependencies import Depends
+from .dependencies import Depends, Security, SecurityScopes
+from .encoders import jsonable_encoder
 from .exceptions import HTTPException, RequestValidationError
+from .models import BaseModel, Field, Model, ValidationError
 from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
 from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
@@ -29,8 +31,9 @@ from .stats import server_stats
 __version__ = "0.1.0"
 
 __all__ = [
-    "APIRouter", "BackgroundTask", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
-    "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
+    "APIRouter", "BackgroundTask", "BackgroundTasks", "BaseModel", "Body", "Field", "Model",
+    "ValidationError", "jsonable_encoder", "Cookie", "Depends", "Form", "Header", "Path", "Query",
+    "Security", "SecurityScopes", "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
     "server_stats", "status",
 ]

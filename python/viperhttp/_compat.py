@@ -48,9 +48,16 @@ if MICROPYTHON:
 
     def json_body(value):
         """Compact JSON of ``value`` as the engine takes it: a str on MicroPython (its buffer
-        is the UTF-8 bytes, so no copy into bytes), bytes on CPython.  TypeError for what JSON
-        cannot hold."""
-        _check_json(value)
+        is the UTF-8 bytes, so no copy into bytes), bytes on CPython.  Models and other
+        objects go through ``jsonable_encoder`` (only when the plain check fails); TypeError
+        for what JSON cannot hold."""
+        try:
+            _check_json(value)
+        except TypeError:
+            from .encoders import jsonable_encoder
+
+            value = jsonable_encoder(value)
+            _check_json(value)
         return json.dumps(value, separators=_SEPARATORS)
 
     def json_bytes(value):
@@ -58,7 +65,19 @@ if MICROPYTHON:
         return json_body(value).encode()
 
 else:
-    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=_SEPARATORS)
+    def _jsonable(obj):
+        # json's hook for what it cannot write itself (models, UUID, datetime, ...): called
+        # only for such objects, so plain values cost nothing more
+        from .encoders import jsonable_encoder
+
+        value = jsonable_encoder(obj)
+        if value is obj:
+            raise TypeError("Object of type {} is not JSON serializable".format(
+                type(obj).__name__))
+        return value
+
+    _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=_SEPARATORS,
+                                default=_jsonable)
 
     def json_bytes(value):
         """Compact JSON as FastAPI writes it; TypeError for what JSON cannot hold."""

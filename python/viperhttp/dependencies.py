@@ -33,16 +33,50 @@ from ._urlencoding import parse_qsl
 from .params import (BODY, COOKIE, FORM, HEADER, NUMBER, PATH, QUERY, Param, check, convert, error,
                      json_invalid, portability_warning, value_kind)
 from .responses import Response
+from . import _validation
+from . import models as _models
+from .params import Body
+
+if not _compat.MICROPYTHON:
+    from . import _introspect_cpython as _intro
 
 
 class Depends:
-    """``Depends(dependency=None, *, use_cache=True)``: the parameter's value is what
-    ``dependency`` returns (resolved with its own parameters); with no ``dependency`` the
-    parameter's annotation (a class) is used, as in FastAPI (CPython only)."""
+    """``Depends(dependency=None, *, use_cache=True, scope=None)``: the parameter's value is
+    what ``dependency`` returns (resolved with its own parameters); with no ``dependency`` the
+    parameter's annotation (a class) is used, as in FastAPI (CPython only).  ``scope``, as
+    current FastAPI: a generator dependency's code after ``yield`` runs after the response
+    has been sent (``"request"``, the default), or as soon as the endpoint has returned,
+    before the response is made (``"function"``); when the request fails it runs before the
+    error response either way."""
 
-    def __init__(self, dependency=None, *, use_cache=True):
+    scopes = ()
+
+    def __init__(self, dependency=None, *, use_cache=True, scope=None):
+        if scope not in (None, "function", "request"):
+            raise ValueError("Depends(scope=...) must be 'function' or 'request'")
         self.dependency = dependency
         self.use_cache = use_cache
+        self.scope = scope
+
+
+class Security(Depends):
+    """``Security(dependency, scopes=[...])``: ``Depends`` that also declares OAuth2 scopes;
+    a dependency below it that asks for ``SecurityScopes`` (a parameter annotated so, or named
+    ``security_scopes``) receives every scope declared on the way down to it."""
+
+    def __init__(self, dependency=None, *, scopes=None, use_cache=True):
+        Depends.__init__(self, dependency, use_cache=use_cache)
+        self.scopes = tuple(scopes or ())
+
+
+class SecurityScopes:
+    """The scopes required by the ``Security`` declarations above a dependency:
+    ``scopes`` (a list) and ``scope_str`` (space-separated), as FastAPI's."""
+
+    def __init__(self, scopes=None):
+        self.scopes = list(scopes or [])
+        self.scope_str = " ".join(self.scopes)
 
     def __repr__(self):
         return "Depends({})".format(getattr(self.dependency, "__name__", self.dependency))
@@ -116,23 +150,33 @@ def _signature(call):
 class Dependant:
     """What one callable needs: sub-dependencies, parameters, special objects."""
 
-    def __init__(self, call, path_names, extra=None):
+    def __init__(self, call, path_names, extra=None, scopes=()):
         self.call = call
         self.kind = call_kind(call)
-        self.deps = []  # (name or None, Dependant, use_cache)
+        self.deps = []  # (name or None, Dependant, use_cache, function_scope)
         # (name, source, key, index, kind, spec, default, required, loc)
         self.params = []
         self.specials = []  # (name, what)
         self.body = []  # the params entries whose source is BODY
         for d in extra or ():
-            self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names), d.use_cache))
+            self.deps.append((None, get_dependant(_dep_call(d, EMPTY), path_names, None,
+                                                  scopes + d.scopes), d.use_cache,
+                              d.scope == "function"))
         params = []
         for name, default, annotation in _signature(call):
+            if annotation is not EMPTY:
+                default, annotation = _annotated(default, annotation)
             if isinstance(default, Depends):
-                self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names),
-                                  default.use_cache))
+                self.deps.append((name, get_dependant(_dep_call(default, annotation), path_names,
+                                                      None, scopes + default.scopes),
+                                  default.use_cache, default.scope == "function"))
+            elif (annotation is SecurityScopes or name == "security_scopes") and \
+                    not isinstance(default, Param):
+                self.specials.append((name, SecurityScopes(scopes)))  # known at registration
             elif name in SPECIALS and not isinstance(default, Param):
                 self.specials.append((name, name))
+            elif isinstance(annotation, type) and _special_type(annotation) is not None:
+                self.specials.append((name, _special_type(annotation)))  # `bt: BackgroundTasks`
             else:
                 params.append(_param_entry(call, name, default, annotation, path_names))
         # FastAPI's order (path, query, header, cookie, body); a stable sort by hand, since
@@ -142,9 +186,23 @@ class Dependant:
         self.body_whole = len(self.body) == 1 and not self.body[0][5].embed
         try:
             hash(call)
-            self.cache_key = call
+            self.cache_key = (call, scopes) if scopes else call
         except TypeError:  # unhashable callable (an instance defining __eq__)
             self.cache_key = id(call)
+
+
+def _special_type(cls):
+    """CPython: the special object a parameter annotated with ``cls`` receives (FastAPI
+    recognises them by type, whatever the parameter's name), or None."""
+    from .requests import Request
+
+    if issubclass(cls, Request):
+        return "request"
+    if issubclass(cls, BackgroundTasks):
+        return "background_tasks"
+    if issubclass(cls, Response):
+        return "response"
+    return None
 
 
 def _dep_call(dep, annotation):
@@ -153,16 +211,90 @@ def _dep_call(dep, annotation):
         call = annotation
     if call is None or call is EMPTY or not callable(call):
         raise TypeError("Depends() needs a callable (or an annotated class on CPython)")
+    if _overrides:
+        call = _overrides.get(call, call)
     return call
+
+
+_overrides = {}  # app.dependency_overrides while a route's plan is being built
+
+
+def set_overrides(overrides):
+    """Plans built from now on replace the dependencies in ``overrides`` (a dict) —
+    ``app.dependency_overrides``; routes rebuild their plans when it changes."""
+    global _overrides
+    _overrides = overrides
+
+
+def _annotated(default, annotation):
+    """CPython: ``Annotated[T, Depends(...)/Query(...)/...]`` -> (the declaration as a default,
+    T).  The declaration is copied (an ``Annotated`` alias may serve many parameters) and
+    given the parameter's own default, as FastAPI."""
+    inner, meta = _intro.split_annotated(annotation)
+    for m in meta:
+        if isinstance(m, Depends):
+            if default is EMPTY:
+                default = m
+            break
+        if isinstance(m, Param):
+            spec = _copy(m)
+            if default is not EMPTY:
+                spec.default = default
+            default = spec
+            break
+    return default, inner
+
+
+def _copy(obj):
+    new = object.__new__(type(obj))
+    new.__dict__.update(obj.__dict__)
+    return new
+
+
+def _plain(desc):
+    """The int/float/bool/str class of a description that is only that (or that or None)."""
+    if desc is not None and desc[0] == "opt":
+        desc = desc[1]
+    if desc is not None and desc[0] == "type" and desc[1] in (int, float, bool, str):
+        return desc[1]
+    return None
+
+
+def _is_structured(desc):
+    """A type FastAPI reads from the body when nothing else is said: list, set, dict, a
+    model."""
+    if desc is not None and desc[0] == "opt":
+        desc = desc[1]
+    if desc is None:
+        return False
+    if desc[0] in ("list", "dict"):
+        return True
+    return desc[0] == "type" and _is_model(desc[1])
+
+
+def _is_model(cls):
+    return getattr(cls, "_vh_model", False) or _models.is_pydantic(cls)
 
 
 def _param_entry(owner, name, default, annotation, path_names):
     spec = default if isinstance(default, Param) else None
     value_default = spec.default if spec is not None else default
+    desc = _validation.describe(annotation)  # None on MicroPython
+    plain = _plain(desc)
+    if spec is not None and spec.source is BODY and isinstance(value_default, type) and \
+            _is_model(value_default):  # the portable spelling of a model body: Body(Item)
+        desc, annotation, value_default, plain = ("type", value_default), value_default, EMPTY, None
+    if spec is None and name not in path_names and _is_structured(desc):
+        spec = Body(value_default)  # as FastAPI: a list/dict/model annotation is a body
     if annotation is not EMPTY and not _compat.MICROPYTHON and name not in path_names:
-        portability_warning(owner, name, annotation, value_default, spec)
+        portability_warning(owner, name, plain or annotation, value_default, spec)
     if name in path_names and (spec is None or spec.source is PATH):
-        kind = annotation if annotation in (int, float, bool) else None
+        if plain is not None:
+            kind = plain if plain is not str else None
+        elif desc is not None:
+            kind = _validation.compile_type(annotation)
+        else:
+            kind = None
         return (name, PATH, name, path_names.index(name), kind, spec, EMPTY, True,
                 ["path", name])
     source = spec.source if spec is not None else QUERY
@@ -174,25 +306,38 @@ def _param_entry(owner, name, default, annotation, path_names):
     loc = ["body" if source is FORM else source, key]  # as written (FastAPI: "X-Token")
     if source is HEADER:
         key = key.lower()  # the request's header names are lower-case
-    kind = value_kind(value_default, annotation, spec)
+    kind = value_kind(value_default, plain or annotation, spec)
+    index = None  # for a repeated value: the validator of its items (None: strings)
+    if plain is None and desc is not None:
+        if source is BODY:
+            kind = _validation.compile_type(annotation)
+        else:
+            tp = desc[1] if desc[0] == "opt" else desc
+            if tp is not None and tp[0] == "list":
+                kind = list
+                if tp[1] is not None and _plain(tp[1]) is not str:
+                    index = _validation.from_description(tp[1])
+            elif tp is not None:
+                kind = _validation.compile_type(annotation)
     required = value_default is EMPTY or value_default is ...
-    return (name, source, key, None, kind, spec, value_default, required, loc)
+    return (name, source, key, index, kind, spec, value_default, required, loc)
 
 
 _dependants = {}
 
 
-def get_dependant(call, path_names, extra=None):
-    """The dependant of ``call``, computed once per (callable, path parameter names)."""
-    if extra:
-        return Dependant(call, path_names, extra)
+def get_dependant(call, path_names, extra=None, scopes=()):
+    """The dependant of ``call``, computed once per (callable, path parameter names, security
+    scopes)."""
+    if extra or _overrides:  # with overrides a cached sub-tree may hold a replaced callable
+        return Dependant(call, path_names, extra, scopes)
     try:
-        key = (call, tuple(path_names))
+        key = (call, tuple(path_names), scopes)
         found = _dependants.get(key)
     except TypeError:
-        return Dependant(call, path_names)
+        return Dependant(call, path_names, None, scopes)
     if found is None:
-        found = Dependant(call, path_names)
+        found = Dependant(call, path_names, None, scopes)
         _dependants[key] = found
     return found
 
@@ -207,6 +352,7 @@ _CALL = const(0)
 _KIND = const(1)
 _BINDING = const(2)
 _FIRST = const(3)
+_FUNCTION_SCOPE = const(4)  # Depends(scope="function"): its cleanup runs before the response
 
 
 class Plan:
@@ -245,14 +391,14 @@ class Plan:
 
     def _binding(self, dep):
         deps, paths, others = [], [], []
-        for name, sub, use_cache in dep.deps:
+        for name, sub, use_cache, function_scope in dep.deps:
             slot = self._slots.get(sub.cache_key) if use_cache else None
             reused = slot is not None  # computed for an earlier user: its errors count again
             if slot is None:
                 first = len(self.steps)
                 binding = self._binding(sub)
                 slot = len(self.steps)
-                self.steps.append((sub.call, sub.kind, binding, first))
+                self.steps.append((sub.call, sub.kind, binding, first, function_scope))
                 if sub.cache_key not in self._slots:
                     self._slots[sub.cache_key] = slot
             deps.append((name, slot, reused))
@@ -293,6 +439,7 @@ class Context:
 
     def __init__(self):
         self.exits = []
+        self.function_exits = []  # generators of Depends(scope="function")
         self.async_exits = False  # an async generator dependency was entered (CPython)
         self.background = None
         self.response = None
@@ -333,6 +480,60 @@ class Context:
             except Exception as err:
                 if err is not exc:
                     _compat.print_exception(err)
+
+    def end_function_scope(self):
+        """After the endpoint returned: the cleanup of ``Depends(scope="function")``
+        generators (last entered first), before the response is made; an exception raised
+        there fails the request."""
+        exits, self.function_exits = self.function_exits, []
+        for gen in reversed(exits):
+            try:
+                next(gen)
+            except StopIteration:
+                pass
+
+    async def aend_function_scope(self):
+        exits, self.function_exits = self.function_exits, []
+        for gen in reversed(exits):
+            try:
+                if hasattr(gen, "__anext__"):
+                    await gen.__anext__()
+                else:
+                    next(gen)
+            except (StopIteration, StopAsyncIteration):
+                pass
+
+    def unwind(self, exc):
+        """The request failed with ``exc``: generator dependencies are finished now, ``exc``
+        thrown in at their ``yield``, before the error response is made (as current FastAPI),
+        so that one can turn it into another exception (``HTTPException(400)``).  Returns the
+        exception to answer (the original one unless a dependency raised another)."""
+        exits, self.exits = self.exits + self.function_exits, []
+        self.function_exits = []
+        for gen in reversed(exits):
+            try:
+                gen.throw(exc)
+            except StopIteration:
+                pass
+            except Exception as err:
+                exc = err
+        return exc
+
+    async def aunwind(self, exc):
+        """``unwind`` with async generator dependencies (CPython) among them."""
+        exits, self.exits = self.exits + self.function_exits, []
+        self.function_exits = []
+        for gen in reversed(exits):
+            try:
+                if hasattr(gen, "__anext__"):
+                    await gen.athrow(exc)
+                else:
+                    gen.throw(exc)
+            except (StopIteration, StopAsyncIteration):
+                pass
+            except Exception as err:
+                exc = err
+        return exc
 
     async def aclose(self, exc=None):
         """``close`` when async generator dependencies (CPython) were entered too."""
@@ -416,7 +617,12 @@ def _bind_others(others, values, item, request, ctx, errors, kwargs):
     for entry in others:
         name, source, key, index, kind, spec, default, required, loc = entry
         if source == _SPECIAL:
-            kwargs[name] = request if key == "request" else ctx.special(key)
+            if key == "request":
+                kwargs[name] = request
+            elif type(key) is str:
+                kwargs[name] = ctx.special(key)
+            else:
+                kwargs[name] = key  # a value known at registration (SecurityScopes)
             continue
         if source == _QUERY:  # the parsed pairs, kept in the last slot: no QueryParams
             pairs = values[-1]
@@ -450,6 +656,11 @@ def _bind_others(others, values, item, request, ctx, errors, kwargs):
                 kwargs[name] = list(default) if isinstance(default, list) else default
             continue
         if kind is list:
+            if index is not None:  # typed items (CPython: list[int], list[UUID], ...)
+                n = len(errors)
+                raw = [index.validate(v, loc + [i], errors) for i, v in enumerate(raw)]
+                if len(errors) > n:
+                    continue
             if spec is not None and spec.has_checks:
                 bad = False
                 for i, item in enumerate(raw):
@@ -519,6 +730,17 @@ def _bind_body(body, body_whole, request, errors, kwargs):
             else:
                 kwargs[name] = _fresh(default)
             continue
+        if isinstance(kind, _validation.Validator):  # a model, dict[int, float], ...
+            value = kind.validate(value, loc, errors)
+            if value is _validation.INVALID:
+                continue
+            if spec.has_checks and not isinstance(kind, _validation.Checked):
+                err = check(spec, value, loc)
+                if err is not None:
+                    errors.append(err)
+                    continue
+            kwargs[name] = value
+            continue
         if kind is list or kind is dict:
             if not isinstance(value, kind):
                 errors.append(_TYPE_ERRORS[kind](loc, value))
@@ -566,7 +788,7 @@ def solve(plan, item, request, ctx):
         if step[_KIND] == GEN:
             gen = call(**kwargs) if kwargs else call()
             values[i] = next(gen)
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
         else:
             values[i] = call(**kwargs) if kwargs else call()
         i += 1
@@ -607,15 +829,15 @@ async def solve_async(plan, item, request, ctx):
         elif kind == ASYNC:
             value = await call(**kwargs)
         elif kind == MAYBE:
-            value = await _start_maybe(call(**kwargs), ctx)
+            value = await _start_maybe(call(**kwargs), ctx, step[_FUNCTION_SCOPE])
         elif kind == GEN:
             gen = call(**kwargs)
             value = next(gen)
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
         else:  # AGEN
             gen = call(**kwargs)
             value = await gen.__anext__()
-            ctx.exits.append(gen)
+            (ctx.function_exits if step[_FUNCTION_SCOPE] else ctx.exits).append(gen)
             ctx.async_exits = True
         values[i] = value
         i += 1
@@ -626,7 +848,7 @@ async def solve_async(plan, item, request, ctx):
     return kwargs
 
 
-async def _start_maybe(gen, ctx):
+async def _start_maybe(gen, ctx, function_scope=False):
     # MicroPython: ``gen`` comes from an ``async def`` or a generator function.  Its first
     # step runs with a fresh, unscheduled Task as the current task: an awaitable that
     # suspends schedules that task (timer queue: ph_key; I/O, events, tasks: data), which is
@@ -643,5 +865,5 @@ async def _start_maybe(gen, ctx):
         core.cur_task = prev
     if task.data is not None or task.ph_key != 0:
         return await task
-    ctx.exits.append(gen)
+    (ctx.function_exits if function_scope else ctx.exits).append(gen)
     return first

@@ -12,7 +12,7 @@ The responses they give are built here once; the server answers with the same on
 app has no handler of its own.
 """
 
-from .responses import JSONResponse, Response
+from .responses import JSONResponse, PlainTextResponse, Response
 
 
 def http_exception_response(exc):
@@ -29,12 +29,13 @@ def validation_error_response(exc):
 
 
 def server_error_response(exc, debug=False):
-    """500 ``{"detail": "Internal Server Error"}``; with ``debug`` the exception's type and
-    message are added."""
+    """500 ``Internal Server Error`` as plain text (as Starlette's ServerErrorMiddleware);
+    with ``debug``, JSON ``{"detail": "Internal Server Error", "type": ..., "message": ...}``
+    with the exception's type and message."""
     if debug:
         return JSONResponse({"detail": "Internal Server Error", "type": type(exc).__name__,
                              "message": str(exc)}, 500)
-    return JSONResponse({"detail": "Internal Server Error"}, 500)
+    return PlainTextResponse("Internal Server Error", 500)
 
 
 async def http_exception_handler(request, exc):

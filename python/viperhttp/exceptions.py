@@ -37,3 +37,26 @@ class RequestValidationError(Exception):
 
     def errors(self):
         return self._errors
+
+
+class ResponseValidationError(Exception):
+    """A return value that does not validate against the route's ``response_model``: a bug
+    in the app, answered 500 (as FastAPI) with the errors logged."""
+
+    def __init__(self, errors):
+        super().__init__(errors)
+        self._errors = errors
+
+    def errors(self):
+        return self._errors
+
+    def __str__(self):
+        return "{} validation error(s) of the response: {}".format(len(self._errors),
+                                                                   self._errors)
+
+
+class FastAPIError(RuntimeError):
+    """A usage error of the framework (FastAPI's name)."""
+
+
+WebSocketRequestValidationError = RequestValidationError

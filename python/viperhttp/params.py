@@ -211,6 +211,11 @@ def convert(kind, raw, loc):
             return False, None
         return None, error("bool_parsing", loc, "Input should be a valid boolean, unable to "
                            "interpret input", raw)
+    validate = getattr(kind, "validate", None)  # a _validation.Validator (UUID, Enum, ...)
+    if validate is not None:
+        errors = []
+        value = validate(raw, loc, errors)
+        return (None, errors[0]) if errors else (value, None)
     return raw, None
 
 

@@ -67,9 +67,24 @@ class Pipeline:
         self.on_error = on_error  # called with every exception answered 500
         # Python middleware, outermost first (viperhttp.middleware)
         self.middleware = [m.dispatch_func for m in app.user_middleware]
+        # The TestClient sets ``track``: ``active`` then counts requests whose processing
+        # (cleanup and background tasks included) has not ended, so that a call returns only
+        # when its background tasks are done, as Starlette's TestClient.
+        self.track = False
+        self.active = 0
 
     def run(self, item):
         route = self.routes[item[_ROUTE_ID]]
+        if self.track:
+            self.active += 1
+            try:
+                self._run(item, route)
+            finally:
+                self.active -= 1
+        else:
+            self._run(item, route)
+
+    def _run(self, item, route):
         if self.middleware:
             self.start(item[_TOKEN], self.run_middleware(item, route), True)
         elif route.plan.sync:
@@ -77,10 +92,23 @@ class Pipeline:
         else:
             self.start(item[_TOKEN], self.run_async(item, route), True)
 
+    def tracked(self, coro):
+        """``coro``, counted in ``active`` from now until it ends (TestClient only)."""
+        if not self.track:
+            return coro
+        self.active += 1
+        return self._tracked(coro)
+
+    async def _tracked(self, coro):
+        try:
+            return await coro
+        finally:
+            self.active -= 1
+
     def start(self, token, coro, count_fast_path):
         """Runs ``coro`` inline until it finishes or first waits; then it is a task, kept
         under ``token`` (so that the engine can cancel it)."""
-        done, task = _compat.start_inline(coro)
+        done, task = _compat.start_inline(self.tracked(coro))
         if done:
             if count_fast_path:
                 self.counts[_FAST_PATH] += 1
@@ -115,7 +143,7 @@ class Pipeline:
         """The response for ``exc``: from the app's exception handler for it (a ``_Pending``
         when that handler is ``async def``) or the default one."""
         try:
-            found = self.app.lookup_exception_handler(exc)
+            found = self.owner(item).lookup_exception_handler(exc)
         except Exception as err:
             return self.handler_failed(err)
         if found is None:
@@ -166,11 +194,18 @@ class Pipeline:
             self.on_error(exc)
         return server_error_response(exc, self.app.debug)
 
-    def is_handled(self, exc):
+    def owner(self, item):
+        """The app whose exception handlers answer for this request's route: the app, or
+        the application mounted on it that the route came from (``app.mount``)."""
+        owner = self.routes[item[_ROUTE_ID]].owner
+        return self.app if owner is None else owner
+
+    def is_handled(self, exc, item=None):
         if isinstance(exc, (HTTPException, RequestValidationError)):
             return True
         try:
-            return self.app.lookup_exception_handler(exc) is not None
+            app = self.app if item is None else self.owner(item)
+            return app.lookup_exception_handler(exc) is not None
         except Exception:
             return False
 
@@ -198,11 +233,13 @@ class Pipeline:
             if route.endpoint_async:
                 done, result = _run_inline(result)
                 if not done:  # it waits: a task takes the rest of the steps
-                    self.tasks[item[_TOKEN]] = asyncio.create_task(
-                        self.run_async(item, route, result, request, ctx))
+                    self.tasks[item[_TOKEN]] = asyncio.create_task(self.tracked(
+                        self.run_async(item, route, result, request, ctx)))
                     self.counts[_FAST_PATH] -= 1
                     self.counts[_TASKS_CREATED] += 1
                     return
+            if ctx is not None and ctx.function_exits:
+                ctx.end_function_scope()
             if route.plain_json and type(result) in _JSON_TYPES:
                 body = _json_body(result)  # the Response object is skipped
             else:
@@ -210,6 +247,8 @@ class Pipeline:
                 if ctx is not None:
                     response = ctx.finish_response(response, result)
         except Exception as exc:
+            if ctx is not None and ctx.exits:
+                exc = ctx.unwind(exc)  # a yield dependency may answer it differently
             error = exc
             response = self.error_response(item, request, exc)
             if type(response) is _Pending:  # an async exception handler: the rest waits for it
@@ -275,6 +314,11 @@ class Pipeline:
                         result = await route.endpoint(**kwargs)
                     else:
                         result = route.endpoint(**kwargs)
+                if ctx is not None and ctx.function_exits:
+                    if ctx.async_exits:
+                        await ctx.aend_function_scope()
+                    else:
+                        ctx.end_function_scope()
                 if route.plain_json and type(result) in _JSON_TYPES:
                     body = _json_body(result)
                 else:
@@ -282,6 +326,8 @@ class Pipeline:
                     if ctx is not None:
                         response = ctx.finish_response(response, result)
             except Exception as exc:
+                if ctx is not None and ctx.exits:
+                    exc = await ctx.aunwind(exc) if ctx.async_exits else ctx.unwind(exc)
                 error = exc
                 response = self.error_response(item, request, exc)
                 if type(response) is _Pending:
@@ -321,6 +367,11 @@ class Pipeline:
                 result = await route.endpoint(**kwargs)
             else:
                 result = route.endpoint(**kwargs)
+            if ctx is not None and ctx.function_exits:
+                if ctx.async_exits:
+                    await ctx.aend_function_scope()
+                else:
+                    ctx.end_function_scope()
             response = route.make_response(result)
             if ctx is not None:
                 response = ctx.finish_response(response, result)
@@ -330,7 +381,9 @@ class Pipeline:
                 ctx.close(exc)
             raise
         except Exception as exc:
-            if reraise and not self.is_handled(exc):
+            if ctx is not None and ctx.exits:
+                exc = await ctx.aunwind(exc) if ctx.async_exits else ctx.unwind(exc)
+            if reraise and not self.is_handled(exc, item):
                 if ctx is not None:
                     if ctx.async_exits:
                         await ctx.aclose(exc)

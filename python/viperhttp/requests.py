@@ -48,6 +48,7 @@ class Request:
     _json = None
     _cookies = None
     _form = None
+    _scope = None
 
     def __init__(self, item, app):
         self._item = item
@@ -110,7 +111,36 @@ class Request:
         return (server.host, server.port) if server is not None else ("127.0.0.1", 80)
 
     @property
+    def scope(self):
+        """An ASGI-like ``scope`` dict for code that reads one (made on first use): ``type``,
+        ``method``, ``path``, ``root_path``, ``scheme``, ``query_string`` (bytes),
+        ``headers`` (lower-case ``(name, value)`` bytes pairs), ``client``, ``server``,
+        ``http_version``, ``path_params``, ``app``, ``state``.  Changing it changes nothing
+        of the request."""
+        scope = self._scope
+        if scope is None:
+            client = self.client
+            from ._compat import header_bytes
+
+            scope = {
+                "type": "http", "method": self.method, "path": self._item[PATH],
+                "root_path": self.app.routes[self._item[ROUTE_ID]].root_path,
+                "scheme": self.url.scheme,
+                "query_string": self._item[QUERY].encode() if isinstance(
+                    self._item[QUERY], str) else self._item[QUERY],
+                "headers": [(header_bytes(k), header_bytes(v)) for k, v in
+                            self.headers.items()],
+                "client": (client.host, client.port), "server": self.app_address(),
+                "http_version": self.http_version, "path_params": self.path_params,
+                "app": self.app, "state": self.state,
+            }
+            self._scope = scope
+        return scope
+
+    @property
     def client(self):
+        if getattr(getattr(self.app, "_server", None), "test_client", False):
+            return Address("testclient", 50000)  # as Starlette's TestClient
         host, port = self._item[CLIENT]
         return Address(host, port)
 

@@ -45,7 +45,15 @@ class Server:
         self._stopping = False
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
-                self.engine.add_route(method, route.path, route_id)
+                try:
+                    self.engine.add_route(method, route.path, route_id)
+                except ValueError as exc:
+                    # The same method and path shape registered twice: as FastAPI, the
+                    # first registered route answers and the later one is never reached.
+                    if "conflicts" not in str(exc):
+                        raise
+                    self.log("warning", "route {} {} ({}) is shadowed by an earlier route "
+                             "for the same path".format(method, route.path, route.name))
         for path, files, _ in app.mounts:
             try:
                 self.engine.add_static(files.kind, path, files.source, files.html,

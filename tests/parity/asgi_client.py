@@ -58,7 +58,13 @@ def asgi_request(app, method, target, headers, body=b""):
             elif message["type"] == "http.response.body":
                 sent["body"] += message.get("body", b"")
 
-        await app(scope, receive, send)
+        try:
+            await app(scope, receive, send)
+        except Exception:
+            # Starlette's ServerErrorMiddleware sends the 500, then raises again for the
+            # server to log (uvicorn logs it): the response is what the client got
+            if sent["status"] is None:
+                raise
 
     asyncio.run(run())
     return AsgiResponse(sent["status"], sent["headers"], sent["body"])

@@ -80,7 +80,7 @@ def test_beyond_the_float_range_is_inf_and_not_json(app, single, where):
                  headers={"content-type": "application/json"})
     if single:
         assert r.status_code == 500, r.content
-        assert r.content == b'{"detail":"Internal Server Error"}'
+        assert r.content == b'Internal Server Error'
     else:
         assert r.status_code == 200, r.content
         assert r.json()["x" if where == "body" else "value"] == 1e39
@@ -91,7 +91,7 @@ def test_non_finite_floats_are_not_sent_as_json(app, text):
     # On every interpreter: a 500 (the handler's value cannot be JSON), never the body `inf`.
     r = call(app, "GET", "/float-of/" + text)
     assert r.status_code == 500, r.content
-    assert r.content == b'{"detail":"Internal Server Error"}'
+    assert r.content == b'Internal Server Error'
 
 
 def test_json_body_floats_round_trip_to_the_interpreters_precision(app, single):

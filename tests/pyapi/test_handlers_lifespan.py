@@ -13,7 +13,7 @@ import requests
 from pyapi_support import INTERPRETER, MICROPYTHON, ROOT, app_argv, app_env, assert_json
 
 TIMEOUT = 10
-ISE = b'{"detail":"Internal Server Error"}'
+ISE = b'Internal Server Error'
 
 
 @pytest.fixture(scope="module")

@@ -107,7 +107,7 @@ def test_errors_become_responses():
     assert r[0] == (1, 404, b"X-E: 1\r\ncontent-type: application/json\r\n",
                     b'{"detail":"Item not found"}')
     assert r[1][1] == 422 and b'"greater_than_equal"' in r[1][3]
-    assert r[2] == (3, 500, JSON, b'{"detail":"Internal Server Error"}')
+    assert r[2] == (3, 500, b"content-type: text/plain; charset=utf-8\r\n", b"Internal Server Error")
     assert [type(e).__name__ for e in h.errors] == ["RuntimeError"]  # the on_error hook
     assert h.logs == [("error", "Exception in handler for GET /")]
 

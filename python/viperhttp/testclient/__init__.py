@@ -318,6 +318,7 @@ class TestClient:
                 state.idle.append(conn)
         else:
             conn.close()
+        thread.wait_idle(timeout if timeout else 30.0)
         rheaders = Headers(raw)
         content = decode_content(rheaders, content)
         request = Request(method, url, headers, body)

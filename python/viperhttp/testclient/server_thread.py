@@ -2,6 +2,7 @@
 TestClient: ``Server(app, config, install_signals=False, on_error=...)``, the same server
 ``app.run()`` runs, bound to 127.0.0.1 on a free port."""
 
+import time
 from .. import _compat
 from ..options import validate_options
 
@@ -85,6 +86,8 @@ class ServerThread:
         # install a C handler for them); the exceptions answered 500 are kept for the client.
         self.server = server = Server(self.app, self.config, install_signals=False,
                                       on_error=self.errors.append)
+        server.pipeline.track = True  # see wait_idle
+        server.test_client = True  # request.client is ("testclient", 50000), as Starlette
         # MicroPython's asyncio has no call_soon_threadsafe: stop() calls the engine directly.
         self.loop = None if _compat.MICROPYTHON else asyncio.get_running_loop()
         task = asyncio.create_task(server.serve())
@@ -97,6 +100,19 @@ class ServerThread:
                 self.ready.release()
         finally:
             await task
+
+    def wait_idle(self, timeout):
+        """Waits (up to ``timeout`` seconds) until the server has finished every request it
+        started — dependency cleanup and background tasks included — so that a client call
+        returns after its background tasks, as with Starlette's TestClient."""
+        server = self.server
+        if server is None or _thread is None or _thread.get_ident() == self.ident:
+            return
+        pipeline = server.pipeline
+        waited = 0.0
+        while pipeline.active and self.running and waited < timeout:
+            time.sleep(0.0005)
+            waited += 0.0005
 
     def stop(self):
         if not self.running and self.done is None:
