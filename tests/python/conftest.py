@@ -83,6 +83,11 @@ class DemoServer:
             env = dict(os.environ, PRECONFIGURED_TAPIF=f"vtap{self.tap}", VIPER_LWIP_ADDR=self.host)
         self.args = [DEMO, "--host", self.host, "--port", "0", "--poller", POLLER,
                      *(TLS_ARGS if TLS else []), *map(str, args)]
+        if LWIP_TAPS and "--tls-cert" in self.args and "--max-body-bytes" not in self.args:
+            # The lwIP build has the esp32 profile's 256 KB budget: mbedTLS's context (about
+            # 40 KB) fits beside body buffers for the device's 16 KB bodies, not 64 KB ones
+            # (docs/firmware.md, "RAM").
+            self.args += ["--max-body-bytes", "16384"]
         self.tls = "--tls-cert" in self.args
         self.stderr_file = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
@@ -93,7 +98,12 @@ class DemoServer:
             env=env,
         )
         self.returncode = None
-        self.port = self._read_port()
+        try:
+            self.port = self._read_port()
+        except BaseException:
+            if self.tap is not None:  # a server that never listened gives its tap back
+                _taps_in_use.discard(self.tap)
+            raise
 
     def _read_port(self):
         sel = selectors.DefaultSelector()
