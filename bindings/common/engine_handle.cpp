@@ -40,7 +40,8 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
   bridge::Options& bopt = options_.bridge;
   // Every deferred request is either waiting in the request ring or holds a connection slot,
   // and each is abandoned at most once: this many cancellations can be pending, never more.
-  bopt.cancel_records = bopt.request_records + resolved_max_connections(opt);
+  // A streamed response adds at most one writable event per slot (bridge::kWritableFlag).
+  bopt.cancel_records = bopt.request_records + 2 * resolved_max_connections(opt);
   const char* error = nullptr;
   server_ = Server::create(opt, &error);
   if (server_ == nullptr) {
@@ -146,7 +147,8 @@ size_t EngineHandle::stats_json(char* out, size_t cap) const {
       {"requests_queued", b.requests_queued},         {"queue_full_503", b.queue_full_503},
       {"cancels_queued", b.cancels_queued},           {"cancels_dropped", b.cancels_dropped},
       {"engine_wakeups", b.engine_wakeups},           {"responses_applied", b.responses_applied},
-      {"responses_gone", b.responses_gone},           {"requests_popped", b.requests_popped},
+      {"responses_gone", b.responses_gone},           {"writable_events", b.writable_events},
+      {"writable_dropped", b.writable_dropped},       {"requests_popped", b.requests_popped},
       {"responses_queued", b.responses_queued},       {"responses_full", b.responses_full},
       {"interpreter_wakeups", b.interpreter_wakeups},
   };

@@ -130,6 +130,15 @@ void Server::Impl::settle(Conn& c) {
                    : c.in_len < c.in_cap ? uint8_t(net::kReadable)
                                          : uint8_t(0);
     set_interest(c, want);
+    if (c.pystream) {
+      // A bridge stream: no handler timeout.  Bytes waiting for the socket are timed as any
+      // send; once drained, the slot waits for its producer (and its pings) in list Stream,
+      // ordered by its last write.
+      c.state = ConnState::Busy;
+      uint8_t list = pending_out ? net::kListSend : net::kListStream;
+      if (list == net::kListStream || c.list != list) set_list(c, list);
+      return;
+    }
     if (c.state != ConnState::Busy) {
       c.state = ConnState::Busy;
       set_list(c, net::kListBusy);

@@ -55,6 +55,7 @@ const char* validate_options(const ServerOptions& o) {
   if (o.evict_silent_after_ms > 3600000) return "evict_silent_after_ms";
   if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
   if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
+  if (o.stream_buffer_bytes > kMaxStreamBuffer) return "stream_buffer_bytes";
   return nullptr;
 }
 
@@ -209,6 +210,10 @@ uint16_t Server::port() const {
   return impl_->bound_port;
 }
 
+uint32_t Server::max_connections() const {
+  return impl_->opt.max_connections;
+}
+
 size_t Server::max_completion_body() const {
   return impl_->bodies.size();
 }
@@ -294,6 +299,7 @@ void Server::Impl::release_buffers(Conn& c) {
 }
 
 void Server::Impl::close_conn(Conn& c) {
+  if (c.pystream) stream_closed(c);
   if (c.awaiting) abandon(c);
   files.end(c);
   release_tls(c);
@@ -499,11 +505,12 @@ int Server::Impl::next_timeout_ms() const {
   uint64_t best = UINT64_MAX;
   for (uint8_t l = 0; l < net::kNumLists; l++) {
     uint32_t h = lists.head(l);
-    if (h == kNil) continue;
+    if (h == kNil || l == net::kListStream) continue;  // no timeout; pings: ping_due
     uint64_t due = slots[h].touched_ms + timeouts[l];
     if (due < best) best = due;
   }
   if (draining && drain_deadline < best) best = drain_deadline;
+  if (lists.head(net::kListStream) != kNil && ping_due < best) best = ping_due;
   uint64_t admit = admission.next_deadline(candidates());
   if (admit < best) best = admit;
   if (best == UINT64_MAX) return -1;
@@ -511,8 +518,10 @@ int Server::Impl::next_timeout_ms() const {
 }
 
 void Server::Impl::expire_timeouts() {
+  if (lists.head(net::kListStream) != kNil && ping_due <= now) run_stream_pings();
   for (uint8_t l = 0; l < net::kNumLists; l++) {
     uint32_t h;
+    if (l == net::kListStream) continue;
     while ((h = lists.head(l)) != kNil && slots[h].touched_ms + timeouts[l] <= now) {
       Conn& c = slots[h];
       switch (l) {
@@ -569,7 +578,9 @@ void Server::Impl::begin_drain() {
   admission.backlog_empty();
   for (uint32_t i = 0; i < opt.max_connections; i++) {
     Conn& c = slots[i];
-    if (c.state == ConnState::Linger) {
+    if (c.state == ConnState::Linger || (c.pystream && c.stream_ping_ms != 0)) {
+      // An event stream never ends by itself: closing it now tells its producer (cancelled),
+      // and EventSource clients reconnect to wherever the service comes back.
       close_conn(c);
     } else if (c.state == ConnState::Idle || (c.state == ConnState::Head && c.in_len == 0)) {
       // A request may already sit unread in the socket (sent just before the stop): read it

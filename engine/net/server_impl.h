@@ -36,6 +36,9 @@ inline constexpr uint32_t kMaxEvents = 64;
 // Another pipelined request is processed only while this much output space is free.
 inline constexpr uint32_t kOutReserve = VIPER_IO_BUFFER_BYTES / 2;
 inline constexpr uint32_t kChunkPrefixRoom = 10;  // "ffffffff\r\n"
+// A bridge stream's bound (ServerOptions::stream_buffer_bytes): the output buffer less room
+// for a response head written before the first bytes, the terminator and a ping.
+inline constexpr uint32_t kMaxStreamBuffer = VIPER_IO_BUFFER_BYTES - 1024;
 
 #define VIPER_REJECT_FULL_BODY "{\"detail\":\"Server has no free connection\"}"
 static_assert(sizeof(VIPER_REJECT_FULL_BODY) - 1 == 42, "keep Content-Length below in step");
@@ -145,6 +148,17 @@ struct Server::Impl {
   bool respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
                        std::string_view body);
   void abandon(Conn& c);
+
+  // --- responses streamed from the bridge (stream_path.cpp) ----------------------------------
+  uint64_t ping_due = UINT64_MAX;  // no stream needs a ping before this (a lower bound)
+  Server::Completion stream_start(uint32_t token, uint16_t status, std::string_view raw_headers,
+                                  uint32_t ping_ms, int64_t content_length);
+  Server::Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);
+  Server::Completion stream_end(uint32_t token, bool abort);
+  uint32_t stream_bound() const;
+  void stream_drained(Conn& c);
+  void stream_closed(Conn& c);
+  void run_stream_pings();
 
   // --- FileResponse completion (the file itself: FileServer) --------------------------------
   Server::Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,

@@ -22,7 +22,7 @@ from .exceptions import HTTPException, RequestValidationError
 from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
 from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
-                        Response)
+                        Response, StreamingResponse)
 from .routers import APIRouter, Router
 from .stats import server_stats
 
@@ -31,6 +31,7 @@ __version__ = "0.1.0"
 __all__ = [
     "APIRouter", "BackgroundTask", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
-    "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
+    "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "StreamingResponse",
+    "ViperHTTP",
     "server_stats", "status",
 ]
