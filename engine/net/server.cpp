@@ -94,6 +94,7 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   uint32_t n = o.max_connections;
   d->slots = mem::alloc_array<Conn>(n);
   d->free_slots = mem::alloc_array<uint32_t>(n);
+  d->stream_dirty = mem::alloc_array<uint32_t>(n);
   d->path_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 1));
   d->alt_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 2));
   d->location_scratch = static_cast<char*>(mem::alloc(d->location_capacity()));
@@ -101,8 +102,8 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   // descriptor (set_hooks).  The select poller has no room beyond its capacity.
   d->poller = net::make_poller(o.poller, n + 3);
   bool ok =
-      d->slots && d->free_slots && d->path_scratch && d->alt_scratch && d->location_scratch &&
-      d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
+      d->slots && d->free_slots && d->stream_dirty && d->path_scratch && d->alt_scratch &&
+      d->location_scratch && d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
       d->bodies.init(o.body_buffers, uint32_t(o.limits.max_header_bytes + o.limits.max_body_bytes +
                                               VIPER_IO_BUFFER_BYTES));
   if (!ok) {
@@ -173,6 +174,7 @@ void Server::Impl::free_all(Impl* d) {
   d->bodies.destroy();
   mem::release(d->slots);
   mem::release(d->free_slots);
+  mem::release(d->stream_dirty);
   mem::release(d->path_scratch);
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
@@ -620,6 +622,7 @@ void Server::run() {
         d.on_event(d.slots[tag], events[i].events);
       }
     }
+    if (d.stream_dirty_n != 0) d.flush_streams();
     if (d.tls_ready_n != 0) d.run_tls_ready();
     if (listener_ready && d.listen_fd >= 0) d.on_accept();
     d.expire_timeouts();

@@ -151,6 +151,11 @@ struct Server::Impl {
 
   // --- responses streamed from the bridge (stream_path.cpp) ----------------------------------
   uint64_t ping_due = UINT64_MAX;  // no stream needs a ping before this (a lower bound)
+  // Streams with bytes queued in this loop iteration, written once at its end: a batch of
+  // small events costs one send, not one each.
+  uint32_t* stream_dirty = nullptr;
+  uint32_t stream_dirty_n = 0;
+  void flush_streams();
   Server::Completion stream_start(uint32_t token, uint16_t status, std::string_view raw_headers,
                                   uint32_t ping_ms, int64_t content_length);
   Server::Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);

@@ -87,8 +87,7 @@ Server::Completion Server::Impl::stream_start(uint32_t token, uint16_t status,
   counters.streams_started.inc();
   counters.streams_open.inc();
   if (c.stream_ping_ms != 0 && now + c.stream_ping_ms < ping_due) ping_due = now + c.stream_ping_ms;
-  if (hooks.on_stream_credit != nullptr)
-    hooks.on_stream_credit(hooks.user, token, c.stream_grant);
+  if (hooks.on_stream_credit != nullptr) hooks.on_stream_credit(hooks.user, token, c.stream_grant);
   drive(c);
   return Completion::Sent;
 }
@@ -130,8 +129,23 @@ Server::Completion Server::Impl::stream_data(uint32_t token, std::string_view da
   c.stream_charged += charge;
   counters.stream_bytes.inc(data.size());
   if (overflow) return stream_end(token, true);
-  drive(c);
+  if (c.out_len >= io.size() / 2 || stream_dirty_n == opt.max_connections) {
+    drive(c);
+  } else if (!c.stream_dirty) {
+    c.stream_dirty = true;  // more records of this batch may follow: one send at the end
+    stream_dirty[stream_dirty_n++] = index_of(c);
+  }
   return Completion::Sent;
+}
+
+void Server::Impl::flush_streams() {
+  for (uint32_t i = 0; i < stream_dirty_n; i++) {
+    Conn& c = slots[stream_dirty[i]];
+    if (!c.stream_dirty) continue;  // closed (or reused) since: nothing of it is pending
+    c.stream_dirty = false;
+    drive(c);
+  }
+  stream_dirty_n = 0;
 }
 
 Server::Completion Server::Impl::stream_end(uint32_t token, bool abort) {

@@ -67,13 +67,23 @@ class Stream:
         self.outbox.space_waiters.append(self)
         await self.event.wait()
 
-    async def send(self, data):
-        """Hands ``data`` to the engine, waiting for credit as often as needed."""
+    async def send(self, data, first=None):
+        """Hands ``data`` to the engine, waiting for credit as often as needed.  ``first``:
+        what a ``stream_send`` of all of it already answered."""
         engine = self.engine
         token = self.token
         total = len(data)
         off = 0
         view = None
+        if first is not None:  # (no drain ran since that call: no event can have been missed)
+            if first > 0:
+                off = first
+            elif first == _WAIT:
+                await self.event.wait()
+            elif first == _FULL:
+                await self.wait_space()
+            else:
+                raise _Gone()
         while off < total:
             if self.gone:
                 raise _Gone()
@@ -185,7 +195,10 @@ async def drive(response, outbox, item):
                 data = encode(value)
                 if not data:
                     continue  # an empty chunk would end a chunked body
-                await stream.send(data)
+                # The common case in one call, without a coroutine: credit enough for it all.
+                n = -2 if stream.gone else engine.stream_send(token, data)
+                if n != len(data):
+                    await stream.send(data, n)
                 items += 1
                 produced += len(data)
                 if items >= YIELD_ITEMS or produced >= YIELD_BYTES:
