@@ -7,6 +7,8 @@
 #      (bench/sse_client.py: large recv()s, events counted with bytes.count);
 #   2. a 100 MB body from a sync generator (64 KB items): MB/s, and the server's peak RSS
 #      growth (VmHWM after - VmRSS before).
+# ViperHTTP runs twice: with the default window (stream_buffer_bytes=0: 7 KB in an I/O buffer)
+# and with a 64 KB window (stream_buffer_bytes=65536: a body buffer per stream while free).
 # Knobs: SSE_EVENTS=200000 (per run, split over the clients) SSE_CLIENTS=50 SSE_MB=100
 #        SERVER_CPU=0 CLIENT_CPU=1
 # Only 127.0.0.1 is loaded; every run is bounded in time; every process is stopped on exit.
@@ -44,9 +46,11 @@ rss() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 
 run_server() {  # name -> sets PORT and PID
   PORT=$(free_port)
-  if [[ $1 == viperhttp ]]; then
+  if [[ $1 == viperhttp* ]]; then
+    local window=0
+    [[ $1 == viperhttp-64k ]] && window=65536
     PYTHONPATH=$ROOT/build/release/python:$ROOT/python taskset -c "$SERVER_CPU" \
-      $PY bench/apps/sse_viper_app.py "$PORT" >/dev/null 2>&1 &
+      $PY bench/apps/sse_viper_app.py "$PORT" "$window" >/dev/null 2>&1 &
   else
     (cd bench/apps && exec taskset -c "$SERVER_CPU" $PY -m uvicorn sse_fastapi_app:app \
       --host 127.0.0.1 --port "$PORT" --loop uvloop --http httptools --no-access-log \
@@ -59,7 +63,7 @@ run_server() {  # name -> sets PORT and PID
 
 client() { timeout 300 taskset -c "$CLIENT_CPU" $PY bench/sse_client.py "$@"; }
 
-for server in viperhttp fastapi; do
+for server in viperhttp viperhttp-64k fastapi; do
   run_server $server
   client events "$PORT" 1 1000 >/dev/null  # warm-up
   one=$(client events "$PORT" 1 "$EVENTS")

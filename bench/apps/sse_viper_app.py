@@ -23,4 +23,7 @@ def blob_route(mb=100):
 
 
 if __name__ == "__main__":
-    app.run(port=int(sys.argv[1]), access_log=False, max_connections=128)
+    # argv: PORT [STREAM_BUFFER_BYTES] (0: the engine's default, an I/O buffer's window)
+    window = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    app.run(port=int(sys.argv[1]), access_log=False, max_connections=128,
+            stream_buffer_bytes=window)

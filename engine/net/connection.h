@@ -113,7 +113,9 @@ struct Conn {
   // stream_end.  Bytes come as records the producer was given credit for; the credit comes
   // back when the output buffer has drained to the socket.
   bool pystream = false;
-  bool stream_dirty = false;    // in Impl::stream_dirty: written at the loop iteration's end
+  bool stream_dirty = false;
+  bool out_body = false;  // `out` is a body buffer: a stream's window beyond an I/O buffer    // in
+                          // Impl::stream_dirty: written at the loop iteration's end
   uint8_t stream_framing = 0;   // http::Framing: Chunked, Close (HTTP/1.0) or Length
   uint32_t stream_ping_ms = 0;  // SSE keep-alive comment after this much silence (0: none)
   uint32_t stream_charged = 0;  // credit used by bytes queued since the last drain

@@ -55,7 +55,11 @@ const char* validate_options(const ServerOptions& o) {
   if (o.evict_silent_after_ms > 3600000) return "evict_silent_after_ms";
   if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
   if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
-  if (o.stream_buffer_bytes > kMaxStreamBuffer) return "stream_buffer_bytes";
+  // Beyond an I/O buffer's room, a stream borrows a body buffer: at most its size less 1 KB.
+  if (o.stream_buffer_bytes > kMaxStreamBuffer &&
+      uint64_t(o.stream_buffer_bytes) + 1024 >
+          uint64_t(o.limits.max_header_bytes) + o.limits.max_body_bytes + VIPER_IO_BUFFER_BYTES)
+    return "stream_buffer_bytes";
   return nullptr;
 }
 
@@ -293,8 +297,14 @@ void Server::Impl::release_buffers(Conn& c) {
     c.extra_body = nullptr;
   }
   if (c.out != nullptr) {
-    io.give(c.out);
-    counters.io_buffers_in_use.dec();
+    if (c.out_body) {  // a stream's larger window (stream_path.cpp)
+      bodies.give(c.out);
+      counters.body_buffers_in_use.dec();
+      c.out_body = false;
+    } else {
+      io.give(c.out);
+      counters.io_buffers_in_use.dec();
+    }
     c.out = nullptr;
     c.out_len = c.out_sent = 0;
   }

@@ -36,8 +36,9 @@ inline constexpr uint32_t kMaxEvents = 64;
 // Another pipelined request is processed only while this much output space is free.
 inline constexpr uint32_t kOutReserve = VIPER_IO_BUFFER_BYTES / 2;
 inline constexpr uint32_t kChunkPrefixRoom = 10;  // "ffffffff\r\n"
-// A bridge stream's bound (ServerOptions::stream_buffer_bytes): the output buffer less room
-// for a response head written before the first bytes, the terminator and a ping.
+// A bridge stream's bound in an I/O buffer (ServerOptions::stream_buffer_bytes; beyond it the
+// stream borrows a body buffer): the buffer less room for a response head written before the
+// first bytes, the terminator and a ping.
 inline constexpr uint32_t kMaxStreamBuffer = VIPER_IO_BUFFER_BYTES - 1024;
 
 #define VIPER_REJECT_FULL_BODY "{\"detail\":\"Server has no free connection\"}"
@@ -161,6 +162,7 @@ struct Server::Impl {
   Server::Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);
   Server::Completion stream_end(uint32_t token, bool abort);
   uint32_t stream_bound() const;
+  uint32_t out_cap(const Conn& c) const { return uint32_t(c.out_body ? bodies.size() : io.size()); }
   void stream_drained(Conn& c);
   void stream_closed(Conn& c);
   void run_stream_pings();

@@ -34,8 +34,12 @@ constexpr uint32_t kStreamReserve = 64;
 }  // namespace
 
 uint32_t Server::Impl::stream_bound() const {
-  uint32_t b = opt.stream_buffer_bytes == 0 ? kMaxStreamBuffer : opt.stream_buffer_bytes;
-  return b < kMaxStreamBuffer ? b : kMaxStreamBuffer;
+  return opt.stream_buffer_bytes == 0 ? kMaxStreamBuffer : opt.stream_buffer_bytes;
+}
+
+// What one stream may have queued in its output buffer: the bound, within the buffer it has.
+static uint32_t window(uint32_t bound, uint32_t cap) {
+  return bound + 1024 <= cap ? bound : cap - 1024;
 }
 
 Server::Completion Server::Impl::stream_start(uint32_t token, uint16_t status,
@@ -63,8 +67,20 @@ Server::Completion Server::Impl::stream_start(uint32_t token, uint16_t status,
   h.keep_alive_10 = !c.close_after && c.minor0;
   h.raw_headers = raw_headers;
   size_t n = 0;
-  if (lend_out(c)) n = http::write_head(c.out + c.out_len, io.size() - c.out_len, h, date);
-  if (n == 0 || c.out_len + n + kStreamReserve > io.size()) {
+  bool lent = lend_out(c);
+  if (lent && stream_bound() > kMaxStreamBuffer && c.out_len == 0 && !c.is_head) {
+    // A window larger than an I/O buffer: a body buffer while one is free (else the I/O
+    // buffer's window: slower, never refused).
+    if (char* b = bodies.take()) {
+      io.give(c.out);
+      counters.io_buffers_in_use.dec();
+      counters.body_buffers_in_use.inc();
+      c.out = b;
+      c.out_body = true;
+    }
+  }
+  if (lent) n = http::write_head(c.out + c.out_len, out_cap(c) - c.out_len, h, date);
+  if (n == 0 || c.out_len + n + kStreamReserve > out_cap(c)) {
     c.awaiting = false;
     counters.deferred_in_flight.dec();
     counters.responses_too_large.inc();
@@ -82,8 +98,9 @@ Server::Completion Server::Impl::stream_start(uint32_t token, uint16_t status,
   c.stream_charged = 0;
   // Pings are body bytes: only where the body is open-ended.
   c.stream_ping_ms = framing == Framing::Chunked || framing == Framing::Close ? ping_ms : 0;
-  uint32_t room = uint32_t(io.size()) - c.out_len - kStreamReserve;
-  c.stream_grant = stream_bound() < room ? stream_bound() : room;
+  uint32_t room = out_cap(c) - c.out_len - kStreamReserve;
+  uint32_t full = window(stream_bound(), out_cap(c));
+  c.stream_grant = full < room ? full : room;
   counters.streams_started.inc();
   counters.streams_open.inc();
   if (c.stream_ping_ms != 0 && now + c.stream_ping_ms < ping_due) ping_due = now + c.stream_ping_ms;
@@ -110,7 +127,7 @@ Server::Completion Server::Impl::stream_data(uint32_t token, std::string_view da
   if (overflow) data = data.substr(0, size_t(c.stream_left));
   bool chunked = framing == Framing::Chunked;
   size_t need = data.size() + (chunked ? Server::kStreamChunkOverhead : 0);
-  if (c.out == nullptr || c.out_len + need > io.size() || charge < need) {
+  if (c.out == nullptr || c.out_len + need > out_cap(c) || charge < need) {
     // The producer went past its credit (a bug on its side): never overrun the buffer.
     counters.io_errors.inc();
     close_conn(c);
@@ -129,7 +146,7 @@ Server::Completion Server::Impl::stream_data(uint32_t token, std::string_view da
   c.stream_charged += charge;
   counters.stream_bytes.inc(data.size());
   if (overflow) return stream_end(token, true);
-  if (c.out_len >= io.size() / 2 || stream_dirty_n == opt.max_connections) {
+  if (c.out_len >= out_cap(c) / 2 || stream_dirty_n == opt.max_connections) {
     drive(c);
   } else if (!c.stream_dirty) {
     c.stream_dirty = true;  // more records of this batch may follow: one send at the end
@@ -177,9 +194,10 @@ Server::Completion Server::Impl::stream_end(uint32_t token, bool abort) {
 void Server::Impl::stream_drained(Conn& c) {
   uint32_t back = c.stream_charged;
   c.stream_charged = 0;
-  if (Framing(c.stream_framing) != Framing::NoBody && c.stream_grant < stream_bound()) {
-    back += stream_bound() - c.stream_grant;
-    c.stream_grant = stream_bound();
+  uint32_t full = window(stream_bound(), out_cap(c));
+  if (Framing(c.stream_framing) != Framing::NoBody && c.stream_grant < full) {
+    back += full - c.stream_grant;
+    c.stream_grant = full;
   }
   if (back != 0 && hooks.on_stream_credit != nullptr)
     hooks.on_stream_credit(hooks.user, tokens.make(index_of(c), c.generation), back);

@@ -44,7 +44,7 @@ class StreamTest : public ::testing::Test {
     bridge::Options bo;
     bo.request_records = 16;
     if (VIPER_MEMORY_BUDGET_BYTES > 0) {
-      o.limits.max_body_bytes = 8 * 1024;
+      o.limits.max_body_bytes = 12 * 1024;
       o.body_buffers = 1;
       bo.request_bytes = 16 * 1024;
       bo.response_bytes = 16 * 1024;
@@ -80,7 +80,7 @@ class StreamTest : public ::testing::Test {
 
   // Sends what the stream's credit allows; false when it is finished.
   bool pump(uint32_t token, Stream& s) {
-    char piece[3000];
+    static thread_local char piece[16384];
     while (s.left > 0 && !s.waiting) {
       size_t n = s.left < sizeof piece ? size_t(s.left) : sizeof piece;
       for (size_t i = 0; i < n; i++)
@@ -96,6 +96,7 @@ class StreamTest : public ::testing::Test {
       // Never more than the bound less the framing: what the engine can always hold.
       EXPECT_LE(uint64_t(r), credit_bound_ - Server::kStreamChunkOverhead);
       if (r <= 0) return false;
+      if (uint64_t(r) > largest_.load()) largest_.store(uint64_t(r));
       s.left -= uint64_t(r);
       s.sent += uint64_t(r);
       accepted_.fetch_add(uint64_t(r));
@@ -228,7 +229,7 @@ class StreamTest : public ::testing::Test {
   std::thread engine_, interp_;
   std::atomic<bool> stop_interp_{false};
   std::atomic<int> cancelled_{0}, writable_{0}, waits_{0};
-  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> accepted_{0}, largest_{0};
   std::atomic<uint32_t> silent_token_{0};
   uint32_t credit_bound_ = 0;
 };
@@ -280,10 +281,35 @@ TEST_F(StreamTest, BoundPastTheLimitIsRefused) {
   ServerOptions o;
   o.port = 0;
   o.max_connections = 4;
-  o.stream_buffer_bytes = VIPER_IO_BUFFER_BYTES - 1024;
+  o.limits.max_body_bytes = 8 * 1024;
+  uint32_t body = o.limits.max_header_bytes + 8 * 1024 + VIPER_IO_BUFFER_BYTES;
+  o.stream_buffer_bytes = VIPER_IO_BUFFER_BYTES - 1024;  // an I/O buffer's window
   EXPECT_EQ(validate_options(o), nullptr);
-  o.stream_buffer_bytes = VIPER_IO_BUFFER_BYTES - 1024 + 1;
+  o.stream_buffer_bytes = body - 1024;  // a body buffer's
+  EXPECT_EQ(validate_options(o), nullptr);
+  o.stream_buffer_bytes = body - 1024 + 1;
   EXPECT_STREQ(validate_options(o), "stream_buffer_bytes");
+}
+
+// A window larger than an I/O buffer: the stream borrows a body buffer, so one credit covers
+// more than an I/O buffer holds; the buffer goes back when the stream ends.
+TEST_F(StreamTest, LargeWindowBorrowsABodyBuffer) {
+  start(12 * 1024);
+  int fd = connect_client();
+  send_all(fd, "GET /bytes/300000 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  std::string got = read_to_close(fd);
+  close(fd);
+  size_t head_end = got.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  std::string body;
+  size_t chunks = 0;
+  ASSERT_TRUE(dechunk(std::string_view(got).substr(head_end + 4), &body, &chunks));
+  EXPECT_EQ(body, expected(300000));
+  EXPECT_GT(largest_.load(), uint64_t(VIPER_IO_BUFFER_BYTES));
+  EXPECT_LE(largest_.load(), uint64_t(12 * 1024 - Server::kStreamChunkOverhead));
+  for (int i = 0; i < 200 && server_->counters().body_buffers_in_use.get() != 0; i++)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(server_->counters().body_buffers_in_use.get(), 0u);
 }
 
 TEST_F(StreamTest, Http10EndsAtCloseAndHeadHasNoBody) {

@@ -265,3 +265,14 @@ def test_counters(app):
     assert s["streams_started"] >= 1
     assert s["stream_bytes"] >= 40
     assert s["python"]["streams"] >= 1
+
+
+def test_large_window_in_a_body_buffer(start_app):
+    # stream_buffer_bytes beyond an I/O buffer: the stream borrows a body buffer (64 KB window)
+    # and gives it back at its end.
+    srv = start_app("stream_app.py", access_log=False, stream_buffer_bytes=65536)
+    r = get(srv, "/sync?n=200&size=20000")
+    assert r.body == expected_numbered(200, 20000)
+    st = srv.wait_stats(lambda st: st["streams_open"] == 0, what="stream closed")
+    assert st["body_buffers_in_use"] == 0
+    assert st["stream_bytes"] == 200 * 20000

@@ -85,7 +85,9 @@ struct ServerOptions {
   // Responses streamed through the bridge (StreamingResponse, EventSourceResponse): the most
   // body bytes of one stream queued in the engine and not yet written to the socket (the
   // producer waits beyond it, so a slow reader never grows memory).  0: the I/O buffer size
-  // less 1 KB (7 KB on a PC, 3 KB in the esp32 profile); at most that.
+  // less 1 KB (7 KB on a PC, 3 KB in the esp32 profile).  Larger (up to a body buffer's size
+  // less 1 KB): a stream borrows a body buffer for its window while one is free (fewer
+  // round trips for a large body), else it gets the I/O buffer's window.
   uint32_t stream_buffer_bytes = 0;
   TlsOptions tls;
 };
@@ -232,7 +234,8 @@ class Server {
                           uint32_t ping_ms, int64_t content_length);
   Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);
   Completion stream_end(uint32_t token, bool abort);
-  // What one stream may have queued: ServerOptions::stream_buffer_bytes, resolved.
+  // ServerOptions::stream_buffer_bytes, resolved (a stream in an I/O buffer gets at most the
+  // buffer less 1 KB).
   uint32_t stream_credit_bytes() const;
   // The chunk framing one stream_data costs beyond its bytes (hex size and two CRLFs).
   static constexpr uint32_t kStreamChunkOverhead = 12;
