@@ -284,7 +284,7 @@ class StreamingResponse(Response):
         return streaming._chunk(value)
 
     def send(self, outbox, item):
-        return streaming.drive(self, outbox, item)
+        return streaming.start(self, outbox, item)
 
 
 def _content_disposition(kind, filename):

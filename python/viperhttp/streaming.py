@@ -148,18 +148,24 @@ async def _close(iterator, is_async):
         _compat.print_exception(exc)
 
 
-async def drive(response, outbox, item):
-    """The send step of a streamed response (``StreamingResponse.send``)."""
-    token = item[_TOKEN]
-    engine = outbox.engine
+def start(response, outbox, item):
+    """``StreamingResponse.send``: what can fail before anything is sent fails here, in the
+    send step (a 500); then the coroutine that streams."""
+    headers = response.encode_headers()
+    length = _length(response)
     content = response.body_iterator
     is_async = hasattr(content, "__aiter__")
     iterator = content.__aiter__() if is_async else iter(content)
+    return drive(response, outbox, item, headers, length, iterator, is_async)
+
+
+async def drive(response, outbox, item, headers, length, iterator, is_async):
+    """Hands the head, then each chunk, to the engine (see the module)."""
+    token = item[_TOKEN]
+    engine = outbox.engine
     stream = Stream(outbox, token)
     status = response.status_code
     try:
-        headers = response.encode_headers()
-        length = _length(response)
         while True:
             r = engine.stream_start(token, status, headers, response.ping_ms, length)
             if r != _QUEUE_FULL:

@@ -276,3 +276,11 @@ def test_large_window_in_a_body_buffer(start_app):
     st = srv.wait_stats(lambda st: st["streams_open"] == 0, what="stream closed")
     assert st["body_buffers_in_use"] == 0
     assert st["stream_bytes"] == 200 * 20000
+
+
+def test_errors_before_the_head_are_500s(app):
+    for path in ("/badlength", "/notiterable"):
+        r = get(app, path)
+        assert r.status == 500, (path, r)
+        assert r.json() == {"detail": "Internal Server Error"}
+    assert app.stats()["streams_started"] == 0

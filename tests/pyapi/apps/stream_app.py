@@ -110,6 +110,16 @@ def length_stream(short=0):
                              media_type="text/plain")
 
 
+@app.get("/badlength")
+def bad_length():
+    return StreamingResponse(["x"], headers={"Content-Length": "abc"})
+
+
+@app.get("/notiterable")
+def not_iterable():
+    return StreamingResponse(42)
+
+
 def failing(after):
     for i in range(after):
         yield "ok %d\n" % i
