@@ -5,7 +5,6 @@ Python not woken for them); never gzip; a client that leaves stops the producer.
 
 import shutil
 import subprocess
-import time
 
 import pytest
 
