@@ -40,8 +40,11 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
   bridge::Options& bopt = options_.bridge;
   // Every deferred request is either waiting in the request ring or holds a connection slot,
   // and each is abandoned at most once: this many cancellations can be pending, never more.
-  // A streamed response adds at most one writable event per slot (bridge::kWritableFlag).
-  bopt.cancel_records = bopt.request_records + 2 * resolved_max_connections(opt);
+  // Writable events of streamed responses (bridge::kWritableFlag) share the ring: a stream has
+  // at most two pending between two drains (one per wait of its producer, which waits for the
+  // drain before it sends again), so room for two per slot more.  Should the ring still be
+  // full, an event is pushed again later (Bridge::retry_writable); a cancellation never is.
+  bopt.cancel_records = bopt.request_records + 3 * resolved_max_connections(opt);
   const char* error = nullptr;
   server_ = Server::create(opt, &error);
   if (server_ == nullptr) {

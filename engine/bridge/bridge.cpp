@@ -91,13 +91,14 @@ Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
       static_cast<std::atomic<int32_t>*>(mem::alloc(sizeof(std::atomic<int32_t>) * b->slots_));
   b->blocked_ =
       static_cast<std::atomic<uint8_t>*>(mem::alloc(sizeof(std::atomic<uint8_t>) * b->slots_));
+  b->credit_token_ = static_cast<uint32_t*>(mem::alloc(sizeof(uint32_t) * b->slots_));
   if (b->credit_ != nullptr && b->blocked_ != nullptr) {
     for (uint32_t i = 0; i < b->slots_; i++) {
       new (&b->credit_[i]) std::atomic<int32_t>(0);
       new (&b->blocked_[i]) std::atomic<uint8_t>(0);
     }
   }
-  bool ok = b->credit_ != nullptr && b->blocked_ != nullptr &&
+  bool ok = b->credit_ != nullptr && b->blocked_ != nullptr && b->credit_token_ != nullptr &&
             b->requests_.init(o.request_records) && b->responses_.init(o.response_records) &&
             b->cancels_.init(o.cancel_records) && b->req_payload_.init(o.request_bytes) &&
             b->resp_payload_.init(o.response_bytes);
@@ -131,6 +132,7 @@ void Bridge::destroy(Bridge* b) {
   b->resp_payload_.destroy();
   if (b->credit_ != nullptr) mem::release(b->credit_);
   if (b->blocked_ != nullptr) mem::release(b->blocked_);
+  if (b->credit_token_ != nullptr) mem::release(b->credit_token_);
   if (b->interp_fd_ >= 0) port::wake_close(b->interp_fd_);
   if (b->engine_fd_ >= 0) port::wake_close(b->engine_fd_);
   b->~Bridge();
@@ -255,20 +257,38 @@ void Bridge::on_stream_credit(void* self, uint32_t token, uint32_t bytes) {
   uint32_t slot;
   if (!b.stream_slot(token, &slot)) return;
   b.credit_[slot].fetch_add(int32_t(bytes));
+  b.credit_token_[slot] = token;
   if (b.blocked_[slot].exchange(0) == 0) return;
-  if (b.cancels_.push(token | kWritableFlag)) {
-    b.counters_.writable_events.inc();
-    b.pushed_ = true;
+  b.push_writable(slot, token);
+}
+
+void Bridge::push_writable(uint32_t slot, uint32_t token) {
+  if (cancels_.push(token | kWritableFlag)) {
+    counters_.writable_events.inc();
+    pushed_ = true;
   } else {
-    // Cannot happen (the ring has room for one per slot beyond the cancellations); if it did,
-    // the next credit tries again.
-    b.blocked_[slot].store(1);
-    b.counters_.writable_dropped.inc();
+    // The ring is full (a burst of cancellations and events the interpreter has not drained
+    // yet): the producer stays marked as waiting, and the end of this loop iteration tries
+    // again (on_loop_end), so it is never left waiting for credit it already has.
+    blocked_[slot].store(1);
+    writable_retry_ = true;
+    counters_.writable_dropped.inc();
+  }
+}
+
+void Bridge::retry_writable() {
+  writable_retry_ = false;
+  for (uint32_t slot = 0; slot < slots_; slot++) {
+    if (blocked_[slot].load() == 0 || credit_[slot].load() <= int32_t(Server::kStreamChunkOverhead))
+      continue;
+    if (blocked_[slot].exchange(0) != 0) push_writable(slot, credit_token_[slot]);
+    if (writable_retry_) return;  // still full: the next iteration
   }
 }
 
 void Bridge::on_loop_end(void* self) {
   Bridge& b = *static_cast<Bridge*>(self);
+  if (b.writable_retry_) b.retry_writable();
   if (!b.pushed_) return;
   b.pushed_ = false;
   b.wake_interpreter_if_needed();

@@ -163,6 +163,8 @@ class Bridge {
   static void on_stream_credit(void* self, uint32_t token, uint32_t bytes);
   void apply_stream(const ResponseRecord& r, std::string_view headers, std::string_view body);
   bool stream_slot(uint32_t token, uint32_t* slot) const;
+  void push_writable(uint32_t slot, uint32_t token);
+  void retry_writable();
   void wake_interpreter_if_needed();
   Push push(const ResponseRecord& r, std::string_view a, std::string_view b, std::string_view c,
             std::string_view d);
@@ -175,6 +177,8 @@ class Bridge {
   // more.  Written by both threads; a slot has one stream at a time.
   std::atomic<int32_t>* credit_ = nullptr;
   std::atomic<uint8_t>* blocked_ = nullptr;
+  uint32_t* credit_token_ = nullptr;  // engine side: the token of each slot's last credit
+  bool writable_retry_ = false;       // engine side: a writable event found the ring full
   uint32_t slots_ = 0;
   uint8_t slot_bits_ = 0;
   PayloadRing req_payload_, resp_payload_;
