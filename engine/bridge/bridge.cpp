@@ -393,6 +393,9 @@ long Bridge::stream_send(uint32_t token, std::string_view data) {
     if (avail <= kOverhead) return kStreamWait;
   }
   size_t n = data.size() < size_t(avail - kOverhead) ? data.size() : size_t(avail - kOverhead);
+  // One record may take at most half the response ring (push()): a window larger than that
+  // (a body buffer's) is filled by several records.
+  if (n > resp_payload_.capacity() / 2) n = resp_payload_.capacity() / 2;
   ResponseRecord r{0, token, 0, uint32_t(n), 200, false};
   r.stream = kStreamData;
   r.arg = uint32_t(n) + uint32_t(kOverhead);
