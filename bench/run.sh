@@ -29,6 +29,9 @@
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
 #               callgrind instructions per byte, python-multipart on the same bodies
+# sse           (not in "all") bench/sse.sh: StreamingResponse(text/event-stream) events/s to 1
+#               and 50 clients with p50/p99 latency, a 100 MB generator body (MB/s, RSS growth),
+#               ViperHTTP vs FastAPI/uvicorn in the same run
 # templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
@@ -56,10 +59,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|models|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|sse|templates|models|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
+  sse) exec bench/sse.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | models | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)

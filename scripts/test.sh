@@ -126,10 +126,11 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
   VIPER_DEMO=build/asan/examples/demo/viper_demo VIPER_POLLER=epoll VIPER_SANITIZED=1 \
   $PY -m pytest -q -p no:cacheprovider tests/python
 
-step "threads: server loop, bridge rings, bridge, counters (tsan)"
+step "threads: server loop, bridge rings, bridge, counters, streams (tsan)"
 cmake --preset tsan >/dev/null
-cmake --build --preset tsan -j "$jobs" --target test_server_loop test_bridge_rings test_bridge test_counter
-for t in test_server_loop test_bridge_rings test_bridge test_counter; do
+cmake --build --preset tsan -j "$jobs" --target test_server_loop test_bridge_rings test_bridge test_counter \
+  test_stream_bridge
+for t in test_server_loop test_bridge_rings test_bridge test_counter test_stream_bridge; do
   TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/engine/$t
 done
 

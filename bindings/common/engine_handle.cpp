@@ -40,7 +40,11 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
   bridge::Options& bopt = options_.bridge;
   // Every deferred request is either waiting in the request ring or holds a connection slot,
   // and each is abandoned at most once: this many cancellations can be pending, never more.
-  bopt.cancel_records = bopt.request_records + resolved_max_connections(opt);
+  // Writable events of streamed responses (bridge::kWritableFlag) share the ring: a stream has
+  // at most two pending between two drains (one per wait of its producer, which waits for the
+  // drain before it sends again), so room for two per slot more.  Should the ring still be
+  // full, an event is pushed again later (Bridge::retry_writable); a cancellation never is.
+  bopt.cancel_records = bopt.request_records + 3 * resolved_max_connections(opt);
   const char* error = nullptr;
   server_ = Server::create(opt, &error);
   if (server_ == nullptr) {
@@ -147,7 +151,8 @@ size_t EngineHandle::stats_json(char* out, size_t cap) const {
       {"requests_queued", b.requests_queued},         {"queue_full_503", b.queue_full_503},
       {"cancels_queued", b.cancels_queued},           {"cancels_dropped", b.cancels_dropped},
       {"engine_wakeups", b.engine_wakeups},           {"responses_applied", b.responses_applied},
-      {"responses_gone", b.responses_gone},           {"requests_popped", b.requests_popped},
+      {"responses_gone", b.responses_gone},           {"writable_events", b.writable_events},
+      {"writable_dropped", b.writable_dropped},       {"requests_popped", b.requests_popped},
       {"responses_queued", b.responses_queued},       {"responses_full", b.responses_full},
       {"interpreter_wakeups", b.interpreter_wakeups},
   };

@@ -99,6 +99,9 @@ const OptionSpec kOptionSpecs[] = {
      VH_U32(server.slot_turn_ms)},
     {"admission_timeout_ms", OptionKind::Int, 0, kHourMs, "ServerOptions::admission_timeout_ms",
      VH_U32(server.admission_timeout_ms)},
+    // 0: the I/O buffer less 1 KB; beyond a body buffer less 1 KB refused by the engine.
+    {"stream_buffer_bytes", OptionKind::Int, 0, 64LL << 20, "ServerOptions::stream_buffer_bytes",
+     VH_U32(server.stream_buffer_bytes)},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 

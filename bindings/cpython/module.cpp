@@ -199,7 +199,10 @@ PyObject* engine_drain(EngineObject* self, PyObject*) {
   }
   uint32_t token;
   while (b->pop_cancel(&token)) {
-    PyObject* t = PyLong_FromUnsignedLong(token);
+    // A writable event (a stream has credit again) is ~token, a negative int.
+    PyObject* t = (token & viper::bridge::kWritableFlag)
+                      ? PyLong_FromLong(~long(token & ~viper::bridge::kWritableFlag))
+                      : PyLong_FromUnsignedLong(token);
     if (t == nullptr || PyList_Append(out, t) != 0) {
       Py_XDECREF(t);
       Py_DECREF(out);
@@ -264,6 +267,44 @@ PyObject* engine_respond_file(EngineObject* self, PyObject* args) {
   return PyLong_FromLong(long(r));
 }
 
+// stream_start(token, status, headers: bytes, ping_ms, content_length) -> as respond
+// (content_length -1: chunked, or until close on HTTP/1.0).
+PyObject* engine_stream_start(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  unsigned int status, ping_ms;
+  long long length;
+  Py_buffer headers;
+  if (!PyArg_ParseTuple(args, "O&Iy*IL", token_converter, &token, &status, &headers, &ping_ms,
+                        &length))
+    return nullptr;
+  viper::bridge::Push r = self->h->bridge()->stream_start(
+      token, uint16_t(status),
+      std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)), ping_ms,
+      int64_t(length));
+  PyBuffer_Release(&headers);
+  return PyLong_FromLong(long(r));
+}
+
+// stream_send(token, data: bytes-like) -> bytes taken (> 0), 0 wait for the writable event,
+// -1 the response queue is full (retry at the next wake-up), -2 not a stream token.
+PyObject* engine_stream_send(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  Py_buffer data;
+  if (!PyArg_ParseTuple(args, "O&y*", token_converter, &token, &data)) return nullptr;
+  long n = self->h->bridge()->stream_send(
+      token, std::string_view(static_cast<const char*>(data.buf), size_t(data.len)));
+  PyBuffer_Release(&data);
+  return PyLong_FromLong(n);
+}
+
+// stream_end(token, abort: bool) -> as respond
+PyObject* engine_stream_end(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  int abort;
+  if (!PyArg_ParseTuple(args, "O&p", token_converter, &token, &abort)) return nullptr;
+  return PyLong_FromLong(long(self->h->bridge()->stream_end(token, abort != 0)));
+}
+
 // add_static(kind, prefix, source, html, cache_control): ValueError with what is wrong.
 PyObject* engine_add_static(EngineObject* self, PyObject* args) {
   const char *kind, *prefix, *source, *cc;
@@ -315,6 +356,12 @@ PyMethodDef engine_methods[] = {
      "respond_file(token, status, headers, path, request_headers) -> as respond"},
     {"add_static", reinterpret_cast<PyCFunction>(engine_add_static), METH_VARARGS,
      "add_static(kind, prefix, source, html, cache_control)"},
+    {"stream_start", reinterpret_cast<PyCFunction>(engine_stream_start), METH_VARARGS,
+     "stream_start(token, status, headers, ping_ms, content_length) -> 0 ok, 1 full, 2 bad"},
+    {"stream_send", reinterpret_cast<PyCFunction>(engine_stream_send), METH_VARARGS,
+     "stream_send(token, data) -> bytes taken, 0 wait (writable event), -1 full, -2 bad token"},
+    {"stream_end", reinterpret_cast<PyCFunction>(engine_stream_end), METH_VARARGS,
+     "stream_end(token, abort) -> 0 ok, 1 full, 2 bad token"},
     {"respond", reinterpret_cast<PyCFunction>(engine_respond), METH_VARARGS,
      "respond(token, status, headers, body) -> 0 ok, 1 full, 2 too large"},
     {"stop", reinterpret_cast<PyCFunction>(engine_stop), METH_NOARGS, "request a graceful stop"},

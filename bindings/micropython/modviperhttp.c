@@ -281,7 +281,10 @@ static mp_obj_t vh_engine_drain(mp_obj_t self_in) {
     }
     uint32_t token;
     while (vh_pop_cancel(e, &token)) {
-        mp_obj_list_append(out, MP_OBJ_NEW_SMALL_INT(token));
+        // A writable event (a stream has credit again) is ~token, a negative int.
+        mp_int_t v = (token & VH_WRITABLE_FLAG) ? ~(mp_int_t)(token & ~VH_WRITABLE_FLAG)
+                                                : (mp_int_t)token;
+        mp_obj_list_append(out, MP_OBJ_NEW_SMALL_INT(v));
     }
     return out;
 }
@@ -325,6 +328,40 @@ static mp_obj_t vh_engine_respond_file(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_respond_file_obj, 6, 6,
                                            vh_engine_respond_file);
+
+// stream_start(token, status, headers, ping_ms, content_length) -> 0 ok, 1 full, 2 bad token
+static mp_obj_t vh_engine_stream_start(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    mp_buffer_info_t headers;
+    mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
+    uint32_t token = vh_token(args[1]);
+    mp_int_t ping = mp_obj_get_int(args[4]);
+    mp_int_t length = mp_obj_get_int(args[5]);
+    if (ping < 0) {
+        mp_raise_ValueError(MP_ERROR_TEXT("ping_ms"));
+    }
+    int r = vh_stream_start(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), headers.buf,
+                            headers.len, (uint32_t)ping, (int64_t)length);
+    return MP_OBJ_NEW_SMALL_INT(r);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_stream_start_obj, 6, 6,
+                                           vh_engine_stream_start);
+
+// stream_send(token, data) -> bytes taken, 0 wait (writable event), -1 full, -2 bad token
+static mp_obj_t vh_engine_stream_send(mp_obj_t self_in, mp_obj_t token_in, mp_obj_t data_in) {
+    mp_buffer_info_t data;
+    mp_get_buffer_raise(data_in, &data, MP_BUFFER_READ);
+    uint32_t token = vh_token(token_in);
+    return MP_OBJ_NEW_SMALL_INT(vh_stream_send(vh_get(self_in), token, data.buf, data.len));
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(vh_engine_stream_send_obj, vh_engine_stream_send);
+
+// stream_end(token, abort) -> 0 ok, 1 full, 2 bad token
+static mp_obj_t vh_engine_stream_end(mp_obj_t self_in, mp_obj_t token_in, mp_obj_t abort_in) {
+    uint32_t token = vh_token(token_in);
+    return MP_OBJ_NEW_SMALL_INT(vh_stream_end(vh_get(self_in), token, mp_obj_is_true(abort_in)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(vh_engine_stream_end_obj, vh_engine_stream_end);
 
 // add_static(kind, prefix, source, html, cache_control)
 static mp_obj_t vh_engine_add_static(size_t n_args, const mp_obj_t *args) {
@@ -430,6 +467,9 @@ static const mp_rom_map_elem_t vh_engine_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_drain), MP_ROM_PTR(&vh_engine_drain_obj)},
     {MP_ROM_QSTR(MP_QSTR_respond), MP_ROM_PTR(&vh_engine_respond_obj)},
     {MP_ROM_QSTR(MP_QSTR_respond_file), MP_ROM_PTR(&vh_engine_respond_file_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stream_start), MP_ROM_PTR(&vh_engine_stream_start_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stream_send), MP_ROM_PTR(&vh_engine_stream_send_obj)},
+    {MP_ROM_QSTR(MP_QSTR_stream_end), MP_ROM_PTR(&vh_engine_stream_end_obj)},
     {MP_ROM_QSTR(MP_QSTR_add_static), MP_ROM_PTR(&vh_engine_add_static_obj)},
     {MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj)},
     {MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj)},

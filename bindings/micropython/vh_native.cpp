@@ -175,6 +175,23 @@ int vh_respond_file(vh_engine *e, uint32_t token, unsigned status, const char *h
         std::string_view(path, path_len), std::string_view(req, req_len)));
 }
 
+static_assert(VH_WRITABLE_FLAG == viper::bridge::kWritableFlag, "kept in step");
+
+int vh_stream_start(vh_engine *e, uint32_t token, unsigned status, const char *headers,
+                    size_t headers_len, uint32_t ping_ms, int64_t content_length) {
+    return int(e->h.bridge()->stream_start(token, uint16_t(status),
+                                           std::string_view(headers, headers_len), ping_ms,
+                                           content_length));
+}
+
+long vh_stream_send(vh_engine *e, uint32_t token, const char *data, size_t len) {
+    return e->h.bridge()->stream_send(token, std::string_view(data, len));
+}
+
+int vh_stream_end(vh_engine *e, uint32_t token, int abort) {
+    return int(e->h.bridge()->stream_end(token, abort != 0));
+}
+
 const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const char *prefix,
                           size_t plen, const char *source, size_t slen, int html, const char *cc,
                           size_t clen) {

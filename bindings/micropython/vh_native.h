@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// bridge::kWritableFlag: pop_cancel's mark of a writable event (a stream has credit again).
+#define VH_WRITABLE_FLAG (1u << 30)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -77,6 +80,12 @@ int vh_respond(vh_engine *e, uint32_t token, unsigned status, const char *header
 int vh_respond_file(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                     size_t headers_len, const char *path, size_t path_len, const char *req,
                     size_t req_len);
+// Streamed responses (bridge::Bridge::stream_*): start and end as vh_respond; send returns the
+// bytes taken, 0 (wait for the writable event), -1 (queue full) or -2 (not a stream token).
+int vh_stream_start(vh_engine *e, uint32_t token, unsigned status, const char *headers,
+                    size_t headers_len, uint32_t ping_ms, int64_t content_length);
+long vh_stream_send(vh_engine *e, uint32_t token, const char *data, size_t len);
+int vh_stream_end(vh_engine *e, uint32_t token, int abort);
 // NULL, or the message for a ValueError
 const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const char *prefix,
                           size_t plen, const char *source, size_t slen, int html, const char *cc,

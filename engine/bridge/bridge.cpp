@@ -5,6 +5,7 @@
 
 #include "http/request_parser.h"
 #include "mem/allocator.h"
+#include "net/request_token.h"
 #include "port/port.h"
 
 namespace viper::bridge {
@@ -98,7 +99,21 @@ Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
   b->server_ = server;
   b->interp_fd_ = port::wake_open();
   b->engine_fd_ = port::wake_open();
-  bool ok = b->requests_.init(o.request_records) && b->responses_.init(o.response_records) &&
+  b->slots_ = server->max_connections();
+  b->slot_bits_ = net::TokenFormat(b->slots_).slot_bits();
+  b->credit_ =
+      static_cast<std::atomic<int32_t>*>(mem::alloc(sizeof(std::atomic<int32_t>) * b->slots_));
+  b->blocked_ =
+      static_cast<std::atomic<uint8_t>*>(mem::alloc(sizeof(std::atomic<uint8_t>) * b->slots_));
+  b->credit_token_ = static_cast<uint32_t*>(mem::alloc(sizeof(uint32_t) * b->slots_));
+  if (b->credit_ != nullptr && b->blocked_ != nullptr) {
+    for (uint32_t i = 0; i < b->slots_; i++) {
+      new (&b->credit_[i]) std::atomic<int32_t>(0);
+      new (&b->blocked_[i]) std::atomic<uint8_t>(0);
+    }
+  }
+  bool ok = b->credit_ != nullptr && b->blocked_ != nullptr && b->credit_token_ != nullptr &&
+            b->requests_.init(o.request_records) && b->responses_.init(o.response_records) &&
             b->cancels_.init(o.cancel_records) && b->req_payload_.init(uint32_t(request_bytes)) &&
             b->resp_payload_.init(o.response_bytes);
   if (!ok || b->interp_fd_ < 0 || b->engine_fd_ < 0) {
@@ -111,6 +126,7 @@ Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
   hooks.on_ready = on_ready;
   hooks.on_abandon = on_abandon;
   hooks.on_loop_end = on_loop_end;
+  hooks.on_stream_credit = on_stream_credit;
   hooks.user = b;
   if (!server->set_hooks(hooks)) {
     *error = "the server already has a bridge";
@@ -128,6 +144,9 @@ void Bridge::destroy(Bridge* b) {
   b->cancels_.destroy();
   b->req_payload_.destroy();
   b->resp_payload_.destroy();
+  if (b->credit_ != nullptr) mem::release(b->credit_);
+  if (b->blocked_ != nullptr) mem::release(b->blocked_);
+  if (b->credit_token_ != nullptr) mem::release(b->credit_token_);
   if (b->interp_fd_ >= 0) port::wake_close(b->interp_fd_);
   if (b->engine_fd_ >= 0) port::wake_close(b->engine_fd_);
   b->~Bridge();
@@ -199,6 +218,11 @@ void Bridge::on_ready(void* self) {
     const char* p = b.resp_payload_.at(r.pos);
     std::string_view headers(p, r.headers_len), body(p + r.headers_len, r.body_len);
     Server::Completion c;
+    if (r.stream != kNotStream) {
+      b.apply_stream(r, headers, body);
+      b.resp_payload_.release(r.pos, r.headers_len + r.body_len);
+      continue;
+    }
     if (r.file) {
       size_t nul = body.find('\0');
       c = b.server_->complete_file(r.token, r.status, headers, body.substr(0, nul),
@@ -215,8 +239,70 @@ void Bridge::on_ready(void* self) {
   if (b.interp_wants_space_.exchange(false)) b.pushed_ = true;  // let it retry
 }
 
+void Bridge::apply_stream(const ResponseRecord& r, std::string_view headers,
+                          std::string_view body) {
+  Server::Completion c = Server::Completion::Sent;
+  switch (r.stream) {
+    case kStreamStart:
+      c = server_->stream_start(r.token, r.status, headers, r.arg, r.length);
+      break;
+    case kStreamData:
+      c = server_->stream_data(r.token, body, r.arg);
+      break;
+    default:
+      c = server_->stream_end(r.token, r.stream == kStreamAbort);
+      break;
+  }
+  if (c == Server::Completion::Gone)
+    counters_.responses_gone.inc();
+  else
+    counters_.responses_applied.inc();
+}
+
+bool Bridge::stream_slot(uint32_t token, uint32_t* slot) const {
+  if (token >> net::kTokenBits != 0) return false;
+  *slot = token & ((1u << slot_bits_) - 1);
+  return *slot < slots_;
+}
+
+// Credit back for a stream: wake its producer if it waits for it.
+void Bridge::on_stream_credit(void* self, uint32_t token, uint32_t bytes) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  uint32_t slot;
+  if (!b.stream_slot(token, &slot)) return;
+  b.credit_[slot].fetch_add(int32_t(bytes));
+  b.credit_token_[slot] = token;
+  if (b.blocked_[slot].exchange(0) == 0) return;
+  b.push_writable(slot, token);
+}
+
+void Bridge::push_writable(uint32_t slot, uint32_t token) {
+  if (cancels_.push(token | kWritableFlag)) {
+    counters_.writable_events.inc();
+    pushed_ = true;
+  } else {
+    // The ring is full (a burst of cancellations and events the interpreter has not drained
+    // yet): the producer stays marked as waiting, and the end of this loop iteration tries
+    // again (on_loop_end), so it is never left waiting for credit it already has.
+    blocked_[slot].store(1);
+    writable_retry_ = true;
+    counters_.writable_dropped.inc();
+  }
+}
+
+void Bridge::retry_writable() {
+  writable_retry_ = false;
+  for (uint32_t slot = 0; slot < slots_; slot++) {
+    if (blocked_[slot].load() == 0 || credit_[slot].load() <= int32_t(Server::kStreamChunkOverhead))
+      continue;
+    if (blocked_[slot].exchange(0) != 0) push_writable(slot, credit_token_[slot]);
+    if (writable_retry_) return;  // still full: the next iteration
+  }
+}
+
 void Bridge::on_loop_end(void* self) {
   Bridge& b = *static_cast<Bridge*>(self);
+  if (b.writable_retry_) b.retry_writable();
   if (!b.pushed_) return;
   b.pushed_ = false;
   b.wake_interpreter_if_needed();
@@ -292,6 +378,53 @@ Push Bridge::respond_file(uint32_t token, uint16_t status, std::string_view head
   uint32_t body_len = uint32_t(path.size() + 1 + request_headers.size());
   ResponseRecord r{0, token, uint32_t(headers.size()), body_len, status, true};
   return push(r, headers, path, std::string_view("\0", 1), request_headers);
+}
+
+Push Bridge::stream_start(uint32_t token, uint16_t status, std::string_view headers,
+                          uint32_t ping_ms, int64_t content_length) {
+  uint32_t slot;
+  if (!stream_slot(token, &slot)) return Push::TooLarge;
+  // No credit until the engine has written the head; then it tells how much.
+  credit_[slot].store(0);
+  blocked_[slot].store(1);
+  ResponseRecord r{0, token, uint32_t(headers.size()), 0, status, false};
+  r.stream = kStreamStart;
+  r.arg = ping_ms;
+  r.length = content_length;
+  return push(r, headers, {}, {}, {});
+}
+
+long Bridge::stream_send(uint32_t token, std::string_view data) {
+  uint32_t slot;
+  if (!stream_slot(token, &slot)) return kStreamGone;
+  if (data.empty()) return 0;
+  constexpr int32_t kOverhead = int32_t(Server::kStreamChunkOverhead);
+  int32_t avail = credit_[slot].load();
+  if (avail <= kOverhead) {
+    // Ask for a wake-up, then look again: credit that came in between would wake no one.
+    blocked_[slot].store(1);
+    avail = credit_[slot].load();
+    if (avail <= kOverhead) return kStreamWait;
+  }
+  size_t n = data.size() < size_t(avail - kOverhead) ? data.size() : size_t(avail - kOverhead);
+  // One record may take at most half the response ring (push()): a window larger than that
+  // (a body buffer's) is filled by several records.
+  if (n > resp_payload_.capacity() / 2) n = resp_payload_.capacity() / 2;
+  ResponseRecord r{0, token, 0, uint32_t(n), 200, false};
+  r.stream = kStreamData;
+  r.arg = uint32_t(n) + uint32_t(kOverhead);
+  Push p = push(r, data.substr(0, n), {}, {}, {});
+  if (p != Push::Ok) return kStreamFull;
+  credit_[slot].fetch_sub(int32_t(r.arg));
+  return long(n);
+}
+
+Push Bridge::stream_end(uint32_t token, bool abort) {
+  uint32_t slot;
+  if (!stream_slot(token, &slot)) return Push::TooLarge;
+  ResponseRecord r{0, token, 0, 0, 200, false};
+  r.stream = abort ? kStreamAbort : kStreamEnd;
+  return push(r, {}, {}, {}, {});
 }
 
 // Copies the pieces back to back into the payload ring and queues the record.

@@ -83,12 +83,28 @@ struct ResponseRecord {
   uint32_t headers_len, body_len;
   uint16_t status;
   bool file;  // body is "<path>\0<request header lines>": a FileResponse
+  // A streamed response (StreamingResponse): not a whole response but one step of a stream.
+  uint8_t stream = 0;   // StreamOp
+  uint32_t arg = 0;     // Start: ping interval (ms); Data: the credit it uses
+  int64_t length = -1;  // Start: Content-Length, or -1 (chunked / until close)
 };
+
+enum StreamOp : uint8_t { kNotStream, kStreamStart, kStreamData, kStreamEnd, kStreamAbort };
+
+// pop_cancel() yields a token with this bit for a stream that has credit again (the producer
+// that found none is waiting for it), plain tokens for cancellations.  Tokens are below 2^30.
+inline constexpr uint32_t kWritableFlag = 1u << 30;
+
+// stream_send() results other than a byte count.
+inline constexpr long kStreamWait = 0;   // no credit now: a writable event will come
+inline constexpr long kStreamFull = -1;  // the response ring is full: retry at the next wake
+inline constexpr long kStreamGone = -2;  // not a token of this pool
 
 // Counters of each side, each written by one thread only.
 struct BridgeCounters {
   Counter requests_queued, queue_full_503, cancels_queued, cancels_dropped, engine_wakeups;
   Counter responses_applied, responses_gone;                                       // engine side
+  Counter writable_events, writable_dropped;                                       // engine side
   Counter requests_popped, responses_queued, responses_full, interpreter_wakeups;  // interp.
 };
 
@@ -115,6 +131,18 @@ class Bridge {
   // the request's conditional/range lines in `request_headers`.
   Push respond_file(uint32_t token, uint16_t status, std::string_view headers,
                     std::string_view path, std::string_view request_headers);
+  // Streamed responses (engine/net/stream_path.cpp).  stream_start queues the head; the
+  // stream then has no credit until the engine has written the head (a writable event).
+  // stream_send queues as much of `data` as the stream's credit allows, one chunk, and returns
+  // how many bytes it took (> 0), kStreamWait (no credit: wait for the writable event),
+  // kStreamFull (the ring is full: wait for the next wake-up) or kStreamGone.  A stream whose
+  // client left gets its cancellation instead (its token in pop_cancel).  stream_end: the last
+  // chunk; `abort`: close without it (an exception mid-stream).
+  Push stream_start(uint32_t token, uint16_t status, std::string_view headers, uint32_t ping_ms,
+                    int64_t content_length);
+  long stream_send(uint32_t token, std::string_view data);
+  Push stream_end(uint32_t token, bool abort);
+
   // The largest headers + body respond() accepts: half the response payload ring, and a body
   // no larger than one of the engine's body buffers (where a large response is copied).
   size_t max_response_bytes() const;
@@ -134,6 +162,11 @@ class Bridge {
   static void on_ready(void* self);
   static void on_abandon(void* self, uint32_t token);
   static void on_loop_end(void* self);
+  static void on_stream_credit(void* self, uint32_t token, uint32_t bytes);
+  void apply_stream(const ResponseRecord& r, std::string_view headers, std::string_view body);
+  bool stream_slot(uint32_t token, uint32_t* slot) const;
+  void push_writable(uint32_t slot, uint32_t token);
+  void retry_writable();
   void wake_interpreter_if_needed();
   Push push(const ResponseRecord& r, std::string_view a, std::string_view b, std::string_view c,
             std::string_view d);
@@ -141,7 +174,15 @@ class Bridge {
   Server* server_ = nullptr;
   SpscRing<RequestRecord> requests_;
   SpscRing<ResponseRecord> responses_;
-  SpscRing<uint32_t> cancels_;
+  SpscRing<uint32_t> cancels_;  // cancellations and writable events (kWritableFlag)
+  // Per slot: a stream's credit (bytes it may still queue) and whether its producer waits for
+  // more.  Written by both threads; a slot has one stream at a time.
+  std::atomic<int32_t>* credit_ = nullptr;
+  std::atomic<uint8_t>* blocked_ = nullptr;
+  uint32_t* credit_token_ = nullptr;  // engine side: the token of each slot's last credit
+  bool writable_retry_ = false;       // engine side: a writable event found the ring full
+  uint32_t slots_ = 0;
+  uint8_t slot_bits_ = 0;
   PayloadRing req_payload_, resp_payload_;
   int interp_fd_ = -1;  // engine → interpreter
   int engine_fd_ = -1;  // interpreter → engine

@@ -36,6 +36,7 @@ enum ListId : uint8_t {
   kListSend,
   kListLinger,
   kListBusy,
+  kListStream,  // a response streamed from the bridge, its output drained (stream_path.cpp)
   kNumLists,
   kListNone
 };
@@ -107,6 +108,20 @@ struct Conn {
   tls::Session* tls = nullptr;  // lent from the server's pool on a TLS listener (net/transport.h)
   bool tls_queued = false;      // in the loop's list of TLS connections with bytes held
 
+  // A response streamed by the bridge (Server::stream_start, engine/net/stream_path.cpp).  The
+  // request stays `awaiting` (its token names the stream, a disconnect abandons it) until
+  // stream_end.  Bytes come as records the producer was given credit for; the credit comes
+  // back when the output buffer has drained to the socket.
+  bool pystream = false;
+  bool stream_dirty = false;
+  bool out_body = false;  // `out` is a body buffer: a stream's window beyond an I/O buffer    // in
+                          // Impl::stream_dirty: written at the loop iteration's end
+  uint8_t stream_framing = 0;   // http::Framing: Chunked, Close (HTTP/1.0) or Length
+  uint32_t stream_ping_ms = 0;  // SSE keep-alive comment after this much silence (0: none)
+  uint32_t stream_charged = 0;  // credit used by bytes queued since the last drain
+  uint32_t stream_grant = 0;    // credit given so far (raised to the bound once drained)
+  uint64_t stream_left = 0;     // Framing::Length: bytes still to come
+
   ChunkFill fill = nullptr;  // streaming producer and its state
   void* fill_user = nullptr;
   uint64_t fill_state[2] = {0, 0};
@@ -146,8 +161,8 @@ class ConnLists {
   uint32_t size(uint8_t list) const { return size_[list]; }
 
  private:
-  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil};
-  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
   uint32_t size_[kNumLists] = {};
 };
 

@@ -69,6 +69,12 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "tls_sessions_in_use", c.tls_sessions_in_use.get(), &first);
   field(a, "tls_bytes_in", c.tls_bytes_in.get(), &first);
   field(a, "tls_bytes_out", c.tls_bytes_out.get(), &first);
+  field(a, "streams_started", c.streams_started.get(), &first);
+  field(a, "streams_open", c.streams_open.get(), &first);
+  field(a, "stream_bytes", c.stream_bytes.get(), &first);
+  field(a, "stream_pings", c.stream_pings.get(), &first);
+  field(a, "stream_disconnects", c.stream_disconnects.get(), &first);
+  field(a, "stream_aborts", c.stream_aborts.get(), &first);
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {

@@ -126,10 +126,33 @@ void Server::Impl::settle(Conn& c) {
   if (c.awaiting) {
     // Keep reading (pipelined requests wait in the buffer, and EOF tells the client left)
     // until the buffer is full; write whatever earlier responses are still queued.
-    uint8_t want = pending_out           ? uint8_t(net::kWritable)
-                   : c.in_len < c.in_cap ? uint8_t(net::kReadable)
-                                         : uint8_t(0);
+    if (c.pystream && c.in != nullptr && c.in_len == 0) {
+      // A stream may last for hours: it holds its output buffer, not an empty input buffer
+      // (one is lent again if the client sends anything, or to see its EOF).
+      if (c.big) {
+        bodies.give(c.in);
+        counters.body_buffers_in_use.dec();
+      } else {
+        io.give(c.in);
+        counters.io_buffers_in_use.dec();
+      }
+      c.in = nullptr;
+      c.in_cap = 0;
+      c.big = false;
+    }
+    uint8_t want = pending_out                              ? uint8_t(net::kWritable)
+                   : c.in == nullptr || c.in_len < c.in_cap ? uint8_t(net::kReadable)
+                                                            : uint8_t(0);
     set_interest(c, want);
+    if (c.pystream) {
+      // A bridge stream: no handler timeout.  Bytes waiting for the socket are timed as any
+      // send; once drained, the slot waits for its producer (and its pings) in list Stream,
+      // ordered by its last write.
+      c.state = ConnState::Busy;
+      uint8_t list = pending_out ? net::kListSend : net::kListStream;
+      if (list == net::kListStream || c.list != list) set_list(c, list);
+      return;
+    }
     if (c.state != ConnState::Busy) {
       c.state = ConnState::Busy;
       set_list(c, net::kListBusy);

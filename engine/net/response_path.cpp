@@ -235,6 +235,7 @@ bool Server::Impl::flush(Conn& c) {
     }
   }
   c.out_len = c.out_sent = 0;
+  if (c.pystream) stream_drained(c);
   return true;
 }
 

@@ -55,6 +55,11 @@ const char* validate_options(const ServerOptions& o) {
   if (o.evict_silent_after_ms > 3600000) return "evict_silent_after_ms";
   if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
   if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
+  // Beyond an I/O buffer's room, a stream borrows a body buffer: at most its size less 1 KB.
+  if (o.stream_buffer_bytes > kMaxStreamBuffer &&
+      uint64_t(o.stream_buffer_bytes) + 1024 >
+          uint64_t(o.limits.max_header_bytes) + o.limits.max_body_bytes + VIPER_IO_BUFFER_BYTES)
+    return "stream_buffer_bytes";
   return nullptr;
 }
 
@@ -93,6 +98,7 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   uint32_t n = o.max_connections;
   d->slots = mem::alloc_array<Conn>(n);
   d->free_slots = mem::alloc_array<uint32_t>(n);
+  d->stream_dirty = mem::alloc_array<uint32_t>(n);
   d->path_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 1));
   d->alt_scratch = static_cast<char*>(mem::alloc(o.limits.max_uri_bytes + 2));
   d->location_scratch = static_cast<char*>(mem::alloc(d->location_capacity()));
@@ -100,8 +106,8 @@ Server* Server::create(const ServerOptions& options, const char** error) {
   // descriptor (set_hooks).  The select poller has no room beyond its capacity.
   d->poller = net::make_poller(o.poller, n + 3);
   bool ok =
-      d->slots && d->free_slots && d->path_scratch && d->alt_scratch && d->location_scratch &&
-      d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
+      d->slots && d->free_slots && d->stream_dirty && d->path_scratch && d->alt_scratch &&
+      d->location_scratch && d->poller && d->io.init(2 * n, VIPER_IO_BUFFER_BYTES) &&
       d->bodies.init(o.body_buffers, uint32_t(o.limits.max_header_bytes + o.limits.max_body_bytes +
                                               VIPER_IO_BUFFER_BYTES));
   if (!ok) {
@@ -172,6 +178,7 @@ void Server::Impl::free_all(Impl* d) {
   d->bodies.destroy();
   mem::release(d->slots);
   mem::release(d->free_slots);
+  mem::release(d->stream_dirty);
   mem::release(d->path_scratch);
   mem::release(d->alt_scratch);
   mem::release(d->location_scratch);
@@ -207,6 +214,10 @@ size_t Server::bytes_per_idle_connection() {
 }
 uint16_t Server::port() const {
   return impl_->bound_port;
+}
+
+uint32_t Server::max_connections() const {
+  return impl_->opt.max_connections;
 }
 
 size_t Server::max_completion_body() const {
@@ -294,14 +305,21 @@ void Server::Impl::release_buffers(Conn& c) {
     c.extra_body = nullptr;
   }
   if (c.out != nullptr) {
-    io.give(c.out);
-    counters.io_buffers_in_use.dec();
+    if (c.out_body) {  // a stream's larger window (stream_path.cpp)
+      bodies.give(c.out);
+      counters.body_buffers_in_use.dec();
+      c.out_body = false;
+    } else {
+      io.give(c.out);
+      counters.io_buffers_in_use.dec();
+    }
     c.out = nullptr;
     c.out_len = c.out_sent = 0;
   }
 }
 
 void Server::Impl::close_conn(Conn& c) {
+  if (c.pystream) stream_closed(c);
   if (c.awaiting) abandon(c);
   files.end(c);
   release_tls(c);
@@ -507,11 +525,12 @@ int Server::Impl::next_timeout_ms() const {
   uint64_t best = UINT64_MAX;
   for (uint8_t l = 0; l < net::kNumLists; l++) {
     uint32_t h = lists.head(l);
-    if (h == kNil) continue;
+    if (h == kNil || l == net::kListStream) continue;  // no timeout; pings: ping_due
     uint64_t due = slots[h].touched_ms + timeouts[l];
     if (due < best) best = due;
   }
   if (draining && drain_deadline < best) best = drain_deadline;
+  if (lists.head(net::kListStream) != kNil && ping_due < best) best = ping_due;
   uint64_t admit = admission.next_deadline(candidates());
   if (admit < best) best = admit;
   if (best == UINT64_MAX) return -1;
@@ -519,8 +538,10 @@ int Server::Impl::next_timeout_ms() const {
 }
 
 void Server::Impl::expire_timeouts() {
+  if (lists.head(net::kListStream) != kNil && ping_due <= now) run_stream_pings();
   for (uint8_t l = 0; l < net::kNumLists; l++) {
     uint32_t h;
+    if (l == net::kListStream) continue;
     while ((h = lists.head(l)) != kNil && slots[h].touched_ms + timeouts[l] <= now) {
       Conn& c = slots[h];
       switch (l) {
@@ -577,7 +598,9 @@ void Server::Impl::begin_drain() {
   admission.backlog_empty();
   for (uint32_t i = 0; i < opt.max_connections; i++) {
     Conn& c = slots[i];
-    if (c.state == ConnState::Linger) {
+    if (c.state == ConnState::Linger || (c.pystream && c.stream_ping_ms != 0)) {
+      // An event stream never ends by itself: closing it now tells its producer (cancelled),
+      // and EventSource clients reconnect to wherever the service comes back.
       close_conn(c);
     } else if (c.state == ConnState::Idle || (c.state == ConnState::Head && c.in_len == 0)) {
       // A request may already sit unread in the socket (sent just before the stop): read it
@@ -617,6 +640,7 @@ void Server::run() {
         d.on_event(d.slots[tag], events[i].events);
       }
     }
+    if (d.stream_dirty_n != 0) d.flush_streams();
     if (d.tls_ready_n != 0) d.run_tls_ready();
     if (listener_ready && d.listen_fd >= 0) d.on_accept();
     d.expire_timeouts();

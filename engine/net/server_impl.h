@@ -36,6 +36,10 @@ inline constexpr uint32_t kMaxEvents = 64;
 // Another pipelined request is processed only while this much output space is free.
 inline constexpr uint32_t kOutReserve = VIPER_IO_BUFFER_BYTES / 2;
 inline constexpr uint32_t kChunkPrefixRoom = 10;  // "ffffffff\r\n"
+// A bridge stream's bound in an I/O buffer (ServerOptions::stream_buffer_bytes; beyond it the
+// stream borrows a body buffer): the buffer less room for a response head written before the
+// first bytes, the terminator and a ping.
+inline constexpr uint32_t kMaxStreamBuffer = VIPER_IO_BUFFER_BYTES - 1024;
 
 #define VIPER_REJECT_FULL_BODY "{\"detail\":\"Server has no free connection\"}"
 static_assert(sizeof(VIPER_REJECT_FULL_BODY) - 1 == 42, "keep Content-Length below in step");
@@ -145,6 +149,23 @@ struct Server::Impl {
   bool respond_gzipped(Conn& c, uint16_t status, std::string_view raw_headers,
                        std::string_view body);
   void abandon(Conn& c);
+
+  // --- responses streamed from the bridge (stream_path.cpp) ----------------------------------
+  uint64_t ping_due = UINT64_MAX;  // no stream needs a ping before this (a lower bound)
+  // Streams with bytes queued in this loop iteration, written once at its end: a batch of
+  // small events costs one send, not one each.
+  uint32_t* stream_dirty = nullptr;
+  uint32_t stream_dirty_n = 0;
+  void flush_streams();
+  Server::Completion stream_start(uint32_t token, uint16_t status, std::string_view raw_headers,
+                                  uint32_t ping_ms, int64_t content_length);
+  Server::Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);
+  Server::Completion stream_end(uint32_t token, bool abort);
+  uint32_t stream_bound() const;
+  uint32_t out_cap(const Conn& c) const { return uint32_t(c.out_body ? bodies.size() : io.size()); }
+  void stream_drained(Conn& c);
+  void stream_closed(Conn& c);
+  void run_stream_pings();
 
   // --- FileResponse completion (the file itself: FileServer) --------------------------------
   Server::Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,

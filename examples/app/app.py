@@ -19,7 +19,9 @@ import time
 
 import viperhttp
 from viperhttp import HTTPException, ViperHTTP
+from viperhttp.sse import EventSourceResponse
 from viperhttp.staticfiles import StaticFiles
+from viperhttp.streaming import iterate
 from viperhttp.templating import Jinja2Templates
 
 app = ViperHTTP(title="ViperHTTP demo device", version="0.1.0")
@@ -82,6 +84,27 @@ async def history(name, samples=5, interval_ms=100):
         out.append(read_sensor(name)["value"])
         await asyncio.sleep(interval_ms / 1000)
     return {"sensor": name, "values": out}
+
+
+@app.get("/api/stream/{name}")
+def stream(name, request, interval_ms=1000):
+    """A sensor's readings as Server-Sent Events (the page's live chart): one ``reading``
+    event every ``interval_ms``; a reconnecting EventSource continues the numbering from its
+    ``Last-Event-ID``.  The engine sends keep-alive comments by itself."""
+    if name not in SENSORS:
+        raise HTTPException(404, detail="Unknown sensor: " + name)
+    if not 50 <= interval_ms <= 60000:
+        raise HTTPException(422, detail="interval_ms 50..60000")
+    last = request.headers.get("last-event-id")
+    seq = [int(last) if last and last.isdigit() else 0]
+
+    async def step():
+        if seq[0]:
+            await asyncio.sleep(interval_ms / 1000)
+        seq[0] += 1
+        return {"event": "reading", "id": seq[0], "data": read_sensor(name)}
+
+    return EventSourceResponse(iterate(step), ping=15)
 
 
 @app.get("/api/stats")

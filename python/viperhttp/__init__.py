@@ -24,7 +24,7 @@ from .models import BaseModel, Field, Model, ValidationError
 from .params import Body, Cookie, Form, Header, Path, Query
 from .requests import Request
 from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse,
-                        Response)
+                        Response, StreamingResponse)
 from .routers import APIRouter, Router
 from .stats import server_stats
 
@@ -34,6 +34,7 @@ __all__ = [
     "APIRouter", "BackgroundTask", "BackgroundTasks", "BaseModel", "Body", "Field", "Model",
     "ValidationError", "jsonable_encoder", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "Security", "SecurityScopes", "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
-    "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
+    "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "StreamingResponse",
+    "ViperHTTP",
     "server_stats", "status",
 ]

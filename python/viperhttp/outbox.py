@@ -29,6 +29,8 @@ class Outbox:
         self.log = log
         self.access_log = access_log  # an AccessLog, or None
         self.backlog = []  # (token, status, headers, payload): no room in the queue yet
+        self.streams = {}  # token -> streaming.Stream, while a streamed body is being sent
+        self.space_waiters = []  # streams waiting for room in the response queue
 
     def respond(self, item, status, headers, body):
         """Queues a response with a body (bytes; on MicroPython a str too) for the request
@@ -76,6 +78,32 @@ class Outbox:
                 self.backlog = pending[i:]
                 return
             self.counts[BACKLOG_RETRIES] += 1
+
+    # --- streamed responses (streaming.py) ----------------------------------------------------
+
+    def writable(self, token):
+        """The engine has credit again for the stream ``token`` (drain loop)."""
+        stream = self.streams.get(token)
+        if stream is not None:
+            stream.wake()
+
+    def stream_gone(self, token):
+        """The engine gave up on ``token`` (client gone): a stream of it stops."""
+        stream = self.streams.get(token)
+        if stream is not None:
+            stream.gone = True
+            stream.wake()
+
+    def wake_space_waiters(self):
+        waiters, self.space_waiters = self.space_waiters, []
+        for stream in waiters:
+            stream.wake()
+
+    def too_large(self, item, status, size):
+        """A streamed response whose head the queue can never hold: a 500 instead."""
+        status = self._not_queued(2, item[_TOKEN], status, b"", b"", size)
+        if self.access_log is not None:
+            self.access_log.line(item, status)
 
     def error(self, token):
         """A 500 for a request whose handling failed outside the pipeline (e.g. MemoryError)."""

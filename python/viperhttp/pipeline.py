@@ -271,12 +271,12 @@ class Pipeline:
     async def after_handler(self, item, pending, ctx, error):
         # An inline request whose exception handler is async: the rest of its steps.
         response = await self.await_handler(pending)
-        self.tasks.pop(item[_TOKEN], None)
         await self.after_send(item, self.send(item, response), ctx, error, response)
 
     async def after_send(self, item, pending, ctx, error, response):
         if pending is not None:
             await pending
+        self.tasks.pop(item[_TOKEN], None)
         later = self.finish(ctx, error, response)
         if later is not None:
             await later
@@ -339,13 +339,14 @@ class Pipeline:
             if ctx is not None:
                 ctx.close(exc)
             raise
-        self.tasks.pop(token, None)
         if response is None:
+            self.tasks.pop(token, None)
             self.outbox.respond(item, route.status, JSON_HEADERS, body)
         else:
             pending = self.send(item, response)
-            if pending is not None:
+            if pending is not None:  # a streamed body: cancellable while it is sent
                 await pending
+            self.tasks.pop(token, None)
         later = self.finish(ctx, error, response)
         if later is not None:
             await later
@@ -433,10 +434,10 @@ class Pipeline:
                         if ctx is not None:
                             ctx.close(cancel)
                     raise
-        self.tasks.pop(token, None)
         pending = self.send(item, response)
-        if pending is not None:
+        if pending is not None:  # a streamed body: cancellable while it is sent
             await pending
+        self.tasks.pop(token, None)
         for inner, ctx, error in produced:
             later = self.finish(ctx, error, inner)
             if later is not None:

@@ -15,7 +15,7 @@ The engine adds ``Content-Length``, ``Date``, ``Server`` and ``Connection`` itse
 
 import time
 
-from . import _compat
+from . import _compat, streaming
 from ._urlencoding import quote
 from .datastructures import MutableHeaders, check_header
 
@@ -242,6 +242,49 @@ class FileResponse(Response):
     def send(self, outbox, item):
         # The engine opens and sends the file itself (validators, ranges, gzip variants).
         outbox.respond_file(item, self.status_code, self.encode_headers(), self.path)
+
+
+class StreamingResponse(Response):
+    """``StreamingResponse(content, status_code=200, headers=None, media_type=None,
+    background=None)``: a body sent as ``content`` produces it, chunked (HTTP/1.0: until the
+    connection closes; a ``content-length`` header set here: exactly that many bytes)::
+
+        @app.get("/numbers")
+        def numbers():
+            return StreamingResponse((str(i) + "\\n" for i in range(1000)),
+                                     media_type="text/plain")
+
+    ``content``: a sync iterable, an async iterable (an object with ``__aiter__``; on CPython an
+    async generator too; ``viperhttp.streaming.iterate`` makes one portably) of ``bytes`` or
+    ``str``.  The producer waits while the client is slow to read (the engine holds at most
+    ``stream_buffer_bytes`` per stream) and is stopped when the client leaves
+    (``CancelledError``, then ``aclose()``/``close()``).  HEAD gets the head only.  A streamed
+    body is never gzip-compressed.  See docs/guide/streaming.md.
+    """
+
+    body_iterator = None  # the content (shadows Response.body_iterator)
+    ping_ms = 0  # the engine's keep-alive comment interval (EventSourceResponse)
+
+    def __init__(self, content, status_code=200, headers=None, media_type=None,
+                 background=None):
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = b""
+        if isinstance(content, (str, bytes, bytearray, int, float)) or content is None:
+            raise TypeError("StreamingResponse content must be an iterable or an async "
+                            "iterable of chunks, not " + type(content).__name__)
+        self.body_iterator = content
+        self.headers = MutableHeaders(headers)
+        self._init_content_type()
+
+    def encode_item(self, value):
+        """What one item of ``content`` becomes on the wire (bytes as is, str as UTF-8)."""
+        return streaming._chunk(value)
+
+    def send(self, outbox, item):
+        return streaming.start(self, outbox, item)
 
 
 def _content_disposition(kind, filename):

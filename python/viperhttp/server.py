@@ -118,12 +118,18 @@ class Server:
         if access_log is not None:
             access_log.begin()
         try:
-            if self.outbox.backlog:
-                self.outbox.retry()
+            outbox = self.outbox
+            if outbox.backlog:
+                outbox.retry()
+            if outbox.space_waiters:
+                outbox.wake_space_waiters()
             run = self.pipeline.run
             for item in self.engine.drain():
                 if type(item) is int:
-                    self._cancel(item)
+                    if item < 0:  # ~token: a streamed response has credit again
+                        outbox.writable(~item)
+                    else:
+                        self._cancel(item)
                     continue
                 try:
                     run(item)
@@ -142,6 +148,8 @@ class Server:
 
     def _cancel(self, token):
         # The engine gave up on this request (client gone, or it answered 504 itself).
+        if self.outbox.streams:
+            self.outbox.stream_gone(token)
         task = self.tasks.pop(token, None)
         if task is not None:
             task.cancel()

@@ -12,14 +12,18 @@ from ._compat import const
 # suspending; tasks_created: coroutines that suspended and became tasks; cancelled: tasks
 # cancelled because the engine gave up on their request; errors: unhandled exceptions (and
 # failing exception handlers); backlog_retries: responses queued again after the response
-# queue was full.
-NAMES = ("sync", "fast_path", "tasks_created", "cancelled", "errors", "backlog_retries")
+# queue was full; streams: streamed responses started (StreamingResponse, EventSourceResponse);
+# sse_events: events an EventSourceResponse encoded.
+NAMES = ("sync", "fast_path", "tasks_created", "cancelled", "errors", "backlog_retries",
+         "streams", "sse_events")
 SYNC = const(0)
 FAST_PATH = const(1)
 TASKS_CREATED = const(2)
 CANCELLED = const(3)
 ERRORS = const(4)
 BACKLOG_RETRIES = const(5)
+STREAMS = const(6)
+SSE_EVENTS = const(7)
 
 
 def new_counts():

@@ -1,6 +1,7 @@
 """The demo page (examples/app/www/) in headless Chromium, as a person sees it."""
 
 import re
+import time
 
 from browser import Scenario
 
@@ -47,11 +48,37 @@ def test_demo_page_loads_clean_and_shows_live_values(demo_server):
         assert page["iconFetch"]["bytes"] > 0
         # nothing wider than the screen, every card off the edges
         assert page["scrollWidth"] <= page["viewportWidth"], page
-        assert len(page["cards"]) == 3
+        assert len(page["cards"]) == 4
         for card in page["cards"]:
             assert card["left"] >= MARGIN, (page["width"], card)
             assert card["right"] <= page["viewportWidth"] - MARGIN, (page["width"], card)
     assert result["pages"][1]["viewportWidth"] == 375
+
+
+def test_demo_live_chart_is_fed_by_server_sent_events(demo_server):
+    demo = demo_server()
+    with Scenario("demo_chart.js", {"url": demo.url, "points": 4}) as s:
+        result = s.result()
+    assert_clean(result["watchBeforeStop"])
+    # Stopping the chart closes the EventSource, which Chromium reports as an aborted request.
+    stream_url = demo.url + "api/stream/temperature?interval_ms=500"
+    assert result["watch"]["failed"] in ([], [{"url": stream_url, "error": "net::ERR_ABORTED"}])
+    assert result["watch"]["consoleErrors"] == [] and result["watch"]["pageErrors"] == []
+    assert result["before"] == "0"  # the chart starts on demand
+    assert result["points"] >= 4
+    coords = [tuple(map(float, p.split(","))) for p in result["line"].split()]
+    assert len(coords) == result["points"]
+    assert all(0 <= x <= 300 and 0 <= y <= 100 for x, y in coords)
+    assert re.fullmatch(r"temperature: -?\d+\.\d\d C \(reading \d+\)", result["status"]), result
+    assert result["button"] == "Stop" and result["afterStop"] == "Start"
+    assert result["box"]["width"] > 200 and result["box"]["height"] > 50
+    stats = demo.stats()
+    assert stats["streams_started"] >= 1 and stats["python"]["sse_events"] >= 4
+    # the browser closed its EventSource: the engine saw the client leave
+    deadline = time.monotonic() + 10
+    while demo.stats()["streams_open"] != 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert demo.stats()["streams_open"] == 0
 
 
 # What Chromium logs for a request the network refused: expected while the server is down.

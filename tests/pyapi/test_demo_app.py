@@ -174,4 +174,25 @@ def test_page_needs_nothing_from_elsewhere():
         assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", text), name
     script = (WWW / "app.js").read_text() + (WWW / "index.html").read_text()
     calls = set(re.findall(r"'(/[a-z/.]*)'", script))
-    assert calls == {"/api/sensors", "/api/sensors/", "/api/led", "/api/stats", "/app.js"}
+    assert calls == {"/api/sensors", "/api/sensors/", "/api/led", "/api/stats", "/app.js",
+                     "/api/stream/"}
+
+
+def test_sensor_stream_is_server_sent_events(demo):
+    kind, base = demo
+    with requests.get(base + "/api/stream/humidity?interval_ms=50", stream=True,
+                      headers={"Last-Event-ID": "41"}, timeout=TIMEOUT) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+        lines = []
+        for line in r.iter_lines():
+            lines.append(line.decode())
+            if len(lines) == 8:  # two events of three lines and their blank lines
+                break
+    assert lines[0:2] == ["id: 42", "event: reading"]
+    assert lines[4:6] == ["id: 43", "event: reading"]
+    for data in (lines[2], lines[6]):
+        assert re.fullmatch(r'data: \{.*"sensor":"humidity".*\}', data), data
+    assert requests.get(base + "/api/stream/nope", timeout=TIMEOUT).status_code == 404
+    assert requests.get(base + "/api/stream/light?interval_ms=10",
+                        timeout=TIMEOUT).status_code == 422

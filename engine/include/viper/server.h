@@ -82,6 +82,13 @@ struct ServerOptions {
   // itself (404, 405, redirects, static files, C routes, 503 on a full queue); the Python side
   // logs the responses of its handlers.  Lines are batched: one write per loop iteration.
   bool access_log = false;
+  // Responses streamed through the bridge (StreamingResponse, EventSourceResponse): the most
+  // body bytes of one stream queued in the engine and not yet written to the socket (the
+  // producer waits beyond it, so a slow reader never grows memory).  0: the I/O buffer size
+  // less 1 KB (7 KB on a PC, 3 KB in the esp32 profile).  Larger (up to a body buffer's size
+  // less 1 KB): a stream borrows a body buffer for its window while one is free (fewer
+  // round trips for a large body), else it gets the I/O buffer's window.
+  uint32_t stream_buffer_bytes = 0;
   TlsOptions tls;
 };
 
@@ -126,6 +133,11 @@ struct Counters {
   // the wire of the connections that closed.
   Counter tls_handshakes, tls_resumed, tls_failed[6], tls_sessions_in_use, tls_bytes_in,
       tls_bytes_out;
+  // Responses streamed from the bridge (Server::stream_start): started, open now, body bytes
+  // queued (before chunk framing), SSE keep-alive comments the engine sent by itself, streams
+  // whose client left before the end, streams the producer aborted (an exception mid-stream).
+  Counter streams_started, streams_open, stream_bytes, stream_pings, stream_disconnects,
+      stream_aborts;
 };
 
 // Writes the counters as one JSON object into `out`; returns the length (0 if no room).
@@ -207,6 +219,28 @@ class Server {
   Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,
                            std::string_view path, std::string_view request_headers);
 
+  // A streamed response to a deferred request (engine thread only; engine/net/stream_path.cpp).
+  // stream_start writes the head: chunked on HTTP/1.1, until close on HTTP/1.0, or
+  // Content-Length when `content_length` >= 0; a HEAD request gets the head only.  The request
+  // stays deferred (its token names the stream; a client that leaves abandons it, as any
+  // deferred request) but the handler timeout no longer applies.  `ping_ms` > 0: after that
+  // much silence the engine sends an SSE comment (": ping") by itself.  stream_data queues
+  // bytes (framed as one chunk); the producer may have at most stream_credit_bytes() queued
+  // and not yet written (Hooks::on_stream_credit gives credit back), so this never fails for
+  // lack of room.  stream_end: the last chunk, then the connection goes on as after any
+  // response; `abort`: the connection is closed after what was queued, with no terminator,
+  // so the client sees a truncated body.
+  Completion stream_start(uint32_t token, uint16_t status, std::string_view raw_headers,
+                          uint32_t ping_ms, int64_t content_length);
+  Completion stream_data(uint32_t token, std::string_view data, uint32_t charge);
+  Completion stream_end(uint32_t token, bool abort);
+  // ServerOptions::stream_buffer_bytes, resolved (a stream in an I/O buffer gets at most the
+  // buffer less 1 KB).
+  uint32_t stream_credit_bytes() const;
+  // The chunk framing one stream_data costs beyond its bytes (hex size and two CRLFs).
+  static constexpr uint32_t kStreamChunkOverhead = 12;
+  uint32_t max_connections() const;
+
   // Adds a static mount (before listen()).  nullptr on success, else what is wrong ("source:
   // ...", "prefix", "too many mounts", "route conflict").
   const char* add_static(const StaticMount& m);
@@ -220,6 +254,8 @@ class Server {
     void (*on_ready)(void* user) = nullptr;
     void (*on_abandon)(void* user, uint32_t token) = nullptr;
     void (*on_loop_end)(void* user) = nullptr;
+    // A stream's output drained to the socket: `bytes` of credit come back to its producer.
+    void (*on_stream_credit)(void* user, uint32_t token, uint32_t bytes) = nullptr;
     void* user = nullptr;
   };
   bool set_hooks(const Hooks& hooks);

@@ -143,4 +143,57 @@
   });
 
   tick();
+
+  // The live chart: readings pushed by the device as Server-Sent Events (/api/stream/NAME),
+  // the last CHART_POINTS of them drawn as a polyline.  Started on demand: an open stream
+  // holds one of the device's few connections.  EventSource reconnects by itself (sending
+  // Last-Event-ID); <svg data-points> says how many readings are drawn (the browser test).
+  const CHART_POINTS = 60;
+  const chartEl = byId('chart');
+  const lineEl = byId('chart-line');
+  const chartStatusEl = byId('chart-status');
+  const chartToggleEl = byId('chart-toggle');
+  const chartSensorEl = byId('chart-sensor');
+  let source = null;
+  let points = [];
+
+  function draw() {
+    const values = points.map((p) => p.value);
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const span = hi - lo || 1;
+    const step = 300 / (CHART_POINTS - 1);
+    lineEl.setAttribute('points', points.map((p, i) =>
+      (i * step).toFixed(1) + ',' + (95 - 90 * (p.value - lo) / span).toFixed(1)).join(' '));
+    chartEl.dataset.points = String(points.length);
+  }
+
+  function stopChart() {
+    if (source) source.close();
+    source = null;
+    chartToggleEl.textContent = 'Start';
+  }
+
+  function startChart() {
+    const name = chartSensorEl.value;
+    points = [];
+    draw();
+    source = new EventSource('/api/stream/' + encodeURIComponent(name) + '?interval_ms=500');
+    chartToggleEl.textContent = 'Stop';
+    chartStatusEl.textContent = 'Connecting to /api/stream/' + name + '…';
+    source.addEventListener('reading', (e) => {
+      const r = JSON.parse(e.data);
+      points.push(r);
+      if (points.length > CHART_POINTS) points.shift();
+      draw();
+      chartStatusEl.textContent = r.sensor + ': ' + r.value.toFixed(2) + ' ' + r.unit +
+        ' (reading ' + e.lastEventId + ')';
+    });
+    source.addEventListener('error', () => {
+      chartStatusEl.textContent = 'The stream was interrupted; reconnecting…';
+    });
+  }
+
+  chartToggleEl.addEventListener('click', () => (source ? stopChart() : startChart()));
+  chartSensorEl.addEventListener('change', () => { if (source) { stopChart(); startChart(); } });
 })();

@@ -37,9 +37,9 @@ from ..datastructures import URL, split_url
 from .cookies import Cookies, parse_set_cookie
 from .encoding import (ACCEPT_ENCODING, PATH_SAFE, QUERY_SAFE, basic_auth, decode_content,
                        encode_body, pairs, quote_part, urlencode)
-from .models import Headers, HTTPStatusError, Request, Response
+from .models import Headers, HTTPStatusError, Request, Response, StreamResponse
 from .server_thread import ServerThread, _thread
-from .transport import Closed, Connection
+from .transport import Closed, Connection, has_body
 
 try:
     import weakref
@@ -238,6 +238,20 @@ class TestClient:
                         if name in req_headers:
                             del req_headers[name]
 
+    def stream(self, method, url, content=None, data=None, files=None, json=None, params=None,
+               headers=None, cookies=None, timeout=None):
+        """A context manager that sends one request and gives its response as soon as the head
+        has arrived; the body is read as it is iterated (httpx's ``client.stream``)::
+
+            with client.stream("GET", "/events") as r:
+                for line in r.iter_lines():
+                    ...
+
+        Leaving the block before the end closes the connection: the server sees the client
+        go away (a streamed response's producer is cancelled).  No redirects are followed."""
+        return _StreamContext(self, method.upper(), url, content, data, files, json, params,
+                              headers, cookies, timeout)
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _merge_url(self, url, params):
@@ -271,9 +285,7 @@ class TestClient:
         return URL(current.scheme, current.netloc, quote_part(path, PATH_SAFE),
                    quote_part(query, QUERY_SAFE))
 
-    def _send(self, method, url, headers, body, cookies, timeout):
-        state = self._state
-        thread = state.ensure_started()
+    def _request_head(self, method, url, headers, body, cookies):
         lines = ["{} {} HTTP/1.1".format(method, url.target), "host: " + url.netloc]
         for k, v in headers.raw():
             if k.lower() in ("host", "content-length", "transfer-encoding", "cookie"):
@@ -291,7 +303,12 @@ class TestClient:
             lines.append("cookie: " + "; ".join("{}={}".format(k, v) for k, v in jar.items()))
         if body or method in ("POST", "PUT", "PATCH"):
             lines.append("content-length: {}".format(len(body)))
-        head = _compat.header_bytes("\r\n".join(lines) + "\r\n\r\n")
+        return _compat.header_bytes("\r\n".join(lines) + "\r\n\r\n")
+
+    def _exchange(self, thread, method, head, body, timeout, read):
+        """Sends on an idle connection (or a new one, and once more on a new one if the idle
+        one turns out closed) and returns ``(conn, read(conn))``."""
+        state = self._state
         for attempt in (0, 1):
             conn = None
             if not attempt:
@@ -304,8 +321,7 @@ class TestClient:
                 conn.sock.settimeout(timeout)
                 del thread.errors[:]
                 conn.send(head, body)
-                version, status, reason, raw, content, keep = conn.read_response(method)
-                break
+                return conn, read(conn)
             except Closed:
                 conn.close()
                 if attempt:
@@ -313,6 +329,24 @@ class TestClient:
             except BaseException:
                 conn.close()
                 raise
+
+    def _keep_cookies(self, rheaders):
+        for line in rheaders.get_list("set-cookie"):
+            parsed = parse_set_cookie(line)
+            if parsed is None:
+                continue
+            if parsed[2]:
+                self.cookies.pop(parsed[0], None)
+            else:
+                self.cookies[parsed[0]] = parsed[1]
+
+    def _send(self, method, url, headers, body, cookies, timeout):
+        state = self._state
+        thread = state.ensure_started()
+        head = self._request_head(method, url, headers, body, cookies)
+        conn, got = self._exchange(thread, method, head, body, timeout,
+                                   lambda c: c.read_response(method))
+        version, status, reason, raw, content, keep = got
         if keep:
             with state.lock:
                 state.idle.append(conn)
@@ -323,16 +357,62 @@ class TestClient:
         content = decode_content(rheaders, content)
         request = Request(method, url, headers, body)
         response = Response(status, reason, rheaders, content, request, "HTTP/" + version)
-        for line in rheaders.get_list("set-cookie"):
-            parsed = parse_set_cookie(line)
-            if parsed is None:
-                continue
-            if parsed[2]:
-                self.cookies.pop(parsed[0], None)
-            else:
-                self.cookies[parsed[0]] = parsed[1]
+        self._keep_cookies(rheaders)
         if self.raise_server_exceptions and thread.errors:
             exc = thread.errors[0]
             del thread.errors[:]
             raise exc
         return response
+
+
+class _StreamContext:
+    def __init__(self, client, method, url, content, data, files, json, params, headers,
+                 cookies, timeout):
+        self.client = client
+        self.args = (method, url, content, data, files, json, params, headers, cookies,
+                     timeout)
+        self.response = None
+
+    def __enter__(self):
+        client = self.client
+        method, url, content, data, files, json, params, headers, cookies, timeout = self.args
+        if timeout is None:
+            timeout = client.timeout
+        body, ctype = encode_body(content, data, files, json)
+        req_headers = client.headers.copy()
+        if ctype is not None:
+            req_headers["content-type"] = ctype
+        if headers:
+            req_headers.update(headers)
+        target = client._merge_url(url, params)
+        state = client._state
+        thread = state.ensure_started()
+        head = client._request_head(method, target, req_headers, body, cookies)
+        conn, got = client._exchange(thread, method, head, body, timeout,
+                                     lambda c: c.read_head(method))
+        version, status, reason, raw, hmap, keep = got
+
+        def on_close(complete):
+            # Read to the end: the connection may serve the next request; else it is closed,
+            # which the server sees as the client leaving.
+            if complete and keep:
+                with state.lock:
+                    state.idle.append(conn)
+            else:
+                conn.close()
+
+        rheaders = Headers(raw)
+        client._keep_cookies(rheaders)
+        self.response = StreamResponse(status, reason, rheaders,
+                                       Request(method, target, req_headers, body),
+                                       "HTTP/" + version, conn.iter_body(method, status, hmap),
+                                       on_close)
+        if not has_body(method, status):
+            self.response.is_stream_consumed = True
+            self.response.close(complete=True)
+        return self.response
+
+    def __exit__(self, *exc_info):
+        if self.response is not None:
+            self.response.close()
+        return False

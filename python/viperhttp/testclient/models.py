@@ -230,3 +230,100 @@ class Response:
 
     def __repr__(self):
         return "<Response [{} {}]>".format(self.status_code, self.reason_phrase)
+
+
+class StreamResponse(Response):
+    """The response of ``client.stream(...)``: the head has arrived, the body is read as it is
+    iterated (``iter_bytes``, ``iter_text``, ``iter_lines``, ``iter_raw``) or all at once
+    (``read()``), as in httpx."""
+
+    def __init__(self, status_code, reason_phrase, headers, request, http_version, pieces,
+                 on_close):
+        Response.__init__(self, status_code, reason_phrase, headers, b"", request,
+                          http_version)
+        self._pieces = pieces
+        self._on_close = on_close
+        self.is_stream_consumed = False
+        self.is_closed = False
+        self._downloaded = 0
+
+    def iter_raw(self, chunk_size=None):
+        if self.is_stream_consumed:
+            raise RuntimeError("the stream has been consumed already")
+        self.is_stream_consumed = True
+        for piece in self._pieces:
+            self._downloaded += len(piece)
+            if chunk_size is None:
+                yield piece
+            else:
+                for i in range(0, len(piece), chunk_size):
+                    yield piece[i:i + chunk_size]
+        self.close(complete=True)
+
+    def iter_bytes(self, chunk_size=None):
+        coding = self.headers.get("content-encoding", "").lower()
+        if coding in ("gzip", "deflate"):  # decoded whole: read() then slices
+            self.read()
+            for piece in Response.iter_bytes(self, chunk_size):
+                yield piece
+            return
+        for piece in self.iter_raw(chunk_size):
+            yield piece
+
+    def iter_text(self, chunk_size=None):
+        pending = b""
+        for piece in self.iter_bytes(chunk_size):
+            pending += piece
+            # Only whole UTF-8 sequences: keep an incomplete tail for the next piece.
+            cut = len(pending)
+            back = 0
+            while back < 3 and cut - back - 1 >= 0 and (pending[cut - back - 1] & 0xC0) == 0x80:
+                back += 1
+            lead = cut - back - 1
+            if lead >= 0 and pending[lead] >= 0xC0:
+                need = 2 if pending[lead] < 0xE0 else 3 if pending[lead] < 0xF0 else 4
+                if back + 1 < need:
+                    cut = lead
+            if cut:
+                yield pending[:cut].decode(self.encoding)
+                pending = pending[cut:]
+        if pending:
+            yield pending.decode(self.encoding)
+
+    def iter_lines(self):
+        """Lines as they complete (``\\n``, ``\\r\\n`` or ``\\r`` end one), without their ends."""
+        pending = ""
+        for text in self.iter_text():
+            pending += text
+            while True:
+                i = -1
+                for j, ch in enumerate(pending):
+                    if ch == "\n" or ch == "\r":
+                        i = j
+                        break
+                if i < 0 or (pending[i] == "\r" and i + 1 == len(pending)):
+                    break  # no end yet, or a CR whose LF may follow in the next piece
+                step = 2 if pending[i] == "\r" and pending[i + 1] == "\n" else 1
+                yield pending[:i]
+                pending = pending[i + step:]
+        if pending:
+            yield pending.rstrip("\r")
+
+    def read(self):
+        if not self.is_stream_consumed:
+            self.content = b"".join(self.iter_raw())
+            self.content = self._decode(self.content)
+        return self.content
+
+    def _decode(self, content):
+        from .encoding import decode_content
+        return decode_content(self.headers, content)
+
+    @property
+    def num_bytes_downloaded(self):
+        return self._downloaded
+
+    def close(self, complete=False):
+        if not self.is_closed:
+            self.is_closed = True
+            self._on_close(complete)

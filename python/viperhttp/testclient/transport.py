@@ -92,6 +92,21 @@ class Connection:
 
     def read_response(self, method):
         """``(version, status, reason, [(name, value)], body, keep_alive)``."""
+        version, status, reason, headers, hmap, keep_alive = self.read_head(method)
+        if not has_body(method, status):
+            body = b""
+        elif "chunked" in ",".join(hmap.get("transfer-encoding", [])).lower():
+            body = self._chunked()
+        elif "content-length" in hmap:
+            body = self._exact(int(hmap["content-length"][0]))
+        else:
+            body = self._until_close()
+            keep_alive = False
+        return version, status, reason, headers, body, keep_alive
+
+    def read_head(self, method):
+        """The status line and headers: ``(version, status, reason, [(name, value)],
+        {lower name: [values]}, keep_alive)``; the body is left in the connection."""
         reused = self.used
         while True:
             try:
@@ -128,16 +143,45 @@ class Connection:
         conn_tokens = ",".join(hmap.get("connection", [])).lower()
         keep_alive = "close" not in conn_tokens and (version != "1.0" or
                                                      "keep-alive" in conn_tokens)
-        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-            body = b""
-        elif "chunked" in ",".join(hmap.get("transfer-encoding", [])).lower():
-            body = self._chunked()
+        if has_body(method, status) and "transfer-encoding" not in hmap and \
+                "content-length" not in hmap:
+            keep_alive = False  # the body ends when the connection closes
+        return version, status, reason, headers, hmap, keep_alive
+
+    def iter_body(self, method, status, hmap):
+        """The body as it arrives, piece by piece (a streamed response: ``client.stream``)."""
+        if not has_body(method, status):
+            return
+        if "chunked" in ",".join(hmap.get("transfer-encoding", [])).lower():
+            while True:
+                size = int(self._line().split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self._line():  # trailers
+                        pass
+                    return
+                while size > 0:
+                    if not self.buf and not self._fill():
+                        raise ConnectionError("connection closed by the server mid-body")
+                    piece, self.buf = self.buf[:size], self.buf[size:]
+                    size -= len(piece)
+                    yield piece
+                if self._exact(2) != b"\r\n":
+                    raise ValueError("malformed chunk")
         elif "content-length" in hmap:
-            body = self._exact(int(hmap["content-length"][0]))
+            left = int(hmap["content-length"][0])
+            while left > 0:
+                if not self.buf and not self._fill():
+                    raise ConnectionError("connection closed by the server mid-body")
+                piece, self.buf = self.buf[:left], self.buf[left:]
+                left -= len(piece)
+                yield piece
         else:
-            body = self._until_close()
-            keep_alive = False
-        return version, status, reason, headers, body, keep_alive
+            while True:
+                if self.buf:
+                    piece, self.buf = self.buf, b""
+                    yield piece
+                if not self._fill():
+                    return
 
     def _chunked(self):
         parts = []
@@ -151,6 +195,10 @@ class Connection:
             parts.append(self._exact(size))
             if self._exact(2) != b"\r\n":
                 raise ValueError("malformed chunk")
+
+
+def has_body(method, status):
+    return not (method == "HEAD" or status in (204, 304) or 100 <= status < 200)
 
 
 def is_timeout(exc):
