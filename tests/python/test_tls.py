@@ -219,6 +219,11 @@ def test_openssl_s_client_protocols(srv):
 
     out = s_client("-alpn", "http/1.1")
     assert "ALPN protocol: http/1.1" in out
+    # The key exchange: P-256, the server's preference, even when the client lists a larger
+    # curve first (P-521 costs twice the CPU per handshake); P-521 is not offered at all.
+    assert "Server Temp Key: ECDH, prime256v1" in out, out
+    assert "Server Temp Key: ECDH, prime256v1" in s_client("-groups", "P-521:P-384:P-256")
+    assert "Cipher is (NONE)" in s_client("-groups", "P-521")
     for old in ("-tls1", "-tls1_1"):
         out = s_client(old)
         assert "Cipher is (NONE)" in out or "no protocols available" in out or "alert" in out
