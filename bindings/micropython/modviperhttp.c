@@ -80,7 +80,8 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
         size_t n;
         const char *s = mp_obj_str_get_data(value, &n);
         st = vh_set_str(e, name, s, n);
-    } else if (kind == VH_OPT_BYTES && (mp_obj_is_str_or_bytes(value) ||
+    } else if (kind == VH_OPT_BYTES && (mp_obj_is_str(value) ||
+                                        mp_obj_is_type(value, &mp_type_bytes) ||
                                         mp_obj_is_type(value, &mp_type_bytearray))) {
         mp_buffer_info_t buf;
         mp_get_buffer_raise(value, &buf, MP_BUFFER_READ);
