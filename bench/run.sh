@@ -29,6 +29,10 @@
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
 #               callgrind instructions per byte, python-multipart on the same bodies
+# tls           (not in "all") bench/tls.sh: HTTPS vs nginx with the same ECDSA P-256 certificate
+#               and TLS 1.2 suite: keep-alive /hello (Python route) and a 1 KB static file under
+#               wrk, new and resumed handshakes/s (openssl s_time) with server CPU per handshake,
+#               heap bytes per TLS connection in the esp32 profile (bench/tls_memory.cpp)
 # templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
@@ -53,10 +57,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|tls|templates|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
+  tls) exec bench/tls.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)
