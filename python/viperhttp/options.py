@@ -144,6 +144,9 @@ def _check_ssl(engine):
         if engine.get("ssl_cert_reqs", 0) and "ssl_cadata" not in engine:
             raise ValueError("ssl_ca_certs: required when ssl_cert_reqs is not CERT_NONE")
     else:
+        # ssl_cert_reqs=0 (uvicorn's default, ssl.CERT_NONE) asks for nothing: allowed alone.
+        if engine.get("ssl_cert_reqs") == 0:
+            del engine["ssl_cert_reqs"]
         for name in ("ssl_keydata", "ssl_keyfile_password", "ssl_cadata", "ssl_cert_reqs"):
             if name in engine:
                 raise ValueError("{}: needs ssl_certfile (or ssl_certdata)".format(name))

@@ -125,6 +125,24 @@ def test_ssl_options():
     assert str(e.value).startswith("ssl_certfile: cannot read '/nonexistent/c.pem'"), str(e.value)
 
 
+def test_ssl_cert_reqs_constants_and_defaults():
+    # uvicorn's defaults (no certificate, ssl_cert_reqs=CERT_NONE, no CA, no password) serve
+    # plain HTTP; the ssl module's constants are the numbers where the module has them.
+    engine, _ = check(ssl_cert_reqs=0, ssl_ca_certs=None, ssl_keyfile_password=None)
+    assert "ssl_cert_reqs" not in engine and "ssl_cadata" not in engine
+    bad("ssl_cert_reqs: needs ssl_certfile (or ssl_certdata)", ssl_cert_reqs=2)
+    try:
+        import ssl
+    except ImportError:
+        return
+    required = getattr(ssl, "CERT_REQUIRED", None)
+    if required is None:
+        return
+    assert (ssl.CERT_NONE, ssl.CERT_OPTIONAL, required) == (0, 1, 2)
+    engine, _ = check(ssl_certdata=b"C", ssl_keydata=b"K", ssl_cadata=b"A", ssl_cert_reqs=required)
+    assert engine["ssl_cert_reqs"] == 2
+
+
 def test_ssl_error_names_the_option_given():
     from viperhttp.options import ssl_error
 
