@@ -7,8 +7,9 @@
 # installed.  scripts/check_deps.py (run by scripts/test.sh) checks that every module, tool
 # and npm package the scripts, suites and benchmarks use is provided by these lists.
 set -euo pipefail
+# openssl: scripts/demo.sh --https makes the demo's self-signed certificate with it.
 build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-dev python3-dev
-       zlib1g-dev libmbedtls-dev)
+       zlib1g-dev libmbedtls-dev openssl)
 # python3-multipart: FastAPI's Form needs it (tests/parity); Debian's python3-fastapi only
 # recommends it.  chromium, nodejs: the browser suite (tests/browser, npm packages from
 # scripts/install-npm.sh).  shfmt: check_deps.py reads the shell scripts with it.

@@ -47,11 +47,15 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
   bopt.cancel_records = bopt.request_records + 3 * resolved_max_connections(opt);
   const char* error = nullptr;
   server_ = Server::create(opt, &error);
+  // The engine has parsed the certificate and key (or failed to): no copy is kept.
+  options_.clear_tls();
   if (server_ == nullptr) {
     *what = error != nullptr ? error : "server";
     // Server::create names a refused option by its name (validate_options, the descriptor
-    // limit, gzip_level); anything else is a resource.
-    return find_option(*what) != nullptr ? CreateError::Option : CreateError::Resource;
+    // limit, gzip_level) or starts its message with it ("ssl_keyfile: ..."); anything else is
+    // a resource.
+    bool option = find_option(*what) != nullptr || std::string_view(*what).substr(0, 4) == "ssl_";
+    return option ? CreateError::Option : CreateError::Resource;
   }
   bridge_ = bridge::Bridge::create(server_, bopt, &error);
   if (bridge_ == nullptr) {

@@ -2,7 +2,33 @@
 
 #include <cstring>
 
+#include "mem/allocator.h"
+
 namespace viper::binding {
+
+bool OwnedBytes::assign(std::string_view s) {
+  clear();
+  if (s.empty()) return true;
+  data = static_cast<char*>(mem::alloc(s.size()));
+  if (data == nullptr) return false;
+  std::memcpy(data, s.data(), s.size());
+  size = s.size();
+  return true;
+}
+
+void OwnedBytes::clear() {
+  mem::release(data);
+  data = nullptr;
+  size = 0;
+}
+
+void OptionValues::clear_tls() {
+  tls_cert.clear();
+  tls_key.clear();
+  tls_ca.clear();
+  std::memset(tls_key_password, 0, sizeof tls_key_password);  // not left lying in memory
+  server.tls.cert_chain = server.tls.key = server.tls.key_password = server.tls.ca_certs = {};
+}
 
 namespace {
 
@@ -39,6 +65,26 @@ bool set_poller(OptionValues& v, std::string_view s) {
     v.server.poller = net::PollerKind::Select;
   else
     return false;
+  return true;
+}
+
+// TLS: the value is copied; the engine's TlsOptions views point at the copy.
+#define VH_BLOB(member, view_field)                                        \
+  nullptr, nullptr, [](const OptionValues& v) { return v.member.view(); }, \
+      [](OptionValues& v, std::string_view s) {                            \
+        if (!v.member.assign(s)) return false;                             \
+        v.server.tls.view_field = v.member.view();                         \
+        return true;                                                       \
+      }
+
+std::string_view get_key_password(const OptionValues&) {
+  return std::string_view("", 0);  // never reported back
+}
+
+bool set_key_password(OptionValues& v, std::string_view s) {
+  std::memcpy(v.tls_key_password, s.data(), s.size());  // the length is checked first
+  v.tls_key_password[s.size()] = '\0';
+  v.server.tls.key_password = std::string_view(v.tls_key_password, s.size());
   return true;
 }
 
@@ -102,11 +148,24 @@ const OptionSpec kOptionSpecs[] = {
     // 0: the I/O buffer less 1 KB; beyond a body buffer less 1 KB refused by the engine.
     {"stream_buffer_bytes", OptionKind::Int, 0, 64LL << 20, "ServerOptions::stream_buffer_bytes",
      VH_U32(server.stream_buffer_bytes)},
+    // HTTPS (issue 16).  The Python package reads ssl_certfile / ssl_keyfile / ssl_ca_certs
+    // into these; a device can give them from memory.  PEM (a chain: leaf first) or DER.
+    {"ssl_certdata", OptionKind::Bytes, 1, 1 << 20, "ServerOptions::tls.cert_chain",
+     VH_BLOB(tls_cert, cert_chain)},
+    {"ssl_keydata", OptionKind::Bytes, 1, 1 << 20, "ServerOptions::tls.key", VH_BLOB(tls_key, key)},
+    {"ssl_keyfile_password", OptionKind::Str, 1, 127, "ServerOptions::tls.key_password", nullptr,
+     nullptr, get_key_password, set_key_password},
+    {"ssl_cadata", OptionKind::Bytes, 1, 1 << 20, "ServerOptions::tls.ca_certs",
+     VH_BLOB(tls_ca, ca_certs)},
+    // ssl.CERT_NONE (0), CERT_OPTIONAL (1), CERT_REQUIRED (2).
+    {"ssl_cert_reqs", OptionKind::Int, 0, 2, "ServerOptions::tls.client_auth",
+     VH_INT(uint8_t, server.tls.client_auth)},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 
 #undef VH_U32
 #undef VH_INT
+#undef VH_BLOB
 
 const OptionSpec* find_option(std::string_view name) {
   for (size_t i = 0; i < kNumOptionSpecs; i++)
@@ -136,8 +195,10 @@ OptionStatus set_option_seconds(OptionValues& v, std::string_view name, double s
 OptionStatus set_option_str(OptionValues& v, std::string_view name, std::string_view str) {
   const OptionSpec* s = find_option(name);
   if (s == nullptr) return OptionStatus::Unknown;
-  if (s->kind != OptionKind::Str || int64_t(str.size()) < s->min || int64_t(str.size()) > s->max ||
-      str.find('\0') != std::string_view::npos || !s->set_str(v, str))
+  if (s->kind != OptionKind::Str && s->kind != OptionKind::Bytes) return OptionStatus::Invalid;
+  if (int64_t(str.size()) < s->min || int64_t(str.size()) > s->max ||
+      (s->kind == OptionKind::Str && str.find('\0') != std::string_view::npos) ||
+      !s->set_str(v, str))
     return OptionStatus::Invalid;
   return OptionStatus::Ok;
 }

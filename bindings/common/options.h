@@ -20,21 +20,38 @@
 namespace viper::binding {
 
 // How a value is given from Python: Str a str; Int an int (not a bool), min <= v <= max;
-// Seconds a number (not a bool), 0 < v <= max / 1000 (kept in milliseconds, at least 1).
-enum class OptionKind : uint8_t { Str, Int, Seconds };
+// Seconds a number (not a bool), 0 < v <= max / 1000 (kept in milliseconds, at least 1);
+// Bytes bytes (or a str: PEM is text), min <= length <= max, any byte allowed.
+enum class OptionKind : uint8_t { Str, Int, Seconds, Bytes };
 
 enum class OptionStatus : uint8_t { Ok, Unknown, Invalid };
+
+// A copy of a Bytes option's value, from the engine allocator (server.tls's views point here).
+struct OwnedBytes {
+  char* data = nullptr;
+  size_t size = 0;
+  bool assign(std::string_view s);  // false: out of memory
+  void clear();
+  std::string_view view() const { return std::string_view(data, size); }
+};
 
 // Everything the options configure, with the engine's defaults as initial values.
 struct OptionValues {
   ServerOptions server;
   bridge::Options bridge;
   char host[64] = "127.0.0.1";  // server.host points here
+  // TLS (issue 16): the certificate chain, key and client CA as given (PEM or DER), and the
+  // key's password.  Parsed by the engine when it is created, then released (clear_tls()).
+  OwnedBytes tls_cert, tls_key, tls_ca;
+  char tls_key_password[128] = "";
 
   OptionValues() {
     server.host = host;
     server.limits.max_body_bytes = VIPER_DEFAULT_BRIDGE_MAX_BODY_BYTES;  // what the rings carry
   }
+  ~OptionValues() { clear_tls(); }
+  // Drops the copies above once the engine has parsed them (a device keeps no PEM in RAM).
+  void clear_tls();
   OptionValues(const OptionValues&) = delete;
   OptionValues& operator=(const OptionValues&) = delete;
 };
@@ -63,6 +80,7 @@ const OptionSpec* find_option(std::string_view name);
 // Set one option, checked against its spec (an option of another kind is Invalid).
 OptionStatus set_option_int(OptionValues& v, std::string_view name, int64_t x);
 OptionStatus set_option_seconds(OptionValues& v, std::string_view name, double seconds);
+// Str and Bytes options.
 OptionStatus set_option_str(OptionValues& v, std::string_view name, std::string_view s);
 
 // The engine's default of an Int/Seconds option (Seconds: milliseconds).  max_connections

@@ -43,6 +43,16 @@ int set_option(EngineHandle* h, PyObject* key, PyObject* value) {
     Py_ssize_t vlen;
     const char* v = PyUnicode_AsUTF8AndSize(value, &vlen);
     if (v != nullptr) st = h->set_str(n, std::string_view(v, size_t(vlen)));
+  } else if (spec->kind == OptionKind::Bytes && PyObject_CheckBuffer(value)) {
+    Py_buffer b;
+    if (PyObject_GetBuffer(value, &b, PyBUF_SIMPLE) == 0) {
+      st = h->set_str(n, std::string_view(static_cast<const char*>(b.buf), size_t(b.len)));
+      PyBuffer_Release(&b);
+    }
+  } else if (spec->kind == OptionKind::Bytes && PyUnicode_Check(value)) {
+    Py_ssize_t vlen;
+    const char* v = PyUnicode_AsUTF8AndSize(value, &vlen);
+    if (v != nullptr) st = h->set_str(n, std::string_view(v, size_t(vlen)));
   } else if (spec->kind == OptionKind::Int && PyLong_Check(value) && !PyBool_Check(value)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
@@ -385,7 +395,8 @@ PyType_Spec engine_spec = {"_viperhttp.Engine", sizeof(EngineObject), 0, Py_TPFL
                            engine_slots};
 
 // options() -> ((name, kind, default, min, max, field), ...): the table of options.h.  kind is
-// "str" (min/max: length), "int" (min <= value <= max) or "seconds" (0 < value <= max).
+// "str" (min/max: length), "int" (min <= value <= max), "seconds" (0 < value <= max) or "bytes"
+// (min/max: length; default b"").
 PyObject* option_tuple(const viper::binding::OptionSpec& spec) {
   using viper::binding::option_default_int;
   switch (spec.kind) {
@@ -394,6 +405,9 @@ PyObject* option_tuple(const viper::binding::OptionSpec& spec) {
       return Py_BuildValue("(sss#LLs)", spec.name, "str", d.data(), Py_ssize_t(d.size()),
                            (long long)spec.min, (long long)spec.max, spec.field);
     }
+    case OptionKind::Bytes:
+      return Py_BuildValue("(ssy#LLs)", spec.name, "bytes", "", Py_ssize_t(0), (long long)spec.min,
+                           (long long)spec.max, spec.field);
     case OptionKind::Int:
       return Py_BuildValue("(ssLLLs)", spec.name, "int", (long long)option_default_int(spec),
                            (long long)spec.min, (long long)spec.max, spec.field);

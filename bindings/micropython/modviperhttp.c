@@ -80,6 +80,12 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
         size_t n;
         const char *s = mp_obj_str_get_data(value, &n);
         st = vh_set_str(e, name, s, n);
+    } else if (kind == VH_OPT_BYTES && (mp_obj_is_str(value) ||
+                                        mp_obj_is_type(value, &mp_type_bytes) ||
+                                        mp_obj_is_type(value, &mp_type_bytearray))) {
+        mp_buffer_info_t buf;
+        mp_get_buffer_raise(value, &buf, MP_BUFFER_READ);
+        st = vh_set_str(e, name, (const char *)buf.buf, buf.len);
     } else if (kind == VH_OPT_INT && mp_obj_is_int(value) && !mp_obj_is_bool(value)) {
         int64_t v;
         st = vh_int64(value, &v) ? vh_set_int(e, name, v) : VH_SET_INVALID;
@@ -591,7 +597,8 @@ static mp_obj_t vh_is_async(mp_obj_t fn_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(vh_is_async_obj, vh_is_async);
 
 // options() -> ((name, kind, default, min, max, field), ...): the option table (options.h).
-// kind is "str" (min/max: length), "int" (min <= value <= max) or "seconds" (0 < value <= max).
+// kind is "str" (min/max: length), "int" (min <= value <= max), "seconds" (0 < value <= max) or
+// "bytes" (min/max: length; default b"").
 static mp_obj_t vh_options(void) {
     size_t n = vh_option_count();
     mp_obj_t t = mp_obj_new_tuple(n, NULL);
@@ -602,6 +609,11 @@ static mp_obj_t vh_options(void) {
         if (o.kind == VH_OPT_STR) {
             row[1] = MP_OBJ_NEW_QSTR(MP_QSTR_str);
             row[2] = mp_obj_new_str(o.default_str, o.default_str_len);
+            row[3] = mp_obj_new_int_from_ll(o.min);
+            row[4] = mp_obj_new_int_from_ll(o.max);
+        } else if (o.kind == VH_OPT_BYTES) {
+            row[1] = MP_OBJ_NEW_QSTR(MP_QSTR_bytes);
+            row[2] = mp_obj_new_bytes((const byte *)"", 0);
             row[3] = mp_obj_new_int_from_ll(o.min);
             row[4] = mp_obj_new_int_from_ll(o.max);
         } else if (o.kind == VH_OPT_INT) {

@@ -9,6 +9,11 @@
 #include "engine_handle.h"
 
 using viper::binding::EngineHandle;
+using viper::binding::OptionKind;
+
+// vh_native.h's kinds are options.h's, for C.
+static_assert(VH_OPT_STR == int(OptionKind::Str) && VH_OPT_INT == int(OptionKind::Int) &&
+              VH_OPT_SECONDS == int(OptionKind::Seconds) && VH_OPT_BYTES == int(OptionKind::Bytes));
 
 struct vh_engine {
     EngineHandle h;

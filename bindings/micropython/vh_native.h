@@ -17,8 +17,8 @@ extern "C" {
 
 typedef struct vh_engine vh_engine;
 
-// Option kinds (bindings/common/options.h): a str, an int, a number of seconds.
-enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2 };
+// Option kinds (bindings/common/options.h): a str, an int, a number of seconds, bytes.
+enum { VH_OPT_UNKNOWN = -1, VH_OPT_STR = 0, VH_OPT_INT = 1, VH_OPT_SECONDS = 2, VH_OPT_BYTES = 3 };
 // What setting an option gave: TypeError for an unknown one, ValueError for an invalid value.
 enum { VH_SET_OK = 0, VH_SET_UNKNOWN = 1, VH_SET_INVALID = 2 };
 // What vh_create gave: ValueError naming an option, MemoryError naming a resource.

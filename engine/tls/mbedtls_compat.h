@@ -37,6 +37,43 @@ inline void min_tls12(mbedtls_ssl_config* conf) {
 #endif
 }
 
+// The key-exchange groups, in the server's order of preference: P-256 first (the cheapest
+// with mbedTLS's NIST-optimised code, and what ESP32 hardware accelerates), then X25519, then
+// P-384.  Without this mbedTLS 2.28 prefers the largest curve the client offers: secp521r1
+// for OpenSSL clients, which doubled the server's CPU time per full handshake (5.6 ms against
+// 2.8 ms with P-256, release build on the PC, openssl s_time; docs/benchmarks.md).
+inline void set_groups(mbedtls_ssl_config* conf) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03010000
+  static const uint16_t kGroups[] = {
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+#endif
+    MBEDTLS_SSL_IANA_TLS_GROUP_NONE
+  };
+  mbedtls_ssl_conf_groups(conf, kGroups);
+#else
+  static const mbedtls_ecp_group_id kCurves[] = {
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+    MBEDTLS_ECP_DP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+    MBEDTLS_ECP_DP_CURVE25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+    MBEDTLS_ECP_DP_SECP384R1,
+#endif
+    MBEDTLS_ECP_DP_NONE
+  };
+  mbedtls_ssl_conf_curves(conf, kCurves);
+#endif
+}
+
 // A malformed or unacceptable ClientHello.
 inline bool is_bad_hello(int ret) {
 #if MBEDTLS_VERSION_MAJOR >= 3

@@ -113,6 +113,7 @@ const char* Context::init(const Credentials& c) {
       mbedtls_ssl_conf_own_cert(&conf_, &chain_, &key_) != 0)
     return "ssl_keyfile: does not match the certificate";
   compat::min_tls12(&conf_);
+  compat::set_groups(&conf_);
   mbedtls_ssl_conf_ciphersuites(&conf_, kCiphersuites);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
   mbedtls_ssl_conf_renegotiation(&conf_, MBEDTLS_SSL_RENEGOTIATION_DISABLED);

@@ -164,6 +164,11 @@ if __name__ == "__main__":
     args = sys.argv[1:]
     pack = take_option(args, "--pack")
     max_connections = int(take_option(args, "--max-connections") or 32)
+    # HTTPS (scripts/demo.sh --https): a certificate chain and its key, PEM or DER.
+    tls = {}
+    cert, key = take_option(args, "--ssl-certfile"), take_option(args, "--ssl-keyfile")
+    if cert is not None:
+        tls = {"ssl_certfile": cert, "ssl_keyfile": key}
     port = int(args[0]) if args else 8000
     mount_site(pack)
-    app.run(host="127.0.0.1", port=port, max_connections=max_connections)
+    app.run(host="127.0.0.1", port=port, max_connections=max_connections, **tls)

@@ -110,3 +110,24 @@ def chain(dispatchers, endpoint):
     for dispatch in reversed(dispatchers):
         handler = CallNext(dispatch, handler)
     return handler
+
+
+class HTTPSRedirectMiddleware(BaseHTTPMiddleware):
+    """Starlette's: a request that arrived over plain HTTP is answered ``307`` to the same URL
+    with ``https://`` (the port kept unless it is 80 or 443)::
+
+        app.add_middleware(HTTPSRedirectMiddleware)
+
+    On a server started with ``ssl_certfile`` (HTTPS) every request is already secure and
+    passes through.  Like all Python middleware it sees routes only: what the engine answers
+    alone (static files, 404) is not redirected.
+    """
+
+    async def dispatch(self, request, call_next):
+        url = request.url
+        if url.scheme == "http":
+            from .responses import RedirectResponse
+
+            netloc = url.hostname if url.port in (80, 443) else url.netloc
+            return RedirectResponse("https://{}{}".format(netloc, url.target), status_code=307)
+        return await call_next(request)

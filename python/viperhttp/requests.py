@@ -103,7 +103,9 @@ class Request:
     def url(self):
         if self._url is None:
             host = self.headers.get("host") or "{}:{}".format(*self.app_address())
-            self._url = URL("http", host, self._item[PATH], self._item[QUERY])
+            server = getattr(self.app, "_server", None)
+            scheme = server.scheme if server is not None else "http"
+            self._url = URL(scheme, host, self._item[PATH], self._item[QUERY])
         return self._url
 
     def app_address(self):

@@ -16,6 +16,7 @@ import _viperhttp
 from . import _compat, lifespan, stats
 from ._compat import asyncio
 from .logs import AccessLog, Log
+from .options import ssl_error
 from .outbox import Outbox
 from .pipeline import Pipeline
 from .stats import CANCELLED, ERRORS, new_counts
@@ -30,7 +31,12 @@ class Server:
         for middleware in app.engine_middleware:
             engine_options.update(middleware.engine_options())
         self.app = app
-        self.engine = _viperhttp.Engine(**engine_options)
+        try:
+            self.engine = _viperhttp.Engine(**engine_options)
+        except ValueError as exc:
+            raise ValueError(ssl_error(str(exc), py_options.get("ssl_names", {})))
+        # One engine serves HTTPS or HTTP: request.url and the startup line say which.
+        self.scheme = "https" if "ssl_certdata" in engine_options else "http"
         self.host = engine_options["host"]
         self.port = engine_options["port"]
         self.options = py_options
@@ -80,8 +86,8 @@ class Server:
         self.port = self.engine.start()
         if self.install_signals:
             _compat.install_stop_signals(self.engine, self.request_stop)
-        self.log("info", "ViperHTTP running on http://{}:{} (Press CTRL+C to quit)".format(
-            self.host, self.port))
+        self.log("info", "ViperHTTP running on {}://{}:{} (Press CTRL+C to quit)".format(
+            self.scheme, self.host, self.port))
         try:
             await _compat.watch_engine(self.engine, self._on_wake, self.stopped)
         finally:

@@ -26,23 +26,24 @@ PYTHONPATH = os.pathsep.join(
     str(ROOT / p) if not os.path.isabs(p) else p
     for p in (os.environ.get("VIPER_PYTHONPATH") or "build/debug/python:python").split(":")
     if p)
-RUNNING_RE = re.compile(r"ViperHTTP running on http://127\.0\.0\.1:(\d+) ")
+RUNNING_RE = re.compile(r"ViperHTTP running on https?://127\.0\.0\.1:(\d+) ")
 
 
 class DemoServer:
     """examples/app/app.py on 127.0.0.1: ``start()`` (port 0 the first time, the same port
     after), ``stop()`` (SIGTERM, graceful), ``url``, ``stats()``."""
 
-    def __init__(self, max_connections=None, pack=None):
+    def __init__(self, max_connections=None, pack=None, tls=None):
         self.max_connections = max_connections
         self.pack = pack
+        self.tls = tls  # (certificate, key): HTTPS
         self.port = 0
         self.proc = None
         self.log = tempfile.TemporaryFile()
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d/" % self.port
+        return "%s://127.0.0.1:%d/" % ("https" if self.tls else "http", self.port)
 
     def start(self):
         argv = [INTERPRETER, str(ROOT / "examples" / "app" / "app.py"), str(self.port)]
@@ -52,6 +53,8 @@ class DemoServer:
             argv += ["--max-connections", str(self.max_connections)]
         if self.pack is not None:
             argv += ["--pack", str(self.pack)]
+        if self.tls is not None:
+            argv += ["--ssl-certfile", str(self.tls[0]), "--ssl-keyfile", str(self.tls[1])]
         env = dict(os.environ, PYTHONPATH=PYTHONPATH, MICROPYPATH=PYTHONPATH + ":.frozen",
                    PYTHONUNBUFFERED="1")
         start = self.log.tell()
@@ -87,7 +90,8 @@ class DemoServer:
         return self.log.read().decode("utf-8", "replace")[-4000:]
 
     def stats(self):
-        return requests.get(self.url + "api/stats", timeout=10).json()
+        verify = str(self.tls[0]) if self.tls else True
+        return requests.get(self.url + "api/stats", timeout=10, verify=verify).json()
 
 
 @pytest.fixture

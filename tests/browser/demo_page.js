@@ -2,11 +2,13 @@
 // The demo page as a person sees it, at each width of `widths` (a desktop and a phone):
 // loads it in a fresh context, waits for the live values, reads what the page shows and where
 // the cards are, and takes a full-page screenshot (demo-<width>.png).
-// Params: {url, out, widths: [1280, 375], liveTimeoutMs}.
+// Params: {url, out, widths: [1280, 375], liveTimeoutMs, ignoreCertificateErrors} (the last:
+// Chromium started with --ignore-certificate-errors, for the demo over HTTPS).
 const { emit, launch, navigate, run, screenshot, waitFor, waitForState, watch } = require('./harness');
 
-run(async ({ url, out, widths = [1280, 375], liveTimeoutMs = 15000 }) => {
-  const browser = await launch();
+run(async ({ url, out, widths = [1280, 375], liveTimeoutMs = 15000,
+              ignoreCertificateErrors = false }) => {
+  const browser = await launch(ignoreCertificateErrors ? ['--ignore-certificate-errors'] : []);
   const pages = [];
   try {
     for (const width of widths) {
@@ -39,6 +41,7 @@ run(async ({ url, out, widths = [1280, 375], liveTimeoutMs = 15000 }) => {
           viewportWidth: document.documentElement.clientWidth,
           scrollWidth: document.documentElement.scrollWidth,
           icon: document.querySelector('link[rel=icon]').href,
+          protocol: location.protocol,
         };
       });
       // The icon the page names: does it load?  (Headless Chromium may not fetch it itself.)

@@ -35,8 +35,11 @@ function emit(event, fields) {
   process.stdout.write(JSON.stringify(Object.assign({ event }, fields || {})) + '\n');
 }
 
-async function launch() {
-  return chromium.launch({ executablePath: EXECUTABLE, headless: true, args: ARGS });
+// `extraArgs`: more Chromium flags (e.g. --ignore-certificate-errors for the demo over HTTPS
+// with its self-signed certificate).
+async function launch(extraArgs) {
+  return chromium.launch({ executablePath: EXECUTABLE, headless: true,
+                           args: ARGS.concat(extraArgs || []) });
 }
 
 // Lines from stdin, one at a time: `await nextCommand()` resolves with the next line.

@@ -3,7 +3,7 @@
 import re
 import time
 
-from browser import Scenario
+from browser import ROOT, Scenario
 
 MARGIN = 8  # px: at 375 px the cards keep at least this much from the screen's edges
 
@@ -125,3 +125,23 @@ def test_demo_page_survives_the_server_going_away(demo_server):
     assert recovered["status"].startswith("Live: updated at ")
     assert recovered["sensorRows"] == 4
     assert float(recovered["sensorsOpacity"]) == 1
+
+
+def test_demo_page_over_https(demo_server):
+    """The demo over HTTPS (scripts/demo.sh --https), its self-signed certificate accepted with
+    --ignore-certificate-errors: the page, its assets and its live polling over TLS, no console
+    error, and the engine counted the handshakes."""
+    creds = ROOT / "tests" / "engine" / "tls"
+    demo = demo_server(tls=(creds / "ec-cert.pem", creds / "ec-key.pem"))
+    assert demo.url.startswith("https://")
+    with Scenario("demo_page.js", {"url": demo.url, "widths": [1280],
+                                   "ignoreCertificateErrors": True}) as s:
+        result = s.result()
+    (page,) = result["pages"]
+    assert_clean(page["watch"])
+    assert page["protocol"] == "https:"
+    assert page["state"] == "live"
+    assert int(dict(page["stats"])["static_requests"]) >= 3
+    assert "https://127.0.0.1:%d/api/sensors" % demo.port in page["hint"]
+    stats = demo.stats()
+    assert stats["tls_handshakes"] >= 1

@@ -41,7 +41,7 @@ PYTHONPATH = os.pathsep.join(
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 10.0
 RUNNING_RE = re.compile(
-    r"INFO:     ViperHTTP running on http://127\.0\.0\.1:(\d+) \(Press CTRL\+C to quit\)"
+    r"INFO:     ViperHTTP running on https?://127\.0\.0\.1:(\d+) \(Press CTRL\+C to quit\)"
 )
 
 

@@ -219,6 +219,11 @@ def test_openssl_s_client_protocols(srv):
 
     out = s_client("-alpn", "http/1.1")
     assert "ALPN protocol: http/1.1" in out
+    # The key exchange: P-256, the server's preference, even when the client lists a larger
+    # curve first (P-521 costs twice the CPU per handshake); P-521 is not offered at all.
+    assert "Server Temp Key: ECDH, prime256v1" in out, out
+    assert "Server Temp Key: ECDH, prime256v1" in s_client("-groups", "P-521:P-384:P-256")
+    assert "Cipher is (NONE)" in s_client("-groups", "P-521")
     for old in ("-tls1", "-tls1_1"):
         out = s_client(old)
         assert "Cipher is (NONE)" in out or "no protocols available" in out or "alert" in out
@@ -234,3 +239,45 @@ def test_curl(srv):
                         % srv.port], capture_output=True, timeout=20)
     assert p.returncode == 0, p.stderr
     assert p.stdout == HELLO + b'{"item_id":3,"q":null}'
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_renegotiation_is_refused_and_others_keep_being_served(srv):
+    # openssl s_client renegotiates when a line read from stdin is "R" (TLS 1.2: 1.3 has no
+    # renegotiation).  The engine has renegotiation disabled: mbedTLS answers the new
+    # ClientHello with a no_renegotiation alert, no second handshake is made, and a client
+    # already connected is served before and after.
+    c = tls_conn(srv)
+    assert c.request("GET", "/hello").body == HELLO
+    before = tls_stats(srv)["tls_handshakes"]
+    for _ in range(2):
+        p = subprocess.Popen(["openssl", "s_client", "-connect", "%s:%d" % (srv.host, srv.port),
+                              "-tls1_2", "-servername", "localhost"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            p.stdin.write(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            p.stdin.flush()
+            seen = b""
+            deadline = time.monotonic() + 10
+            while HELLO not in seen and time.monotonic() < deadline:
+                seen += os.read(p.stdout.fileno(), 65536)
+            assert HELLO in seen, seen  # answered before the attempt
+            p.stdin.write(b"R\n")  # a read of its own: s_client looks at its first byte
+            p.stdin.flush()
+            time.sleep(0.5)
+            p.stdin.close()
+            out = p.stdout.read()  # s_client ends at the end of its input
+            p.wait(10)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        out = (seen + out).decode(errors="replace")
+        assert "RENEGOTIATING" in out, out
+        assert "no renegotiation" in out, out  # the server's no_renegotiation alert
+        assert "TLSv1.2" in out, out
+    assert c.request("GET", "/hello").body == HELLO
+    st = tls_stats(srv)
+    # The two s_client handshakes and the stats connection's: none was made again.
+    assert st["tls_handshakes"] == before + 3, st
+    c.close()

@@ -14,6 +14,11 @@ TABLE = {
     "evict_idle_after_ms": ("int", 1000, 0, 3600000, "ServerOptions::evict_idle_after_ms"),
     "gzip_level": ("int", 0, 0, 9, "ServerOptions::gzip_level"),
     "access_log": ("int", 0, 0, 1, "ServerOptions::access_log"),
+    "ssl_certdata": ("bytes", b"", 1, 1 << 20, "ServerOptions::tls.cert_chain"),
+    "ssl_keydata": ("bytes", b"", 1, 1 << 20, "ServerOptions::tls.key"),
+    "ssl_keyfile_password": ("str", "", 1, 127, "ServerOptions::tls.key_password"),
+    "ssl_cadata": ("bytes", b"", 1, 1 << 20, "ServerOptions::tls.ca_certs"),
+    "ssl_cert_reqs": ("int", 0, 0, 2, "ServerOptions::tls.client_auth"),
 }
 
 
@@ -90,6 +95,63 @@ def test_valid():
     assert valid(("str", "", 1, 2, ""), "ab") and not valid(("str", "", 1, 2, ""), "abc")
 
 
+def test_ssl_options():
+    # In-memory certificates: bytes, bytearray or str, at least one byte.
+    engine, py = check(ssl_certdata=b"C", ssl_keydata="K")
+    assert engine["ssl_certdata"] == b"C" and engine["ssl_keydata"] == "K"
+    assert "ssl_names" in py and py["ssl_names"] == {"ssl_certfile": "ssl_certdata",
+                                                     "ssl_keyfile": "ssl_keydata"}
+    assert check(ssl_certdata=bytearray(b"C"), ssl_keydata=b"K")[0]["ssl_certdata"] == b"C"
+    bad("ssl_certdata", ssl_certdata=b"", ssl_keydata=b"K")
+    bad("ssl_certdata", ssl_certdata=5, ssl_keydata=b"K")
+    bad("ssl_cert_reqs", ssl_certdata=b"C", ssl_keydata=b"K", ssl_cadata=b"A", ssl_cert_reqs=3)
+    bad("ssl_cert_reqs", ssl_certdata=b"C", ssl_keydata=b"K", ssl_cadata=b"A",
+        ssl_cert_reqs=True)
+    assert check(ssl_certdata=b"C", ssl_keydata=b"K", ssl_cadata=b"A",
+                 ssl_cert_reqs=2)[0]["ssl_cert_reqs"] == 2
+    # uvicorn's default password None means "none"; an empty one is refused.
+    assert "ssl_keyfile_password" not in check(ssl_certdata=b"C", ssl_keydata=b"K",
+                                               ssl_keyfile_password=None)[0]
+    bad("ssl_keyfile_password", ssl_certdata=b"C", ssl_keydata=b"K", ssl_keyfile_password="")
+    bad("ssl_keyfile: required with ssl_certfile", ssl_certdata=b"C")
+    bad("ssl_keydata: needs ssl_certfile (or ssl_certdata)", ssl_keydata=b"K")
+    bad("ssl_ca_certs: required when ssl_cert_reqs is not CERT_NONE", ssl_certdata=b"C",
+        ssl_keydata=b"K", ssl_cert_reqs=1)
+    bad("ssl_certfile: give ssl_certfile or ssl_certdata, not both", ssl_certfile="x",
+        ssl_certdata=b"C", ssl_keydata=b"K")
+    bad("ssl_certfile", ssl_certfile="", ssl_keydata=b"K")
+    with raises(OSError) as e:
+        check(ssl_certfile="/nonexistent/c.pem", ssl_keydata=b"K")
+    assert str(e.value).startswith("ssl_certfile: cannot read '/nonexistent/c.pem'"), str(e.value)
+
+
+def test_ssl_cert_reqs_constants_and_defaults():
+    # uvicorn's defaults (no certificate, ssl_cert_reqs=CERT_NONE, no CA, no password) serve
+    # plain HTTP; the ssl module's constants are the numbers where the module has them.
+    engine, _ = check(ssl_cert_reqs=0, ssl_ca_certs=None, ssl_keyfile_password=None)
+    assert "ssl_cert_reqs" not in engine and "ssl_cadata" not in engine
+    bad("ssl_cert_reqs: needs ssl_certfile (or ssl_certdata)", ssl_cert_reqs=2)
+    try:
+        import ssl
+    except ImportError:
+        return
+    required = getattr(ssl, "CERT_REQUIRED", None)
+    if required is None:
+        return
+    assert (ssl.CERT_NONE, ssl.CERT_OPTIONAL, required) == (0, 1, 2)
+    engine, _ = check(ssl_certdata=b"C", ssl_keydata=b"K", ssl_cadata=b"A", ssl_cert_reqs=required)
+    assert engine["ssl_cert_reqs"] == 2
+
+
+def test_ssl_error_names_the_option_given():
+    from viperhttp.options import ssl_error
+
+    names = {"ssl_certfile": "ssl_certdata"}
+    assert ssl_error("ssl_certfile: not a certificate", names) == "ssl_certdata: not a certificate"
+    assert ssl_error("ssl_keyfile: bad", names) == "ssl_keyfile: bad"
+    assert ssl_error("max_connections", names) == "max_connections"
+
+
 def test_the_engines_table_when_present():
     try:
         import _viperhttp
@@ -105,5 +167,9 @@ def test_the_engines_table_when_present():
                  "admission_timeout_ms"):
         assert table[name][0] == "int" and table[name][2:4] == (0, 3600000), name
     assert table["keepalive_timeout_s"][:2] == ("seconds", 30.0)
+    for name in ("ssl_certdata", "ssl_keydata", "ssl_cadata"):
+        assert table[name][:4] == ("bytes", b"", 1, 1 << 20), (name, table[name])
+    assert table["ssl_cert_reqs"][:4] == ("int", 0, 0, 2)
+    assert table["ssl_keyfile_password"][:4] == ("str", "", 1, 127)
     engine, _ = validate_options("127.0.0.1", 0, {"max_connections": 8})
     assert engine["max_connections"] == 8

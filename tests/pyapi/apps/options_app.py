@@ -1,7 +1,7 @@
 # Calls app.run once per case, in one process, and reports what happened (test_run_options.py).
 #
 # Each argument is one case: a JSON object of keyword arguments for app.run
-# ({"__float__": "nan"} stands for float("nan")).  One argument per case, because MicroPython's
+# ({"__float__": "nan"} stands for float("nan"), {"__bytes__": "x"} for b"x").  One argument per case, because MicroPython's
 # unix port cannot take an argument of 256 bytes or more (argv items become qstrs).  For case i it prints "CASE i", then either
 # "RESULT i raised <ExceptionType> <JSON list of str(args)>" or, once a run that started
 # serving has been stopped (the test sends SIGTERM), "RESULT i returned".
@@ -31,6 +31,8 @@ def say(line):
 def decode(value):
     if isinstance(value, dict) and "__float__" in value:
         return float(value["__float__"])
+    if isinstance(value, dict) and "__bytes__" in value:  # {"__bytes__": "text"}: b"text"
+        return value["__bytes__"].encode()
     return value
 
 
