@@ -51,22 +51,7 @@ std::string_view strip(std::string_view s, const std::string_view* chars) {
       if (utf8_next(*chars, &k) == cp) return true;
     return false;
   };
-  size_t b = 0;
-  while (b < s.size()) {
-    size_t i = b;
-    if (!hit(utf8_next(s, &i))) break;
-    b = i;
-  }
-  size_t e = s.size();
-  while (e > b) {
-    size_t start = e - 1;
-    while (start > b && (uint8_t(s[start]) & 0xc0) == 0x80)
-      start--;
-    size_t i = start;
-    if (!hit(utf8_next(s, &i))) break;
-    e = start;
-  }
-  return s.substr(b, e - b);
+  return strip_code_points(s, hit);
 }
 
 bool escaped_text(RenderState& st, const Value& v, Value* out) {  // markupsafe.escape

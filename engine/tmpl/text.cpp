@@ -62,22 +62,7 @@ bool is_digit_in(char c, int base, int* d) {
 
 // Trims Python whitespace from both ends.
 std::string_view strip_space(std::string_view s) {
-  size_t b = 0;
-  while (b < s.size()) {
-    size_t i = b;
-    if (!is_space(utf8_next(s, &i))) break;
-    b = i;
-  }
-  size_t e = s.size();
-  while (e > b) {
-    size_t start = e - 1;
-    while (start > b && (uint8_t(s[start]) & 0xc0) == 0x80)
-      start--;
-    size_t i = start;
-    if (!is_space(utf8_next(s, &i))) break;
-    e = start;
-  }
-  return s.substr(b, e - b);
+  return strip_code_points(s, is_space);
 }
 
 bool ieq(std::string_view a, const char* b) {

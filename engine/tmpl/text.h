@@ -37,6 +37,26 @@ inline size_t utf8_len(uint8_t c) {
 }
 // Decodes the code point at s[i] (which must be < s.size()) and advances i.
 uint32_t utf8_next(std::string_view s, size_t* i);
+// Trims the code points for which drop(cp) is true from both ends (Python's str.strip).
+template <class Drop>
+std::string_view strip_code_points(std::string_view s, Drop drop) {
+  size_t b = 0;
+  while (b < s.size()) {
+    size_t i = b;
+    if (!drop(utf8_next(s, &i))) break;
+    b = i;
+  }
+  size_t e = s.size();
+  while (e > b) {
+    size_t start = e - 1;
+    while (start > b && (uint8_t(s[start]) & 0xc0) == 0x80)
+      start--;
+    size_t i = start;
+    if (!drop(utf8_next(s, &i))) break;
+    e = start;
+  }
+  return s.substr(b, e - b);
+}
 void utf8_put(Buf* out, uint32_t cp);
 size_t utf8_count(std::string_view s);  // code points
 bool utf8_valid(std::string_view s);
