@@ -98,6 +98,11 @@ const OptionSpec kOptionSpecs[] = {
      VH_U32(server.slot_turn_ms)},
     {"admission_timeout_ms", OptionKind::Int, 0, kHourMs, "ServerOptions::admission_timeout_ms",
      VH_U32(server.admission_timeout_ms)},
+    // WebSocket (issue 12): the largest message (one more byte: close 1009), the idle ping.
+    {"ws_max_message_bytes", OptionKind::Int, 125, 64LL << 20,
+     "ServerOptions::ws_max_message_bytes", VH_INT(uint64_t, server.ws_max_message_bytes)},
+    {"ws_ping_interval_s", OptionKind::Seconds, 0, kHourMs, "ServerOptions::ws_ping_interval_ms",
+     VH_U32(server.ws_ping_interval_ms)},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 

@@ -179,6 +179,7 @@ void Server::Impl::free_all(Impl* d) {
   d->log.destroy();
   d->files.destroy();
   d->destroy_tls();
+  d->free_ws();
   d->~Impl();
   mem::release(d);
 }
@@ -295,6 +296,7 @@ void Server::Impl::release_buffers(Conn& c) {
 
 void Server::Impl::close_conn(Conn& c) {
   if (c.awaiting) abandon(c);
+  if (c.state == ConnState::WebSocket) ws_on_close_conn(c);
   files.end(c);
   release_tls(c);
   uint32_t idx = index_of(c);
@@ -535,6 +537,10 @@ void Server::Impl::expire_timeouts() {
         default:
           break;
       }
+      if (l == net::kListWs) {
+        ws_on_timeout(c);  // pinged (and moved to the tail), or closed
+        continue;
+      }
       if (l == net::kListBusy) {
         // The handler missed its deadline: answer for it; its late response will be dropped.
         abandon(c);
@@ -571,6 +577,8 @@ void Server::Impl::begin_drain() {
     Conn& c = slots[i];
     if (c.state == ConnState::Linger) {
       close_conn(c);
+    } else if (c.state == ConnState::WebSocket) {
+      ws_going_away(c);
     } else if (c.state == ConnState::Idle || (c.state == ConnState::Head && c.in_len == 0)) {
       // A request may already sit unread in the socket (sent just before the stop): read it
       // and serve it (its response says Connection: close); close only what has nothing.

@@ -15,6 +15,7 @@
 #include "net/file_server.h"
 #include "net/poller.h"
 #include "net/request_token.h"
+#include "net/ws_conn.h"
 #include "tls/tls.h"
 #include "viper/server.h"
 
@@ -85,6 +86,10 @@ struct Server::Impl {
   http::GzipEncoder gzip;    // GZipMiddleware, when opt.gzip_level > 0
   net::AccessLog log;        // lines of this loop iteration (opt.access_log)
   uint16_t last_status = 0;  // of the last response queued (for the access log)
+  // WebSocket (net/ws_conn.cpp): one state and one send-queue word per slot, once enabled.
+  net::WsConn* ws = nullptr;
+  std::atomic<uint32_t>* ws_words = nullptr;
+  uint32_t ws_paused = 0;  // connections not reading because the application's ring was full
 
   // --- slot and buffer management -------------------------------------------------------
   uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }
@@ -149,6 +154,25 @@ struct Server::Impl {
   // --- FileResponse completion (the file itself: FileServer) --------------------------------
   Server::Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,
                                    std::string_view path, std::string_view request_headers);
+
+  // --- WebSocket (net/ws_conn.cpp) --------------------------------------------------------
+  bool ws_check_upgrade(Conn& c);
+  Conn* ws_slot(uint32_t token);
+  void ws_on_event(Conn& c, uint32_t events);
+  void ws_read(Conn& c);
+  void ws_decode(Conn& c);
+  bool ws_deliver_held(Conn& c);
+  bool ws_flush(Conn& c);
+  void ws_settle(Conn& c);
+  bool ws_control(Conn& c, ws::Opcode op, uint16_t code, std::string_view payload);
+  void ws_fail(Conn& c, uint16_t code);
+  void ws_tell_closed(Conn& c, uint16_t code, std::string_view reason);
+  void ws_on_timeout(Conn& c);
+  void ws_on_close_conn(Conn& c);
+  void ws_going_away(Conn& c);
+  uint32_t ws_token(const Conn& c) const { return tokens.make(index_of(c), c.generation); }
+  size_t ws_queue_cap() const;
+  void free_ws();
 
   static void free_all(Impl* d);
   size_t location_capacity() const {

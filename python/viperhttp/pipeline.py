@@ -30,6 +30,7 @@ from .middleware import chain
 from .requests import METHOD, PATH, Request
 from .responses import Response
 from .routing import JSON_HEADERS
+from . import websockets as _websockets
 
 # Constants folded into the bytecode on MicroPython (this path runs for every request): the
 # engine's request tuple (requests.TOKEN, ROUTE_ID) and the counters (stats.SYNC, ...).
@@ -67,10 +68,13 @@ class Pipeline:
         self.on_error = on_error  # called with every exception answered 500
         # Python middleware, outermost first (viperhttp.middleware)
         self.middleware = [m.dispatch_func for m in app.user_middleware]
+        self.hub = None  # websockets.Hub, set by the server when the app has WebSocket routes
 
     def run(self, item):
         route = self.routes[item[_ROUTE_ID]]
-        if self.middleware:
+        if route.websocket:  # the upgrade request of a WebSocket route (websockets.py)
+            self.start(item[_TOKEN], _websockets.run(self, self.hub, item, route), False)
+        elif self.middleware:
             self.start(item[_TOKEN], self.run_middleware(item, route), True)
         elif route.plan.sync:
             self.run_inline(item, route)

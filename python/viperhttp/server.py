@@ -18,6 +18,7 @@ from ._compat import asyncio
 from .logs import AccessLog, Log
 from .outbox import Outbox
 from .pipeline import Pipeline
+from .websockets import Hub
 from .stats import CANCELLED, ERRORS, new_counts
 
 
@@ -41,11 +42,14 @@ class Server:
         self.tasks = {}  # token -> asyncio.Task, for requests whose coroutine suspended
         self.outbox = Outbox(self.engine, self.counts, self.log, self.access_log)
         self.pipeline = Pipeline(app, self.outbox, self.counts, self.tasks, self.log, on_error)
+        self.hub = None
         self.stopped = None
         self._stopping = False
         for route_id, route in enumerate(app.routes):
             for method in route.methods:
                 self.engine.add_route(method, route.path, route_id)
+            if route.websocket and self.hub is None:
+                self.hub = self.pipeline.hub = Hub(self.engine, self.outbox)
         for path, files, _ in app.mounts:
             try:
                 self.engine.add_static(files.kind, path, files.source, files.html,
@@ -113,9 +117,14 @@ class Server:
             if self.outbox.backlog:
                 self.outbox.retry()
             run = self.pipeline.run
+            hub = self.hub
             for item in self.engine.drain():
                 if type(item) is int:
-                    self._cancel(item)
+                    if hub is None or not hub.cancelled(item):
+                        self._cancel(item)
+                    continue
+                if len(item) == 4:  # a WebSocket event (websockets.Hub)
+                    hub.event(item)
                     continue
                 try:
                     run(item)
@@ -126,6 +135,8 @@ class Server:
         finally:
             if access_log is not None:
                 access_log.end()
+            if self.hub is not None:
+                self.hub.after_drain()
         if not self.engine.running():
             if not self._stopping:  # stopped by a signal handled in C (MicroPython)
                 self._stopping = True
