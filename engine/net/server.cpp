@@ -55,6 +55,9 @@ const char* validate_options(const ServerOptions& o) {
   if (o.evict_silent_after_ms > 3600000) return "evict_silent_after_ms";
   if (o.slot_turn_ms > 3600000) return "slot_turn_ms";
   if (o.admission_timeout_ms > 3600000) return "admission_timeout_ms";
+  if (o.ws_max_message_bytes < 125 || o.ws_max_message_bytes > (64u << 20))
+    return "ws_max_message_bytes";
+  if (o.ws_ping_interval_ms < 1 || o.ws_ping_interval_ms > 3600000) return "ws_ping_interval_s";
   return nullptr;
 }
 

@@ -268,7 +268,9 @@ void Server::Impl::ws_decode(Conn& c) {
   if (!ws_deliver_held(c)) return;
   uint32_t pos = 0;
   bool stop = false;
-  while (!stop && c.in != nullptr && pos < c.in_len && c.state == ConnState::WebSocket) {
+  // Until NeedMore, even with no bytes left: an error may follow the piece before it (a text
+  // message ending inside a UTF-8 sequence).
+  while (!stop && c.in != nullptr && c.state == ConnState::WebSocket) {
     ws::Event ev = s.decoder.decode(c.in + pos, c.in_len - pos);
     uint32_t end = pos + uint32_t(ev.consumed);
     switch (ev.kind) {

@@ -8,14 +8,18 @@ not send (bad frames, unmasked frames, raw handshakes), raw sockets (ws_raw.py).
 
 import asyncio
 import json
+import os
 import socket
+import sys
 import time
 
 import pytest
 import websockets
 
 from pyapi_support import call, ok
-from ws_raw import RawWebSocket, upgrade_request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+from ws_raw import RawWebSocket, upgrade_request  # noqa: E402  (tests/python/ws_raw.py)
 
 TIMEOUT = 10
 

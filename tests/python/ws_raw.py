@@ -1,10 +1,12 @@
-"""A raw WebSocket client for the tests: the handshake and frames written by hand, so that a
-test can send what a library refuses to (unmasked frames, reserved bits and opcodes, invalid
-UTF-8, oversize messages) and read exactly the bytes the engine sends."""
+"""A raw WebSocket client for the tests (tests/python and tests/pyapi): the handshake and
+frames written by hand, so that a test can send what a library refuses to (unmasked frames,
+reserved bits and opcodes, invalid UTF-8, oversize messages) and read exactly the bytes the
+engine sends.  With a TLS context it speaks WSS (the e2e suite's TLS run)."""
 
 import base64
 import os
 import socket
+import ssl
 import struct
 import time
 
@@ -23,12 +25,15 @@ def upgrade_request(path, drop=None, replace=None, extra=()):
 
 
 class RawWebSocket:
-    def __init__(self, port, path, timeout=10.0, rcvbuf=None, extra=()):
+    def __init__(self, port, path, timeout=10.0, rcvbuf=None, extra=(), tls=None,
+                 host="127.0.0.1"):
         self.sock = socket.socket()
         if rcvbuf is not None:  # a slow reader: a small window fills at once
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
-        self.sock.connect(("127.0.0.1", port))
+        self.sock.connect((host, port))
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self.sock.sendall(upgrade_request(path, extra=extra))
         self.buf = b""
         while b"\r\n\r\n" not in self.buf:
@@ -112,7 +117,7 @@ class RawWebSocket:
         while time.monotonic() < deadline:
             try:
                 chunk = self.sock.recv(65536)
-            except ConnectionResetError:
+            except (ConnectionResetError, ssl.SSLError):
                 return
             if not chunk:
                 return
