@@ -98,13 +98,19 @@ class RawWebSocket:
         return b0 & 0x0F, bool(b0 & 0x80), payload
 
     def recv_message(self, timeout=None):
-        """A whole data message (continuation frames joined); control frames are skipped."""
+        """A whole data message (continuation frames joined); pings are answered (a client
+        that reads slowly is still alive for the engine's idle ping), other control frames
+        skipped."""
         op, fin, payload = self.recv_frame(timeout)
         while op >= 8:
+            if op == 9:
+                self.send_frame(10, payload)
             op, fin, payload = self.recv_frame(timeout)
         parts = [payload]
         while not fin:
             cop, fin, more = self.recv_frame(timeout)
+            if cop == 9:
+                self.send_frame(10, more)
             if cop >= 8:
                 continue
             assert cop == 0, "expected a continuation frame"
