@@ -71,6 +71,10 @@ size_t Server::Impl::ws_queue_cap() const {
   return cap > 0xffff ? 0xffff : cap;  // the word's 16 bits of reserved bytes
 }
 
+size_t Server::bytes_per_idle_websocket() {
+  return sizeof(net::WsConn) + sizeof(std::atomic<uint32_t>);
+}
+
 size_t Server::ws_max_frame() const {
   return impl_->ws_queue_cap() - kFrameOverhead;
 }

@@ -245,6 +245,9 @@ class Server {
   void ws_unreserve(uint32_t token, size_t payload);
   // The largest frame payload ws_reserve accepts (larger messages go out as fragments).
   size_t ws_max_frame() const;
+  // Engine memory an open WebSocket holds beyond its slot when no message is in flight (its
+  // protocol state and send-queue word; no buffer).
+  static size_t bytes_per_idle_websocket();
 
   // Adds a static mount (before listen()).  nullptr on success, else what is wrong ("source:
   // ...", "prefix", "too many mounts", "route conflict").
