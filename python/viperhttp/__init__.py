@@ -25,7 +25,8 @@ from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextRespo
                         Response)
 from .routers import APIRouter, Router
 from .stats import server_stats
-from .websockets import WebSocket, WebSocketDisconnect, WebSocketException, WebSocketState
+from .websockets import (ConnectionManager, WebSocket, WebSocketDisconnect, WebSocketException,
+                         WebSocketState)
 
 __version__ = "0.1.0"
 
@@ -33,6 +34,6 @@ __all__ = [
     "APIRouter", "BackgroundTask", "BackgroundTasks", "Body", "Cookie", "Depends", "Form", "Header", "Path", "Query",
     "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "ViperHTTP",
-    "server_stats", "status", "WebSocket", "WebSocketDisconnect", "WebSocketException",
+    "server_stats", "status", "ConnectionManager", "WebSocket", "WebSocketDisconnect", "WebSocketException",
     "WebSocketState",
 ]

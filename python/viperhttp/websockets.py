@@ -442,3 +442,112 @@ async def run(pipeline, hub, item, route):
     finally:
         hub.sockets.pop(token, None)
         pipeline.tasks.pop(token, None)
+
+
+class ConnectionManager:
+    """Broadcast to many WebSockets without letting one slow client stall the others.
+
+    Each connected client gets a bounded queue (``max_queue`` messages) and a sender task that
+    drains it; ``broadcast`` only appends to the queues, so it never waits for a client.  A
+    client whose queue is full (it does not read fast enough: the engine's send queue and its
+    own are both full) is closed with 1013 (try again later) and dropped.  Example::
+
+        manager = ConnectionManager()
+
+        @app.websocket("/ws/room")
+        async def room(websocket):
+            await manager.connect(websocket)
+            try:
+                async for text in websocket.iter_text():
+                    await manager.broadcast(text)
+            finally:
+                manager.disconnect(websocket)
+    """
+
+    def __init__(self, max_queue=32):
+        self.max_queue = max_queue
+        self._clients = {}  # WebSocket -> _Client
+        self.dropped = 0  # clients closed with 1013 for falling behind
+
+    @property
+    def active_connections(self):
+        return list(self._clients)
+
+    async def connect(self, websocket, subprotocol=None, headers=None):
+        """Accepts ``websocket`` (unless it is accepted already) and adds it."""
+        if websocket.application_state == WebSocketState.CONNECTING:
+            await websocket.accept(subprotocol, headers)
+        client = _Client(self, websocket)
+        self._clients[websocket] = client
+        client.task = asyncio.create_task(client.run())
+
+    def disconnect(self, websocket):
+        client = self._clients.pop(websocket, None)
+        if client is not None:
+            client.stop()
+
+    async def send_personal_message(self, message, websocket):
+        """Queues ``message`` (str or bytes) for one client."""
+        client = self._clients.get(websocket)
+        if client is not None:
+            client.put(message)
+
+    async def broadcast(self, message, exclude=None):
+        """Queues ``message`` (str or bytes) for every client (but ``exclude``)."""
+        for ws, client in list(self._clients.items()):
+            if ws is not exclude:
+                client.put(message)
+
+
+class _Client:
+    def __init__(self, manager, websocket):
+        self.manager = manager
+        self.websocket = websocket
+        self.queue = []
+        self.ready = asyncio.Event()
+        self.task = None
+        self.closing = False
+
+    def put(self, message):
+        if self.closing:
+            return
+        if len(self.queue) >= self.manager.max_queue:
+            # Fallen behind: closed with 1013 rather than buffered without bound.  The close
+            # frame does not wait behind the queued messages (the engine keeps room for it).
+            self.stop()
+            self.manager._clients.pop(self.websocket, None)
+            self.manager.dropped += 1
+            asyncio.create_task(self._close_slow())
+            return
+        self.queue.append(message)
+        self.ready.set()
+
+    async def _close_slow(self):
+        try:
+            await self.websocket.close(1013, "too slow")
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+
+    def stop(self):
+        self.closing = True
+        self.queue = []
+        self.ready.set()
+
+    async def run(self):
+        ws = self.websocket
+        try:
+            while not self.closing:
+                if not self.queue:
+                    self.ready.clear()
+                    await self.ready.wait()
+                    continue
+                message = self.queue.pop(0)
+                if isinstance(message, str):
+                    await ws.send_text(message)
+                else:
+                    await ws.send_bytes(message)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            if self.manager._clients.get(ws) is self:
+                del self.manager._clients[ws]

@@ -3,12 +3,13 @@
 #
 # Written in the subset MicroPython shares with CPython (no f-strings, no annotations).
 # Arguments are ``key=value`` options for app.run.
+import asyncio
 import sys
 
 from app_options import parse_options
 import viperhttp
-from viperhttp import (Cookie, Depends, Header, Query, ViperHTTP, WebSocketDisconnect,
-                       WebSocketException, status)
+from viperhttp import (ConnectionManager, Cookie, Depends, Header, Query, ViperHTTP,
+                       WebSocketDisconnect, WebSocketException, status)
 
 app = ViperHTTP(title="pyapi websocket app")
 events = []
@@ -156,6 +157,34 @@ async def flood(websocket, count):
         await websocket.send_text("m{}-".format(i) + "x" * 1000)
     events.append(["flood-done", count])
     await websocket.receive_text()
+
+
+manager = ConnectionManager(max_queue=16)
+
+
+@app.websocket("/ws/room")
+async def room(websocket):
+    await manager.connect(websocket)
+    try:
+        async for text in websocket.iter_text():
+            await manager.broadcast(text)
+    finally:
+        manager.disconnect(websocket)
+
+
+@app.get("/room")
+def room_state():
+    return {"clients": len(manager.active_connections), "dropped": manager.dropped}
+
+
+@app.post("/broadcast/{count:int}")
+async def broadcast(count):
+    # One message per millisecond: a pace readers keep up with, and one that does not read
+    # falls behind.
+    for i in range(count):
+        await manager.broadcast("b{}-".format(i) + "y" * 4000)
+        await asyncio.sleep(0.001)
+    return {"clients": len(manager.active_connections), "dropped": manager.dropped}
 
 
 if __name__ == "__main__":
