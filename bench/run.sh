@@ -29,6 +29,9 @@
 #               viper_loadgen: errors, p50/p99, fairness) on the engine, the Python runtime, nginx
 # form          (not in "all") bench/form.sh: the form parsers' MB/s on 100 MB in 8 KB pieces,
 #               callgrind instructions per byte, python-multipart on the same bodies
+# ws            (not in "all") bench/ws.sh: WebSocket echo msg/s, 64 B and 16 KB messages, 1 and 32
+#               clients (bench/ws_load.cpp), ViperHTTP on CPython and MicroPython vs FastAPI on
+#               uvicorn (websockets) and the engine's C echo
 # templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
@@ -53,10 +56,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|templates|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|ws|templates|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
+  ws) exec bench/ws.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)

@@ -447,3 +447,26 @@ def test_connection_manager_slow_client_does_not_stall_others(app):
         slow.sock.close()
         fast.sock.close()
     wait_room(app, lambda s: s["clients"] == 0, "the room to empty")
+
+
+# --- Node's ws --------------------------------------------------------------------------------
+
+NODE_CLIENT = os.path.join(os.path.dirname(__file__), "ws_node_client.js")
+NODE_WS = os.path.join(os.path.dirname(__file__), "..", "browser", "node_modules", "ws")
+
+
+def test_node_ws_client(app):
+    import shutil
+    import subprocess
+    if shutil.which("node") is None or not os.path.isdir(NODE_WS):
+        pytest.skip("node or tests/browser/node_modules/ws missing (scripts/install-npm.sh)")
+    out = subprocess.run(["node", NODE_CLIENT, ws_url(app, "/ws/echo")], capture_output=True,
+                         timeout=30)
+    assert out.returncode == 0, out
+    seen = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    assert seen["messages"] == [{"binary": False, "length": 15, "same": True},
+                                {"binary": True, "length": 4, "same": True},
+                                {"binary": False, "length": 100000, "same": True}]
+    assert seen["pong"] == "node-ping"
+    # The engine echoes the close code without the reason (RFC 6455 §5.5.1 asks for the code).
+    assert seen["close"] == {"code": 1000, "reason": ""}
