@@ -470,3 +470,17 @@ def test_node_ws_client(app):
     assert seen["pong"] == "node-ping"
     # The engine echoes the close code without the reason (RFC 6455 §5.5.1 asks for the code).
     assert seen["close"] == {"code": 1000, "reason": ""}
+
+
+def test_shutdown_closes_websockets_with_1001(start_app):
+    srv = start_app("websocket_app.py", access_log=False)
+    ws = RawWebSocket(srv.port, "/ws/echo")
+    ws.send_frame(1, b"before")
+    assert ws.recv_message() == (1, True, b"before")
+    srv.send_signal()
+    op, _, payload = ws.recv_frame(timeout=10)
+    assert op == 8 and payload[:2] == (1001).to_bytes(2, "big")
+    ws.send_frame(8, payload[:2])  # answer the close: the engine may finish at once
+    ws.expect_eof()
+    ws.sock.close()
+    assert srv.wait() == 0
