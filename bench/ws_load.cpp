@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
     frame += char(('a' + i % 26) ^ key[i & 3]);
 
   int ep = epoll_create1(0);
-  std::vector<Conn> cs(size_t(conns));
+  std::vector<Conn> cs(static_cast<size_t>(conns));
   char req[512];
   int rl = std::snprintf(req, sizeof req,
                          "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
@@ -177,9 +177,10 @@ int main(int argc, char** argv) {
   }
   std::sort(rtts.begin(), rtts.end());
   auto pct = [&](double p) { return rtts.empty() ? 0.0 : rtts[size_t(p * (rtts.size() - 1))]; };
-  std::printf("msgs_per_s=%.0f messages=%llu per_conn_min=%llu per_conn_max=%llu p50_us=%.0f "
-              "p99_us=%.0f\n",
-              double(total) / elapsed, (unsigned long long)total, (unsigned long long)lo,
-              (unsigned long long)hi, pct(0.5), pct(0.99));
+  std::printf(
+      "msgs_per_s=%.0f messages=%llu per_conn_min=%llu per_conn_max=%llu p50_us=%.0f "
+      "p99_us=%.0f\n",
+      double(total) / elapsed, (unsigned long long)total, (unsigned long long)lo,
+      (unsigned long long)hi, pct(0.5), pct(0.99));
   return 0;
 }

@@ -299,7 +299,7 @@ def test_9_message_at_the_limit_and_one_past(ws_server):
 def test_9_slow_reader_does_not_grow_memory(ws_server):
     """Flow control both ways: the echo's queue fills, the engine stops reading the client,
     the client's writes block; then everything arrives, in order."""
-    n = scaled(300, 60)
+    n = 300  # at most: sending stops at the first push back (the kernel's buffers take MBs)
     msg = b"x" * 60000
     with connect(ws_server, rcvbuf=4096) as ws:
         ws.sock.settimeout(0.2)
