@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     c.sent = Clock::now();
     send_all(c.fd, frame.data(), frame.size());
   }
-  std::vector<epoll_event> evs(size_t(conns));
+  std::vector<epoll_event> evs(static_cast<size_t>(conns));
   char buf[65536];
   uint64_t total = 0;
   while (Clock::now() < end) {
