@@ -90,6 +90,8 @@ struct Server::Impl {
   net::WsConn* ws = nullptr;
   std::atomic<uint32_t>* ws_words = nullptr;
   uint32_t ws_paused = 0;  // connections not reading because the application's ring was full
+  net::WsPmdPair* ws_pairs = nullptr;  // permessage-deflate streams (net/ws_pmd.cpp)
+  uint32_t ws_num_pairs = 0;
 
   // --- slot and buffer management -------------------------------------------------------
   uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }
@@ -173,6 +175,14 @@ struct Server::Impl {
   uint32_t ws_token(const Conn& c) const { return tokens.make(index_of(c), c.generation); }
   size_t ws_queue_cap() const;
   void free_ws();
+  bool ws_pmd_init();
+  void ws_pmd_free();
+  void ws_pmd_negotiate(Conn& c);
+  bool ws_pmd_take(Conn& c);
+  void ws_pmd_release(Conn& c);
+  bool ws_inflate(Conn& c, std::string_view in, bool first, bool last, ws::Opcode op, uint32_t end);
+  bool ws_deliver_inflated(Conn& c);
+  bool ws_compress(Conn& c, uint8_t op, bool fin, std::string_view payload);
 
   static void free_all(Impl* d);
   size_t location_capacity() const {

@@ -51,11 +51,16 @@ bool Server::enable_websockets() {
     new (&d.ws[i]) net::WsConn();
     new (&d.ws_words[i]) std::atomic<uint32_t>(net::kWsNone);
   }
+  if (!d.ws_pmd_init()) {
+    d.free_ws();
+    return false;
+  }
   d.timeouts[net::kListWs] = d.opt.ws_ping_interval_ms;
   return true;
 }
 
 void Server::Impl::free_ws() {
+  ws_pmd_free();
   if (ws != nullptr) {
     for (uint32_t i = 0; i < opt.max_connections; i++)
       ws[i].~WsConn();
@@ -114,6 +119,7 @@ bool Server::Impl::ws_check_upgrade(Conn& c) {
   size_t n = u.key.size() < sizeof w.key ? u.key.size() : sizeof w.key;
   std::memcpy(w.key, u.key.data(), n);
   w.key_len = uint8_t(n);
+  ws_pmd_negotiate(c);
   return true;
 }
 
@@ -163,6 +169,7 @@ Server::Completion Server::ws_accept(uint32_t token, std::string_view protocol,
     return Completion::Gone;
   }
   w.upgrade_pending = false;
+  bool pmd = d.ws_pmd_take(c);  // permessage-deflate when negotiated and a stream pair is free
   bool ok = raw_headers.size() <= kMaxAppHeaders && d.lend_out(c);
   size_t room = ok ? d.io.size() - c.out_len : 0;
   char* out = ok ? c.out + c.out_len : nullptr;
@@ -171,7 +178,7 @@ Server::Completion Server::ws_accept(uint32_t token, std::string_view protocol,
     std::memcpy(out, kStatus101.data(), kStatus101.size());
     n = kStatus101.size();
     size_t k = ws::write_accept_headers(out + n, room - n, std::string_view(w.key, w.key_len),
-                                        protocol, nullptr);
+                                        protocol, pmd ? &w.pmd : nullptr);
     ok = k != 0 && n + k + raw_headers.size() + 2 <= room;
     if (ok) {
       n += k;
@@ -182,6 +189,7 @@ Server::Completion Server::ws_accept(uint32_t token, std::string_view protocol,
     }
   }
   if (!ok) {  // a subprotocol that is not a token, or too many header bytes
+    d.ws_pmd_release(c);
     d.respond_error(c, 500, "Internal Server Error", true);
     d.drive(c);
     return Completion::TooLarge;
@@ -192,7 +200,7 @@ Server::Completion Server::ws_accept(uint32_t token, std::string_view protocol,
   c.close_after = false;
   c.head_ready = false;
   d.set_list(c, net::kListWs);
-  w.session.start(d.opt.ws_max_message_bytes, ws::PmdParams{});
+  w.session.start(d.opt.ws_max_message_bytes, pmd ? w.pmd : ws::PmdParams{});
   w.accounted = 0;
   w.holding = w.paused = w.ping_outstanding = w.told = w.app_closed = w.close_tcp = false;
   d.counters.ws_upgrades.inc();
@@ -255,6 +263,7 @@ void Server::Impl::ws_read(Conn& c) {
 bool Server::Impl::ws_deliver_held(Conn& c) {
   net::WsConn& w = ws[index_of(c)];
   if (!w.holding) return true;
+  if (w.held_inflated) return ws_deliver_inflated(c);  // net/ws_pmd.cpp
   if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, w.held_flags, 0,
                          std::string_view(c.in + w.held_off, w.held_len)))
     return false;
@@ -283,6 +292,14 @@ void Server::Impl::ws_decode(Conn& c) {
         break;
       case ws::EventKind::Data: {
         if (!s.closing.delivers() || w.app_closed) break;  // after our close: discarded
+        if (ev.compressed) {                               // permessage-deflate (net/ws_pmd.cpp)
+          if (!ws_inflate(c, ev.payload, ev.first, ev.last, ev.message, end)) {
+            if (w.holding) return;  // resumed by ws_resume, offsets kept
+            stop = true;            // failed: what follows is discarded
+            end = c.in_len;
+          }
+          break;
+        }
         uint8_t flags =
             uint8_t((ev.message == ws::Opcode::Text ? Server::WsText : Server::WsBinary) |
                     (ev.first ? Server::WsFirst : 0) | (ev.last ? Server::WsLast : 0));
@@ -443,6 +460,13 @@ Server::Completion Server::ws_send(uint32_t token, uint8_t op, bool fin, std::st
   uint32_t idx = d.index_of(c);
   net::WsConn& w = d.ws[idx];
   size_t charge = payload.size() + kFrameOverhead;
+  if (c.out != nullptr && c.out_sent > 0) {
+    // Part of the buffer went out already: make that room usable (the reservations count
+    // only what is still to be sent, so a reserved frame always fits after this).
+    std::memmove(c.out, c.out + c.out_sent, c.out_len - c.out_sent);
+    c.out_len -= c.out_sent;
+    c.out_sent = 0;
+  }
   if (!w.session.closing.can_send() || w.app_closed || !d.lend_out(c) ||
       c.out_len + kFrameOverhead + payload.size() > d.io.size()) {
     // Closing (no data after a close frame), or a frame that was not reserved: dropped, and
@@ -451,6 +475,22 @@ Server::Completion Server::ws_send(uint32_t token, uint8_t op, bool fin, std::st
     d.counters.ws_dropped.inc();
     d.ws_settle(c);
     return Completion::Gone;
+  }
+  // Messages sent in one frame are compressed; a message the producer fragments (larger than
+  // ws_max_frame) goes out uncompressed, which RFC 7692 allows per message: zlib may hold back
+  // and later release more output than one fragment's reservation.
+  if (w.pair >= 0 && w.session.pmd.compress_outgoing() && op != 0 && fin) {
+    if (!d.ws_compress(c, op, fin, payload)) {
+      d.ws_words[idx].fetch_sub(uint32_t(charge));
+      d.ws_fail(c, ws::close_code::kInternalError);
+      if (d.ws_flush(c)) d.ws_settle(c);
+      return Completion::Gone;
+    }
+    w.accounted += uint32_t(charge);
+    if (fin) d.counters.ws_messages_out.inc();
+    if (!d.ws_flush(c)) return Completion::Sent;
+    d.ws_settle(c);
+    return Completion::Sent;
   }
   size_t h = ws::write_frame_header(c.out + c.out_len, ws::Opcode(op), fin, false, payload.size());
   if (h == 0) {
@@ -585,6 +625,7 @@ void Server::Impl::ws_on_close_conn(Conn& c) {
   w.session.closing.on_transport_closed();
   ws_tell_closed(c, w.session.closing.disconnect_code(), {});
   ws_words[idx].store(net::kWsNone);
+  ws_pmd_release(c);
   if (w.paused) {
     w.paused = false;
     ws_paused--;

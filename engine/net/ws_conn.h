@@ -29,6 +29,24 @@ struct WsConn {
   bool told = false;              // the application has had its WsClosed event
   bool app_closed = false;        // the application closed (it needs no WsClosed event)
   bool close_tcp = false;         // close (linger) once the output is flushed
+  // permessage-deflate (net/ws_pmd.cpp): what the upgrade negotiated, the stream pair taken
+  // at the 101 (-1: none, messages go uncompressed), and an inflated piece held back while
+  // the application's ring was full (in the pair's scratch), with the compressed input left.
+  ws::PmdParams pmd;
+  int16_t pair = -1;
+  bool inflate_first = false;  // the next inflated piece is its message's first
+  bool held_inflated = false;  // the held piece is inflated output (else a view into `in`)
+  bool held_done = false;      // ... and it ended its message
+  bool held_in_last = false;   // the compressed input left is its message's last
+  uint32_t held_in_off = 0, held_in_len = 0;
+};
+
+// A permessage-deflate stream pair with its output scratch, lent to one connection at a time.
+struct WsPmdPair {
+  ws::MessageDeflater deflater;
+  ws::MessageInflater inflater;
+  char* scratch = nullptr;  // inflated output (one I/O buffer's size)
+  bool used = false;
 };
 
 // The send queue's reservations, one 32-bit word per slot shared by the interpreter (which

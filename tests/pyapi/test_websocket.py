@@ -484,3 +484,70 @@ def test_shutdown_closes_websockets_with_1001(start_app):
     ws.expect_eof()
     ws.sock.close()
     assert srv.wait() == 0
+
+
+# --- permessage-deflate (RFC 7692) --------------------------------------------------------------
+
+def test_permessage_deflate_with_python_websockets(app):
+    async def go():
+        async with websockets.connect(ws_url(app, "/ws/echo"), max_size=1 << 20) as ws:
+            ext = ws.response_headers.get("Sec-WebSocket-Extensions", "")
+            assert ext.startswith("permessage-deflate"), ext
+            for msg in ("z" * 90000, "short", os.urandom(30000), "ü✓" * 3000):
+                await ws.send(msg)
+                assert await ws.recv() == msg
+    run(go())
+    st = app.stats()
+    assert st["ws_protocol_errors"] >= 0
+
+
+def deflate_raw(data):
+    import zlib
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+    assert out.endswith(b"\x00\x00\xff\xff")
+    return out[:-4]
+
+
+def inflate_raw(data):
+    import zlib
+    d = zlib.decompressobj(-15)
+    return d.decompress(data + b"\x00\x00\xff\xff")
+
+
+def test_permessage_deflate_raw_frames(app):
+    ext = [("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")]
+    with RawWebSocket(app.port, "/ws/echo", extra=ext) as ws:
+        assert b"\r\nSec-WebSocket-Extensions: permessage-deflate" in ws.head
+        text = "compress me " * 500
+        ws.send_frame(1, deflate_raw(text.encode()), rsv=0x40)
+        ws.sock.settimeout(10)
+        ws._need(2)
+        assert ws.buf[0] & 0x40, "the echo comes back compressed (RSV1)"
+        b0 = ws.buf[0]
+        ws.buf = bytes([b0 & ~0x40]) + ws.buf[1:]  # ws_raw refuses RSV bits it did not expect
+        op, fin, payload = ws.recv_frame()
+        while not fin:
+            _, fin, more = ws.recv_frame()
+            payload += more
+        assert op == 1 and inflate_raw(payload).decode() == text
+        # Not deflate data: 1007; and a bomb beyond ws_max_message_bytes (100000): 1009.
+    with RawWebSocket(app.port, "/ws/echo", extra=ext) as ws:
+        ws.send_frame(2, b"\xff\xff\xff\xff", rsv=0x40)
+        op, _, payload = ws.recv_frame()
+        assert op == 8 and payload[:2] == (1007).to_bytes(2, "big")
+    with RawWebSocket(app.port, "/ws/echo", extra=ext) as ws:
+        ws.send_frame(2, deflate_raw(b"\x00" * 100001), rsv=0x40)
+        op, _, payload = ws.recv_frame()
+        while op != 8:
+            op, _, payload = ws.recv_frame()
+        assert payload[:2] == (1009).to_bytes(2, "big")
+
+
+def test_permessage_deflate_off(start_app):
+    srv = start_app("websocket_app.py", access_log=False, ws_compression=0)
+    ext = [("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")]
+    with RawWebSocket(srv.port, "/ws/echo", extra=ext) as ws:
+        assert b"sec-websocket-extensions" not in ws.head.lower()
+        ws.send_frame(1, b"plain")
+        assert ws.recv_message() == (1, True, b"plain")

@@ -16,6 +16,16 @@
 #include "viper/counter.h"
 #include "viper/types.h"
 
+// The default of ServerOptions::ws_compression (engine/ws/extensions.h has the same rule for
+// the codec's own default).
+#ifndef VIPER_WS_DEFAULT_COMPRESSION_OPTION
+#if defined(VIPER_PROFILE_ESP32)
+#define VIPER_WS_DEFAULT_COMPRESSION_OPTION false
+#else
+#define VIPER_WS_DEFAULT_COMPRESSION_OPTION true
+#endif
+#endif
+
 namespace viper {
 
 // HTTPS (issue 16).  Certificates and keys as PEM (a chain: leaf first) or DER.  The views are
@@ -89,6 +99,12 @@ struct ServerOptions {
   // as long again.
   uint64_t ws_max_message_bytes = 4096;
   uint32_t ws_ping_interval_ms = 30000;
+  // permessage-deflate (RFC 7692): offered to clients that ask while one of
+  // ws_compression_streams stream pairs (zlib deflate + inflate, allocated at start: about
+  // 308 KB each on a PC, 32 KB in the esp32 profile) is free; on by default on a PC, off in the
+  // esp32 profile (VIPER_WS_DEFAULT_COMPRESSION).
+  bool ws_compression = VIPER_WS_DEFAULT_COMPRESSION_OPTION;
+  uint32_t ws_compression_streams = 4;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
