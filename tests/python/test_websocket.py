@@ -1,7 +1,7 @@
 """The engine's WebSocket connections through real sockets (issue 12), against viper_demo's C
 echo endpoint (--ws-echo, examples/demo/ws_echo.cpp), organised like Autobahn|Testsuite's case
 groups: 1 framing, 2 pings/pongs, 3 reserved bits, 4 opcodes, 5 fragmentation, 6 UTF-8, 7 close
-handling, 9 limits and performance; plus the handshake, the idle ping and flow control.  Runs on
+handling, 9 limits and performance, 12/13 compression (permessage-deflate); plus the handshake, the idle ping and flow control.  Runs on
 both pollers, under ASan and over TLS (WSS) with the rest of the e2e suite; a third-party
 client (Debian's python3-websockets) closes the file."""
 
@@ -377,3 +377,66 @@ def test_python_websockets_client(ws_server):
         assert ws.close_code == 1000
 
     asyncio.run(asyncio.wait_for(go(), 20 if SANITIZED else 10))
+
+
+# --- 12/13 compression (permessage-deflate) -----------------------------------------------------
+
+DEFLATE_OFFER = [("Sec-WebSocket-Extensions",
+                  "permessage-deflate; client_max_window_bits; server_max_window_bits=12")]
+
+
+def deflate_raw(data):
+    import zlib
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return (c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH))[:-4]
+
+
+def inflate_raw(data, window=12):
+    import zlib
+    return zlib.decompressobj(-window).decompress(data + b"\x00\x00\xff\xff")
+
+
+def recv_raw_frame(ws):
+    """(b0, payload) with the RSV bits kept (ws_raw.recv_frame refuses them)."""
+    ws._need(2)
+    b0 = ws.buf[0]
+    ws.buf = bytes([b0 & 0x8F]) + ws.buf[1:]
+    _, _, payload = ws.recv_frame()
+    return b0, payload
+
+
+def test_12_compressed_echo(ws_server):
+    with connect(ws_server, extra=DEFLATE_OFFER) as ws:
+        line = [x for x in ws.head.split(b"\r\n") if x.lower().startswith(b"sec-websocket-ext")]
+        assert len(line) == 1 and line[0].startswith(
+            b"Sec-WebSocket-Extensions: permessage-deflate"), line
+        assert b"server_max_window_bits=12" in line[0]
+        for text in (b"hello hello hello hello", b"", "ü✓".encode() * 50):
+            ws.send_frame(1, deflate_raw(text), rsv=0x40)
+            b0, payload = recv_raw_frame(ws)
+            assert b0 & 0x0F == 1 and b0 & 0x80
+            assert (inflate_raw(payload) if b0 & 0x40 else payload) == text
+        # a large message arrives in several inflated pieces: echoed as uncompressed fragments
+        big = b"abcdefgh" * 8000
+        ws.send_frame(2, deflate_raw(big), rsv=0x40)
+        got, first = b"", True
+        while True:
+            b0, payload = recv_raw_frame(ws)
+            assert b0 & 0x0F == (2 if first else 0)
+            first = False
+            got += payload
+            if b0 & 0x80:
+                break
+        assert got == big
+
+
+def test_12_corrupt_and_bomb(ws_server):
+    with connect(ws_server, extra=DEFLATE_OFFER) as ws:
+        ws.send_frame(1, b"\xff\xfe\xfd", rsv=0x40)
+        expect_close(ws, 1007)
+    with connect(ws_server, extra=DEFLATE_OFFER) as ws:
+        ws.send_frame(1, deflate_raw(b"\xff\xfe"), rsv=0x40)  # deflate fine, not UTF-8
+        expect_close(ws, 1007)
+    with connect(ws_server, extra=DEFLATE_OFFER) as ws:
+        ws.send_frame(2, deflate_raw(b"\x00" * (LIMIT + 1)), rsv=0x40)
+        expect_close(ws, 1009)
