@@ -312,6 +312,15 @@ PyObject* engine_ws_close(EngineObject* self, PyObject* args) {
   return PyLong_FromLong(long(r));
 }
 
+// ws_consumed(token, nbytes): the application read messages of that many bytes
+PyObject* engine_ws_consumed(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  Py_ssize_t n;
+  if (!PyArg_ParseTuple(args, "O&n", token_converter, &token, &n)) return nullptr;
+  self->h->bridge()->ws_consumed(token, n < 0 ? 0 : size_t(n));
+  Py_RETURN_NONE;
+}
+
 PyObject* engine_ws_max_frame(EngineObject* self, PyObject*) {
   return PyLong_FromSize_t(self->h->bridge()->ws_max_frame());
 }
@@ -375,6 +384,8 @@ PyMethodDef engine_methods[] = {
      "ws_send(token, opcode, fin, data) -> 0 ok, 1 full, 2 gone, 3 too large"},
     {"ws_close", reinterpret_cast<PyCFunction>(engine_ws_close), METH_VARARGS,
      "ws_close(token, code, reason) -> as respond"},
+    {"ws_consumed", reinterpret_cast<PyCFunction>(engine_ws_consumed), METH_VARARGS,
+     "ws_consumed(token, nbytes): the application read that much (its receive window)"},
     {"ws_max_frame", reinterpret_cast<PyCFunction>(engine_ws_max_frame), METH_NOARGS,
      "largest payload ws_send accepts in one frame"},
     {"stop", reinterpret_cast<PyCFunction>(engine_stop), METH_NOARGS, "request a graceful stop"},

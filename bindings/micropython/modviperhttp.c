@@ -374,6 +374,15 @@ static mp_obj_t vh_engine_ws_close(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_ws_close_obj, 4, 4, vh_engine_ws_close);
 
+// ws_consumed(token, nbytes): the application read that much (its receive window)
+static mp_obj_t vh_engine_ws_consumed(mp_obj_t self_in, mp_obj_t token_in, mp_obj_t n_in) {
+    uint32_t token = vh_token(token_in);
+    mp_int_t n = mp_obj_get_int(n_in);
+    vh_ws_consumed(vh_get(self_in), token, n < 0 ? 0 : (size_t)n);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(vh_engine_ws_consumed_obj, vh_engine_ws_consumed);
+
 static mp_obj_t vh_engine_ws_max_frame(mp_obj_t self_in) {
     return mp_obj_new_int_from_uint(vh_ws_max_frame(vh_get(self_in)));
 }
@@ -488,6 +497,7 @@ static const mp_rom_map_elem_t vh_engine_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_ws_send), MP_ROM_PTR(&vh_engine_ws_send_obj)},
     {MP_ROM_QSTR(MP_QSTR_ws_close), MP_ROM_PTR(&vh_engine_ws_close_obj)},
     {MP_ROM_QSTR(MP_QSTR_ws_max_frame), MP_ROM_PTR(&vh_engine_ws_max_frame_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_consumed), MP_ROM_PTR(&vh_engine_ws_consumed_obj)},
     {MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj)},
     {MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj)},
     {MP_ROM_QSTR(MP_QSTR_join), MP_ROM_PTR(&vh_engine_join_obj)},

@@ -207,6 +207,10 @@ int vh_ws_close(vh_engine *e, uint32_t token, unsigned code, const char *reason,
     return int(e->h.bridge()->ws_close(token, uint16_t(code), std::string_view(reason, len)));
 }
 
+void vh_ws_consumed(vh_engine *e, uint32_t token, size_t bytes) {
+    e->h.bridge()->ws_consumed(token, bytes);
+}
+
 size_t vh_ws_max_frame(vh_engine *e) {
     return e->h.bridge()->ws_max_frame();
 }

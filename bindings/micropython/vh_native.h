@@ -91,6 +91,7 @@ int vh_ws_accept(vh_engine *e, uint32_t token, const char *protocol, size_t prot
 int vh_ws_send(vh_engine *e, uint32_t token, unsigned op, int fin, const char *data, size_t len);
 int vh_ws_close(vh_engine *e, uint32_t token, unsigned code, const char *reason, size_t len);
 size_t vh_ws_max_frame(vh_engine *e);
+void vh_ws_consumed(vh_engine *e, uint32_t token, size_t bytes);
 size_t vh_stats_json(vh_engine *e, char *out, size_t cap);
 const char *vh_method_name(unsigned method);
 // Called on the engine thread after each wake-up of the interpreter (ESP32:

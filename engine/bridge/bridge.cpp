@@ -369,6 +369,13 @@ WsPush Bridge::ws_send(uint32_t token, uint8_t op, bool fin, std::string_view da
   return p == Push::Full ? WsPush::Full : WsPush::TooLarge;
 }
 
+void Bridge::ws_consumed(uint32_t token, size_t bytes) {
+  if (server_->ws_consumed(token, bytes)) {
+    engine_resume_.store(true);
+    if (!engine_signalled_.exchange(true)) port::wake_signal(engine_fd_);
+  }
+}
+
 Push Bridge::ws_close(uint32_t token, uint16_t code, std::string_view reason) {
   ResponseRecord r{0, token, 0, uint32_t(reason.size()), code, false};
   r.ws = 3;

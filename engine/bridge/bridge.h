@@ -142,6 +142,9 @@ class Bridge {
   Push ws_accept(uint32_t token, std::string_view protocol, std::string_view headers);
   WsPush ws_send(uint32_t token, uint8_t op, bool fin, std::string_view data);
   Push ws_close(uint32_t token, uint16_t code, std::string_view reason);
+  // The application consumed `bytes` of the WebSocket's received messages (its receive
+  // window); wakes the engine when it had stopped reading for want of window.
+  void ws_consumed(uint32_t token, size_t bytes);
   size_t ws_max_frame() const { return server_->ws_max_frame(); }
   // The largest headers + body respond() accepts: half the response payload ring, and a body
   // no larger than one of the engine's body buffers (where a large response is copied).

@@ -89,6 +89,12 @@ struct Server::Impl {
   // WebSocket (net/ws_conn.cpp): one state and one send-queue word per slot, once enabled.
   net::WsConn* ws = nullptr;
   std::atomic<uint32_t>* ws_words = nullptr;
+  // The receive window per slot: bytes handed on and not consumed, the WebSocket's generation
+  // (so a late consumption of a connection that has gone is ignored), and whether the engine
+  // stopped reading for it.
+  std::atomic<uint32_t>* ws_in_bytes = nullptr;
+  std::atomic<uint32_t>* ws_in_gen = nullptr;
+  std::atomic<bool>* ws_in_want = nullptr;
   uint32_t ws_paused = 0;  // connections not reading because the application's ring was full
   net::WsPmdPair* ws_pairs = nullptr;  // permessage-deflate streams (net/ws_pmd.cpp)
   uint32_t ws_num_pairs = 0;
@@ -164,6 +170,7 @@ struct Server::Impl {
   void ws_read(Conn& c);
   void ws_decode(Conn& c);
   bool ws_deliver_held(Conn& c);
+  bool ws_hand_on(Conn& c, uint8_t flags, std::string_view data);
   bool ws_flush(Conn& c);
   void ws_settle(Conn& c);
   bool ws_control(Conn& c, ws::Opcode op, uint16_t code, std::string_view payload);

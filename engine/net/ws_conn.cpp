@@ -43,13 +43,20 @@ bool Server::enable_websockets() {
   uint32_t n = d.opt.max_connections;
   d.ws = mem::alloc_array<net::WsConn>(n);
   d.ws_words = mem::alloc_array<std::atomic<uint32_t>>(n);
-  if (d.ws == nullptr || d.ws_words == nullptr) {
+  d.ws_in_bytes = mem::alloc_array<std::atomic<uint32_t>>(n);
+  d.ws_in_gen = mem::alloc_array<std::atomic<uint32_t>>(n);
+  d.ws_in_want = mem::alloc_array<std::atomic<bool>>(n);
+  if (d.ws == nullptr || d.ws_words == nullptr || d.ws_in_bytes == nullptr ||
+      d.ws_in_gen == nullptr || d.ws_in_want == nullptr) {
     d.free_ws();
     return false;
   }
   for (uint32_t i = 0; i < n; i++) {
     new (&d.ws[i]) net::WsConn();
     new (&d.ws_words[i]) std::atomic<uint32_t>(net::kWsNone);
+    new (&d.ws_in_bytes[i]) std::atomic<uint32_t>(0);
+    new (&d.ws_in_gen[i]) std::atomic<uint32_t>(0);
+    new (&d.ws_in_want[i]) std::atomic<bool>(false);
   }
   if (!d.ws_pmd_init()) {
     d.free_ws();
@@ -67,8 +74,13 @@ void Server::Impl::free_ws() {
   }
   mem::release(ws);
   mem::release(ws_words);
+  mem::release(ws_in_bytes);
+  mem::release(ws_in_gen);
+  mem::release(ws_in_want);
   ws = nullptr;
   ws_words = nullptr;
+  ws_in_bytes = ws_in_gen = nullptr;
+  ws_in_want = nullptr;
 }
 
 size_t Server::Impl::ws_queue_cap() const {
@@ -138,7 +150,11 @@ bool Responder::upgrade(uint32_t* token) {
   // The send queue names this WebSocket from now: the application may reserve room for its
   // first messages right after its accept, before the engine has applied the accept (the
   // records are applied in order).
-  d.ws_words[d.index_of(c)].store(net::ws_word_generation(c.generation));
+  uint32_t idx = d.index_of(c);
+  d.ws_words[idx].store(net::ws_word_generation(c.generation));
+  d.ws_in_bytes[idx].store(0);
+  d.ws_in_want[idx].store(false);
+  d.ws_in_gen[idx].store(c.generation);
   return true;
 }
 
@@ -259,14 +275,45 @@ void Server::Impl::ws_read(Conn& c) {
   if (c.state == ConnState::WebSocket && !w.paused) queue_tls_ready(c);
 }
 
+// Hands a piece of a received message to the producer, within the application's receive
+// window: at most ws_max_message_bytes + one I/O buffer handed on and not yet consumed
+// (Server::ws_consumed), so a handler that does not read cannot make the interpreter buffer
+// without bound.  False when the piece cannot be taken now (window or ring full).
+bool Server::Impl::ws_hand_on(Conn& c, uint8_t flags, std::string_view data) {
+  uint32_t idx = index_of(c);
+  uint64_t window = opt.ws_max_message_bytes + io.size();
+  uint32_t used = ws_in_bytes[idx].load();
+  if (used != 0 && used + data.size() > window) {
+    ws_in_want[idx].store(true);
+    // The application may have consumed in between and seen no one waiting: look again.
+    used = ws_in_bytes[idx].load();
+    if (used != 0 && used + data.size() > window) return false;
+    ws_in_want[idx].store(false);
+  }
+  if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, flags, 0, data)) return false;
+  ws_in_bytes[idx].fetch_add(uint32_t(data.size()));
+  return true;
+}
+
+bool Server::ws_consumed(uint32_t token, size_t bytes) {
+  Impl& d = *impl_;
+  uint32_t slot, generation;
+  if (d.ws_in_bytes == nullptr || !d.tokens.split(token, &slot, &generation) ||
+      slot >= d.opt.max_connections || d.ws_in_gen[slot].load() != generation)
+    return false;
+  uint32_t v = d.ws_in_bytes[slot].load();
+  uint32_t n = uint32_t(bytes);
+  while (!d.ws_in_bytes[slot].compare_exchange_weak(v, v > n ? v - n : 0)) {
+  }
+  return d.ws_in_want[slot].exchange(false);
+}
+
 // The held data piece (the application's ring was full) is taken now, or false.
 bool Server::Impl::ws_deliver_held(Conn& c) {
   net::WsConn& w = ws[index_of(c)];
   if (!w.holding) return true;
   if (w.held_inflated) return ws_deliver_inflated(c);  // net/ws_pmd.cpp
-  if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, w.held_flags, 0,
-                         std::string_view(c.in + w.held_off, w.held_len)))
-    return false;
+  if (!ws_hand_on(c, w.held_flags, std::string_view(c.in + w.held_off, w.held_len))) return false;
   if (w.held_flags & Server::WsLast) counters.ws_messages_in.inc();
   w.holding = false;
   if (c.in_len > w.held_end) std::memmove(c.in, c.in + w.held_end, c.in_len - w.held_end);
@@ -303,7 +350,7 @@ void Server::Impl::ws_decode(Conn& c) {
         uint8_t flags =
             uint8_t((ev.message == ws::Opcode::Text ? Server::WsText : Server::WsBinary) |
                     (ev.first ? Server::WsFirst : 0) | (ev.last ? Server::WsLast : 0));
-        if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, flags, 0, ev.payload)) {
+        if (!ws_hand_on(c, flags, ev.payload)) {
           // No room for it now: hold the piece where it is and stop reading until ws_resume.
           w.holding = true;
           w.held_off = uint32_t(ev.payload.data() - c.in);
@@ -578,7 +625,7 @@ void Server::ws_resume() {
     Conn& c = d.slots[i];
     net::WsConn& w = d.ws[i];
     if (c.state != ConnState::WebSocket || !w.paused) continue;
-    if (!d.ws_deliver_held(c)) return;  // still full: the next wake-up tries again
+    if (!d.ws_deliver_held(c)) continue;  // still no room: a later wake-up tries again
     w.paused = false;
     d.ws_paused--;
     d.ws_decode(c);

@@ -118,7 +118,7 @@ bool Server::Impl::ws_inflate(Conn& c, std::string_view in, bool first, bool las
       uint8_t flags =
           uint8_t((text ? Server::WsText : Server::WsBinary) |
                   (w.inflate_first ? Server::WsFirst : 0) | (done ? Server::WsLast : 0));
-      if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, flags, 0, out)) {
+      if (!ws_hand_on(c, flags, out)) {
         w.holding = w.held_inflated = true;
         w.held_off = 0;
         w.held_len = uint32_t(r.produced);
@@ -145,9 +145,7 @@ bool Server::Impl::ws_inflate(Conn& c, std::string_view in, bool first, bool las
 bool Server::Impl::ws_deliver_inflated(Conn& c) {
   net::WsConn& w = ws[index_of(c)];
   net::WsPmdPair& p = ws_pairs[w.pair];
-  if (!hooks.on_ws_event(hooks.user, ws_token(c), Server::WsData, w.held_flags, 0,
-                         std::string_view(p.scratch, w.held_len)))
-    return false;
+  if (!ws_hand_on(c, w.held_flags, std::string_view(p.scratch, w.held_len))) return false;
   w.holding = w.held_inflated = false;
   w.inflate_first = false;
   if (w.held_done) {

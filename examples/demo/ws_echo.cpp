@@ -83,12 +83,14 @@ void on_loop_end(void*) {
     g.sent_of_head = 0;
     g.head = (g.head + 1) % kMaxPieces;
     g.num_pieces--;
+    // Its bytes are done with: the engine's receive window for this connection reopens.
+    if (g.server->ws_consumed(p.token, p.len)) g.refused = true;
   }
   if (g.num_pieces == 0) {
     g.head = 0;
     g.arena_used = 0;
   }
-  if (g.refused && g.num_pieces < kMaxPieces / 2) {
+  if (g.refused && g.num_pieces < kMaxPieces / 2 && g.arena_used < kArenaBytes / 2) {
     g.refused = false;
     g.server->ws_resume();
   }

@@ -159,6 +159,11 @@ class WebSocket(Request):
         msg = self._messages.pop(0)
         if isinstance(msg, WebSocketDisconnect):
             self.application_state = WebSocketState.DISCONNECTED
+            return msg
+        msg, nbytes = msg
+        # The engine hands on at most a receive window of unread data (about one maximum
+        # message): tell it this much was read.
+        self._hub.engine.ws_consumed(self._token, nbytes)
         return msg
 
     async def receive(self):
@@ -296,7 +301,7 @@ class WebSocket(Request):
         if flags & _LAST:
             body = self._pieces[0] if len(self._pieces) == 1 else b"".join(self._pieces)
             self._pieces = []
-            self._messages.append(body.decode() if self._piece_text else body)
+            self._messages.append((body.decode() if self._piece_text else body, len(body)))
             self._arrived.set()
 
     def _closed(self, code, reason):

@@ -551,3 +551,34 @@ def test_permessage_deflate_off(start_app):
         assert b"sec-websocket-extensions" not in ws.head.lower()
         ws.send_frame(1, b"plain")
         assert ws.recv_message() == (1, True, b"plain")
+
+
+def test_receive_window_handler_not_reading(app):
+    """A handler that reads nothing: the engine hands on about one maximum message (100 KB in
+    this app) and then stops reading the client, whose writes block; nothing is lost."""
+    count, size = 3000, 1000  # 3 MB, far beyond the window
+    with RawWebSocket(app.port, "/ws/lazy") as ws:
+        before = app.stats()
+        import select
+        sent = 0
+        payload = b"w" * size
+        while sent < count:
+            # Only whole frames: stop when the socket stays unwritable (pushed back).
+            if not select.select([], [ws.sock], [], 0.3)[1]:
+                break
+            ws.send_frame(1, payload)
+            sent += 1
+        assert sent < count, "the engine never pushed back"
+        st = app.stats()
+        # Handed to Python: at most the window plus one buffer's worth of pieces.
+        handed = st["ws_messages_in"] - before["ws_messages_in"]
+        assert handed * size <= 100000 + 2 * 8192, handed
+        assert st["ws_read_paused"] > before["ws_read_paused"]
+        ws.sock.settimeout(10)
+        ok(app, "/lazy/go")
+        # the rest flows once the handler reads (pings answered while we wait)
+        for _ in range(count - sent):
+            ws.send_frame(1, payload)
+        ws.send_frame(1, b"end")
+        _, _, data = ws.recv_message(timeout=20)
+        assert json.loads(data) == {"messages": count, "bytes": count * size}

@@ -256,6 +256,11 @@ class Server {
   // queue (its output buffer): Ok, Full (nothing reserved; on_ws_event(WsWritable) follows
   // when room is made), or Gone (not an open WebSocket).  ws_unreserve gives it back when the
   // frame could not be queued after all.
+  // Any thread: the application has consumed `bytes` of the WebSocket's received data (whole
+  // messages it read).  The engine hands on at most ws_max_message_bytes + one I/O buffer that
+  // the application has not consumed, then stops reading the connection; true when it had
+  // stopped and may go on now (the producer wakes the engine, which calls ws_resume).
+  bool ws_consumed(uint32_t token, size_t bytes);
   enum class Reserve : uint8_t { Ok, Full, Gone };
   Reserve ws_reserve(uint32_t token, size_t payload);
   void ws_unreserve(uint32_t token, size_t payload);

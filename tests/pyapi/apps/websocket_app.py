@@ -159,6 +159,32 @@ async def flood(websocket, count):
     await websocket.receive_text()
 
 
+lazy_go = asyncio.Event()
+
+
+@app.websocket("/ws/lazy")
+async def lazy(websocket):
+    # Reads nothing until GET /lazy/go: the engine must stop handing messages on (the receive
+    # window), not the interpreter buffer them all.
+    await websocket.accept()
+    await lazy_go.wait()
+    n = 0
+    total = 0
+    while True:
+        text = await websocket.receive_text()
+        if text == "end":
+            break
+        n += 1
+        total += len(text)
+    await websocket.send_json({"messages": n, "bytes": total})
+
+
+@app.get("/lazy/go")
+def lazy_release():
+    lazy_go.set()
+    return {"ok": True}
+
+
 manager = ConnectionManager(max_queue=16)
 
 
