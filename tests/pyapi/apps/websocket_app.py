@@ -185,7 +185,8 @@ def lazy_release():
     return {"ok": True}
 
 
-manager = ConnectionManager(max_queue=16)
+# 256 messages of slack: a reader descheduled for a while on a loaded machine keeps up.
+manager = ConnectionManager(max_queue=256)
 
 
 @app.websocket("/ws/room")
