@@ -32,6 +32,9 @@
 # sse           (not in "all") bench/sse.sh: StreamingResponse(text/event-stream) events/s to 1
 #               and 50 clients with p50/p99 latency, a 100 MB generator body (MB/s, RSS growth),
 #               ViperHTTP vs FastAPI/uvicorn in the same run
+# ws            (not in "all") bench/ws.sh: WebSocket echo msg/s, 64 B and 16 KB messages, 1 and 32
+#               clients (bench/ws_load.cpp), ViperHTTP on CPython and MicroPython vs FastAPI on
+#               uvicorn (websockets) and the engine's C echo
 # templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
@@ -59,11 +62,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|sse|templates|models|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|sse|ws|templates|models|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
   sse) exec bench/sse.sh ;;
+  ws) exec bench/ws.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | models | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)
