@@ -36,6 +36,9 @@
 #               and TLS 1.2 suite: keep-alive /hello (Python route) and a 1 KB static file under
 #               wrk, new and resumed handshakes/s (openssl s_time) with server CPU per handshake,
 #               heap bytes per TLS connection in the esp32 profile (bench/tls_memory.cpp)
+# ws            (not in "all") bench/ws.sh: WebSocket echo msg/s, 64 B and 16 KB messages, 1 and 32
+#               clients (bench/ws_load.cpp), ViperHTTP on CPython and MicroPython vs FastAPI on
+#               uvicorn (websockets) and the engine's C echo
 # templates     templates: renders/s of a 2 KB page with a 50-item loop, ViperHTTP vs Jinja2
 #               in-process (bench/templates_bench.py, CPython and MicroPython), a 1 MB page whole
 #               and in 16 KB pieces, memory in the esp32 profile (bench/templates_memory.py),
@@ -63,12 +66,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 MODE=${1:-all}
-MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|sse|tls|templates|models|all"
+MODES="throughput|alloc|parser|python|python-idle|python-alloc|wakeup|static|microdot|python-instructions|syscalls|static-syscalls|pool|form|sse|tls|ws|templates|models|all"
 case "$MODE" in
   pool) exec bench/pool.sh ;;
   form) exec bench/form.sh ;;
   sse) exec bench/sse.sh ;;
   tls) exec bench/tls.sh ;;
+  ws) exec bench/ws.sh ;;
   throughput | alloc | parser | python | python-idle | python-alloc | wakeup | static | microdot | models | \
     python-instructions | syscalls | static-syscalls | templates | all) ;;
   -h | --help)

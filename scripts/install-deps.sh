@@ -15,9 +15,10 @@ build=(build-essential cmake ninja-build pkg-config libgtest-dev libhttp-parser-
 # scripts/install-npm.sh).  shfmt: check_deps.py reads the shell scripts with it.
 # gcc-arm-none-eabi, libstdc++-arm-none-eabi-newlib: the MCU size budget (scripts/mcu-size.sh);
 # liblwip-dev, iproute2: the engine on lwIP (tests/lwip/run.sh).
+# python3-websockets: a WebSocket client nobody here wrote (tests/pyapi/test_websocket.py).
 test=("${build[@]}" clang-14 libclang-rt-14-dev python3-pytest python3-requests curl
       dpkg-dev xz-utils python3-fastapi python3-starlette python3-multipart
-      python3-jinja2 chromium nodejs shfmt
+      python3-jinja2 python3-websockets chromium nodejs shfmt
       gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib liblwip-dev iproute2
       gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf qemu-user
       zlib1g-dev:armhf libmbedtls-dev:armhf libstdc++6:armhf)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the npm packages of the browser suite (tests/browser: playwright-core, which drives
-# Debian's /usr/bin/chromium; it never downloads a browser of its own) exactly as
+# Debian's /usr/bin/chromium; it never downloads a browser of its own; and ws, Node's WebSocket
+# client, which tests/pyapi/test_websocket.py runs against the engine) exactly as
 # tests/browser/package-lock.json records them, with `npm ci`; does nothing when
 # node_modules already holds every locked package at its locked version.  Needs nodejs and
 # npm (scripts/install-deps.sh test).

@@ -70,6 +70,8 @@ EngineHandle::CreateError EngineHandle::create(const char** what) {
 
 AddResult EngineHandle::add_route(std::string_view method, std::string_view pattern,
                                   uint32_t route_id) {
+  // "WEBSOCKET": a WebSocket route (GET upgrades), not an HTTP method.
+  if (method == "WEBSOCKET" && bridge_ != nullptr) return bridge_->add_ws_route(pattern, route_id);
   http::Method m = http::method_from(method);
   if (m == http::Method::Unknown || bridge_ == nullptr) return AddResult::BadPattern;
   return bridge_->add_route(m, pattern, route_id);
@@ -158,7 +160,8 @@ size_t EngineHandle::stats_json(char* out, size_t cap) const {
       {"responses_gone", b.responses_gone},           {"writable_events", b.writable_events},
       {"writable_dropped", b.writable_dropped},       {"requests_popped", b.requests_popped},
       {"responses_queued", b.responses_queued},       {"responses_full", b.responses_full},
-      {"interpreter_wakeups", b.interpreter_wakeups},
+      {"interpreter_wakeups", b.interpreter_wakeups}, {"ws_events_queued", b.ws_events_queued},
+      {"ws_events_full", b.ws_events_full},
   };
   http::Appender a(out + n - 1, cap - (n - 1));  // reopen the object: drop its final '}'
   a.put(",\"bridge\":{");

@@ -160,6 +160,17 @@ const OptionSpec kOptionSpecs[] = {
     // ssl.CERT_NONE (0), CERT_OPTIONAL (1), CERT_REQUIRED (2).
     {"ssl_cert_reqs", OptionKind::Int, 0, 2, "ServerOptions::tls.client_auth",
      VH_INT(uint8_t, server.tls.client_auth)},
+    // WebSocket (issue 12): the largest message (one more byte: close 1009), the idle ping.
+    {"ws_max_message_bytes", OptionKind::Int, 125, 64LL << 20,
+     "ServerOptions::ws_max_message_bytes", VH_INT(uint64_t, server.ws_max_message_bytes)},
+    {"ws_ping_interval_s", OptionKind::Seconds, 0, kHourMs, "ServerOptions::ws_ping_interval_ms",
+     VH_U32(server.ws_ping_interval_ms)},
+    // permessage-deflate: on/off, and how many connections may compress at once (stream
+    // pairs allocated at start).
+    {"ws_compression", OptionKind::Int, 0, 1, "ServerOptions::ws_compression",
+     VH_INT(bool, server.ws_compression)},
+    {"ws_compression_streams", OptionKind::Int, 0, 256, "ServerOptions::ws_compression_streams",
+     VH_U32(server.ws_compression_streams)},
 };
 const size_t kNumOptionSpecs = sizeof(kOptionSpecs) / sizeof(kOptionSpecs[0]);
 

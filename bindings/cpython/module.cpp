@@ -190,6 +190,13 @@ PyObject* make_request(const viper::bridge::RequestItem& it) {
                        it.http_minor == 0 ? "1.0" : "1.1");
 }
 
+// A WebSocket event (docs/native-api.md): (token, kind, flags or code, bytes).
+PyObject* make_ws_event(const viper::bridge::RequestItem& it) {
+  unsigned arg = it.kind == viper::bridge::kWsClosed ? it.ws_code : it.ws_flags;
+  return Py_BuildValue("(IIIy#)", it.token, unsigned(it.kind), arg, it.body.data(),
+                       Py_ssize_t(it.body.size()));
+}
+
 // Everything waiting: request tuples and cancelled tokens (ints), in arrival order per kind.
 PyObject* engine_drain(EngineObject* self, PyObject*) {
   viper::bridge::Bridge* b = self->h->bridge();
@@ -198,7 +205,7 @@ PyObject* engine_drain(EngineObject* self, PyObject*) {
   b->begin_drain();
   viper::bridge::RequestItem it;
   while (b->pop_request(&it)) {
-    PyObject* t = make_request(it);
+    PyObject* t = it.kind == viper::bridge::kRequest ? make_request(it) : make_ws_event(it);
     b->release(it);
     if (t == nullptr || PyList_Append(out, t) != 0) {
       Py_XDECREF(t);
@@ -295,6 +302,20 @@ PyObject* engine_stream_start(EngineObject* self, PyObject* args) {
   return PyLong_FromLong(long(r));
 }
 
+// ws_accept(token, protocol: bytes, headers: bytes) -> as respond
+PyObject* engine_ws_accept(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  Py_buffer protocol, headers;
+  if (!PyArg_ParseTuple(args, "O&y*y*", token_converter, &token, &protocol, &headers))
+    return nullptr;
+  viper::bridge::Push r = self->h->bridge()->ws_accept(
+      token, std::string_view(static_cast<const char*>(protocol.buf), size_t(protocol.len)),
+      std::string_view(static_cast<const char*>(headers.buf), size_t(headers.len)));
+  PyBuffer_Release(&protocol);
+  PyBuffer_Release(&headers);
+  return PyLong_FromLong(long(r));
+}
+
 // stream_send(token, data: bytes-like) -> bytes taken (> 0), 0 wait for the writable event,
 // -1 the response queue is full (retry at the next wake-up), -2 not a stream token.
 PyObject* engine_stream_send(EngineObject* self, PyObject* args) {
@@ -313,6 +334,46 @@ PyObject* engine_stream_end(EngineObject* self, PyObject* args) {
   int abort;
   if (!PyArg_ParseTuple(args, "O&p", token_converter, &token, &abort)) return nullptr;
   return PyLong_FromLong(long(self->h->bridge()->stream_end(token, abort != 0)));
+}
+
+// ws_send(token, opcode, fin, data: bytes) -> 0 queued, 1 full (wait), 2 gone, 3 too large
+PyObject* engine_ws_send(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  unsigned int op;
+  int fin;
+  Py_buffer data;
+  if (!PyArg_ParseTuple(args, "O&Ipy*", token_converter, &token, &op, &fin, &data)) return nullptr;
+  viper::bridge::WsPush r = self->h->bridge()->ws_send(
+      token, uint8_t(op), fin != 0,
+      std::string_view(static_cast<const char*>(data.buf), size_t(data.len)));
+  PyBuffer_Release(&data);
+  return PyLong_FromLong(long(r));
+}
+
+// ws_close(token, code, reason: bytes) -> as respond
+PyObject* engine_ws_close(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  unsigned int code;
+  Py_buffer reason;
+  if (!PyArg_ParseTuple(args, "O&Iy*", token_converter, &token, &code, &reason)) return nullptr;
+  viper::bridge::Push r = self->h->bridge()->ws_close(
+      token, uint16_t(code),
+      std::string_view(static_cast<const char*>(reason.buf), size_t(reason.len)));
+  PyBuffer_Release(&reason);
+  return PyLong_FromLong(long(r));
+}
+
+// ws_consumed(token, nbytes): the application read messages of that many bytes
+PyObject* engine_ws_consumed(EngineObject* self, PyObject* args) {
+  uint32_t token;
+  Py_ssize_t n;
+  if (!PyArg_ParseTuple(args, "O&n", token_converter, &token, &n)) return nullptr;
+  self->h->bridge()->ws_consumed(token, n < 0 ? 0 : size_t(n));
+  Py_RETURN_NONE;
+}
+
+PyObject* engine_ws_max_frame(EngineObject* self, PyObject*) {
+  return PyLong_FromSize_t(self->h->bridge()->ws_max_frame());
 }
 
 // add_static(kind, prefix, source, html, cache_control): ValueError with what is wrong.
@@ -374,6 +435,16 @@ PyMethodDef engine_methods[] = {
      "stream_end(token, abort) -> 0 ok, 1 full, 2 bad token"},
     {"respond", reinterpret_cast<PyCFunction>(engine_respond), METH_VARARGS,
      "respond(token, status, headers, body) -> 0 ok, 1 full, 2 too large"},
+    {"ws_accept", reinterpret_cast<PyCFunction>(engine_ws_accept), METH_VARARGS,
+     "ws_accept(token, protocol, headers) -> as respond"},
+    {"ws_send", reinterpret_cast<PyCFunction>(engine_ws_send), METH_VARARGS,
+     "ws_send(token, opcode, fin, data) -> 0 ok, 1 full, 2 gone, 3 too large"},
+    {"ws_close", reinterpret_cast<PyCFunction>(engine_ws_close), METH_VARARGS,
+     "ws_close(token, code, reason) -> as respond"},
+    {"ws_consumed", reinterpret_cast<PyCFunction>(engine_ws_consumed), METH_VARARGS,
+     "ws_consumed(token, nbytes): the application read that much (its receive window)"},
+    {"ws_max_frame", reinterpret_cast<PyCFunction>(engine_ws_max_frame), METH_NOARGS,
+     "largest payload ws_send accepts in one frame"},
     {"stop", reinterpret_cast<PyCFunction>(engine_stop), METH_NOARGS, "request a graceful stop"},
     {"running", reinterpret_cast<PyCFunction>(engine_running), METH_NOARGS,
      "is the engine thread serving"},

@@ -14,6 +14,7 @@ file(GLOB VIPERHTTP_ENGINE_SOURCES
     ${VIPERHTTP_ROOT}/engine/static/*.cpp
     ${VIPERHTTP_ROOT}/engine/tls/*.cpp
     ${VIPERHTTP_ROOT}/engine/tmpl/*.cpp
+    ${VIPERHTTP_ROOT}/engine/ws/*.cpp
     ${VIPERHTTP_ROOT}/engine/net/*.cpp)
 list(FILTER VIPERHTTP_ENGINE_SOURCES EXCLUDE REGEX "poller_epoll\\.cpp$")
 

@@ -16,6 +16,7 @@ SRC_USERMOD_CXX += $(VIPERHTTP_DIR)/vh_native.cpp $(VIPERHTTP_DIR)/vh_tmpl.cpp \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/static/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/tls/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/tmpl/*.cpp) \
+	$(wildcard $(VIPERHTTP_ROOT)/engine/ws/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/posix/*.cpp) \
 	$(wildcard $(VIPERHTTP_ROOT)/engine/port/linux/*.cpp)
 

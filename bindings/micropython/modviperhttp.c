@@ -272,6 +272,17 @@ static mp_obj_t vh_request_tuple(const vh_request *r) {
     return mp_obj_new_tuple(10, items);
 }
 
+// A WebSocket event (docs/native-api.md): (token, kind, flags or code, bytes).
+static mp_obj_t vh_ws_event_tuple(const vh_request *r) {
+    mp_obj_t items[4] = {
+        MP_OBJ_NEW_SMALL_INT(r->token),
+        MP_OBJ_NEW_SMALL_INT(r->kind),
+        MP_OBJ_NEW_SMALL_INT(r->kind == 2 ? r->ws_code : r->ws_flags),
+        mp_obj_new_bytes((const byte *)r->body, r->body_len),
+    };
+    return mp_obj_new_tuple(4, items);
+}
+
 // Everything waiting: request tuples and cancelled tokens (ints).  A request's ring space is
 // released only after its tuple exists: if building it raises (MemoryError), the request stays
 // in the ring and the exception reaches the caller, which may retry.
@@ -281,7 +292,7 @@ static mp_obj_t vh_engine_drain(mp_obj_t self_in) {
     vh_begin_drain(e);
     vh_request r;
     while (vh_pop_request(e, &r)) {
-        mp_obj_t t = vh_request_tuple(&r);
+        mp_obj_t t = r.kind == 0 ? vh_request_tuple(&r) : vh_ws_event_tuple(&r);
         vh_release(e, &r);
         mp_obj_list_append(out, t);
     }
@@ -368,6 +379,56 @@ static mp_obj_t vh_engine_stream_end(mp_obj_t self_in, mp_obj_t token_in, mp_obj
     return MP_OBJ_NEW_SMALL_INT(vh_stream_end(vh_get(self_in), token, mp_obj_is_true(abort_in)));
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(vh_engine_stream_end_obj, vh_engine_stream_end);
+// ws_accept(token, protocol: bytes, headers: bytes) -> as respond
+static mp_obj_t vh_engine_ws_accept(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    mp_buffer_info_t protocol, headers;
+    mp_get_buffer_raise(args[2], &protocol, MP_BUFFER_READ);
+    mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
+    uint32_t token = vh_token(args[1]);
+    int r = vh_ws_accept(vh_get(args[0]), token, protocol.buf, protocol.len, headers.buf,
+                         headers.len);
+    return MP_OBJ_NEW_SMALL_INT(r);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_ws_accept_obj, 4, 4, vh_engine_ws_accept);
+
+// ws_send(token, opcode, fin, data) -> 0 queued, 1 full (wait), 2 gone, 3 too large
+static mp_obj_t vh_engine_ws_send(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    mp_buffer_info_t data;
+    mp_get_buffer_raise(args[4], &data, MP_BUFFER_READ);
+    uint32_t token = vh_token(args[1]);
+    int r = vh_ws_send(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]),
+                       mp_obj_is_true(args[3]), data.buf, data.len);
+    return MP_OBJ_NEW_SMALL_INT(r);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_ws_send_obj, 5, 5, vh_engine_ws_send);
+
+// ws_close(token, code, reason: bytes) -> as respond
+static mp_obj_t vh_engine_ws_close(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    mp_buffer_info_t reason;
+    mp_get_buffer_raise(args[3], &reason, MP_BUFFER_READ);
+    uint32_t token = vh_token(args[1]);
+    int r = vh_ws_close(vh_get(args[0]), token, (unsigned)mp_obj_get_int(args[2]), reason.buf,
+                        reason.len);
+    return MP_OBJ_NEW_SMALL_INT(r);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_ws_close_obj, 4, 4, vh_engine_ws_close);
+
+// ws_consumed(token, nbytes): the application read that much (its receive window)
+static mp_obj_t vh_engine_ws_consumed(mp_obj_t self_in, mp_obj_t token_in, mp_obj_t n_in) {
+    uint32_t token = vh_token(token_in);
+    mp_int_t n = mp_obj_get_int(n_in);
+    vh_ws_consumed(vh_get(self_in), token, n < 0 ? 0 : (size_t)n);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(vh_engine_ws_consumed_obj, vh_engine_ws_consumed);
+
+static mp_obj_t vh_engine_ws_max_frame(mp_obj_t self_in) {
+    return mp_obj_new_int_from_uint(vh_ws_max_frame(vh_get(self_in)));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(vh_engine_ws_max_frame_obj, vh_engine_ws_max_frame);
 
 // add_static(kind, prefix, source, html, cache_control)
 static mp_obj_t vh_engine_add_static(size_t n_args, const mp_obj_t *args) {
@@ -477,6 +538,11 @@ static const mp_rom_map_elem_t vh_engine_locals_table[] = {
     {MP_ROM_QSTR(MP_QSTR_stream_send), MP_ROM_PTR(&vh_engine_stream_send_obj)},
     {MP_ROM_QSTR(MP_QSTR_stream_end), MP_ROM_PTR(&vh_engine_stream_end_obj)},
     {MP_ROM_QSTR(MP_QSTR_add_static), MP_ROM_PTR(&vh_engine_add_static_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_accept), MP_ROM_PTR(&vh_engine_ws_accept_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_send), MP_ROM_PTR(&vh_engine_ws_send_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_close), MP_ROM_PTR(&vh_engine_ws_close_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_max_frame), MP_ROM_PTR(&vh_engine_ws_max_frame_obj)},
+    {MP_ROM_QSTR(MP_QSTR_ws_consumed), MP_ROM_PTR(&vh_engine_ws_consumed_obj)},
     {MP_ROM_QSTR(MP_QSTR_stop), MP_ROM_PTR(&vh_engine_stop_obj)},
     {MP_ROM_QSTR(MP_QSTR_running), MP_ROM_PTR(&vh_engine_running_obj)},
     {MP_ROM_QSTR(MP_QSTR_join), MP_ROM_PTR(&vh_engine_join_obj)},

@@ -149,6 +149,9 @@ int vh_pop_request(vh_engine *e, vh_request *out) {
     out->body_len = it.body.size();
     out->params = it.params.data();
     out->params_len = it.params.size();
+    out->kind = it.kind;
+    out->ws_flags = it.ws_flags;
+    out->ws_code = it.ws_code;
     out->pos_ = it.pos_;
     out->len_ = it.len_;
     return 1;
@@ -210,6 +213,28 @@ void vh_set_wake_hook(vh_engine *e, void (*hook)(void)) {
 
 size_t vh_max_response_bytes(vh_engine *e) {
     return e->h.bridge()->max_response_bytes();
+}
+
+int vh_ws_accept(vh_engine *e, uint32_t token, const char *protocol, size_t protocol_len,
+                 const char *headers, size_t headers_len) {
+    return int(e->h.bridge()->ws_accept(token, std::string_view(protocol, protocol_len),
+                                        std::string_view(headers, headers_len)));
+}
+
+int vh_ws_send(vh_engine *e, uint32_t token, unsigned op, int fin, const char *data, size_t len) {
+    return int(e->h.bridge()->ws_send(token, uint8_t(op), fin != 0, std::string_view(data, len)));
+}
+
+int vh_ws_close(vh_engine *e, uint32_t token, unsigned code, const char *reason, size_t len) {
+    return int(e->h.bridge()->ws_close(token, uint16_t(code), std::string_view(reason, len)));
+}
+
+void vh_ws_consumed(vh_engine *e, uint32_t token, size_t bytes) {
+    e->h.bridge()->ws_consumed(token, bytes);
+}
+
+size_t vh_ws_max_frame(vh_engine *e) {
+    return e->h.bridge()->ws_max_frame();
 }
 
 size_t vh_stats_json(vh_engine *e, char *out, size_t cap) {

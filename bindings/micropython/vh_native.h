@@ -46,6 +46,9 @@ typedef struct {
     uint32_t client_ip;
     const char *path, *query, *headers, *body, *params;
     size_t path_len, query_len, headers_len, body_len, params_len;
+    uint8_t kind;  // 0 a request; WebSocket events: 1 data, 2 closed, 3 writable
+    uint8_t ws_flags;
+    uint16_t ws_code;
     uint64_t pos_;
     uint32_t len_;
 } vh_request;
@@ -91,6 +94,13 @@ const char *vh_add_static(vh_engine *e, const char *kind, size_t klen, const cha
                           size_t plen, const char *source, size_t slen, int html, const char *cc,
                           size_t clen);
 size_t vh_max_response_bytes(vh_engine *e);
+// WebSocket: ws_accept/ws_close as vh_respond; ws_send 0 queued, 1 full, 2 gone, 3 too large
+int vh_ws_accept(vh_engine *e, uint32_t token, const char *protocol, size_t protocol_len,
+                 const char *headers, size_t headers_len);
+int vh_ws_send(vh_engine *e, uint32_t token, unsigned op, int fin, const char *data, size_t len);
+int vh_ws_close(vh_engine *e, uint32_t token, unsigned code, const char *reason, size_t len);
+size_t vh_ws_max_frame(vh_engine *e);
+void vh_ws_consumed(vh_engine *e, uint32_t token, size_t bytes);
 size_t vh_stats_json(vh_engine *e, char *out, size_t cap);
 const char *vh_method_name(unsigned method);
 // Called on the engine thread after each wake-up of the interpreter (ESP32:

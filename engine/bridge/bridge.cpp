@@ -127,6 +127,7 @@ Bridge* Bridge::create(Server* server, const Options& o, const char** error) {
   hooks.on_abandon = on_abandon;
   hooks.on_loop_end = on_loop_end;
   hooks.on_stream_credit = on_stream_credit;
+  hooks.on_ws_event = on_ws_event;
   hooks.user = b;
   if (!server->set_hooks(hooks)) {
     *error = "the server already has a bridge";
@@ -160,9 +161,24 @@ AddResult Bridge::add_route(http::Method method, std::string_view pattern, uint3
 // ---------------------------------------------------------------------------------------------
 // Engine side
 
+AddResult Bridge::add_ws_route(std::string_view pattern, uint32_t route_id) {
+  if (!server_->enable_websockets()) return AddResult::OutOfMemory;
+  return server_->add_route(http::Method::Get, pattern, on_ws_request, this, route_id);
+}
+
 // A request for the interpreter: copy it into the payload ring and defer the response.
 void Bridge::on_request(const RouteRequest& req, Responder& res, void* self) {
-  Bridge& b = *static_cast<Bridge*>(self);
+  static_cast<Bridge*>(self)->enqueue(req, res, false);
+}
+
+// An upgrade request on a WebSocket route: the engine checks it (Responder::upgrade), the
+// interpreter accepts or refuses it.
+void Bridge::on_ws_request(const RouteRequest& req, Responder& res, void* self) {
+  static_cast<Bridge*>(self)->enqueue(req, res, true);
+}
+
+void Bridge::enqueue(const RouteRequest& req, Responder& res, bool websocket) {
+  Bridge& b = *this;
   const http::Request& head = *req.head;
   RequestRecord r{};
   r.path_len = uint32_t(req.path.size());
@@ -179,7 +195,8 @@ void Bridge::on_request(const RouteRequest& req, Responder& res, void* self) {
     res.send(503, "application/json", kBusyBody, &retry, 1);
     return;
   }
-  res.defer(&r.token);
+  // The reservation is only made final below, so an upgrade the engine refuses costs nothing.
+  if (websocket ? !res.upgrade(&r.token) : !res.defer(&r.token)) return;
   r.route_id = req.route_id;
   r.client_ip = req.client_ip;
   r.client_port = req.client_port;
@@ -195,6 +212,44 @@ void Bridge::on_request(const RouteRequest& req, Responder& res, void* self) {
   b.req_payload_.commit(r.pos, uint32_t(total));
   b.counters_.requests_queued.inc();
   b.pushed_ = true;
+}
+
+// A WebSocket event: a piece of a message, the end, room to send again.
+bool Bridge::on_ws_event(void* self, uint32_t token, uint8_t kind, uint8_t flags, uint16_t code,
+                         std::string_view data) {
+  Bridge& b = *static_cast<Bridge*>(self);
+  RequestRecord r{};
+  r.token = token;
+  r.kind = kind == Server::WsData ? kWsData : kind == Server::WsClosed ? kWsClosed : kWsWritable;
+  r.ws_flags = flags;
+  r.ws_code = code;
+  r.body_len = uint32_t(data.size());
+  char* dst = nullptr;
+  if (data.size() <= b.req_payload_.capacity() / 2)
+    dst = b.req_payload_.reserve(r.body_len, &r.pos);
+  if (dst == nullptr || !b.requests_.can_push()) {
+    b.counters_.ws_events_full.inc();
+    if (r.kind == kWsClosed) {
+      // The end must not be lost: the cancel ring always has room for every slot's token,
+      // and a cancelled WebSocket is a disconnected one (1006) for the interpreter.
+      if (b.cancels_.push(token)) {
+        b.counters_.cancels_queued.inc();
+        b.pushed_ = true;
+        return true;
+      }
+      b.counters_.cancels_dropped.inc();
+      return true;
+    }
+    b.engine_wants_room_.store(true);
+    b.pushed_ = true;  // the interpreter drains what is there, then wakes us
+    return false;
+  }
+  if (!data.empty()) std::memcpy(dst, data.data(), data.size());
+  b.requests_.push(r);
+  b.req_payload_.commit(r.pos, r.body_len);
+  b.counters_.ws_events_queued.inc();
+  b.pushed_ = true;
+  return true;
 }
 
 void Bridge::on_abandon(void* self, uint32_t token) {
@@ -223,7 +278,13 @@ void Bridge::on_ready(void* self) {
       b.resp_payload_.release(r.pos, r.headers_len + r.body_len);
       continue;
     }
-    if (r.file) {
+    if (r.ws == 1) {
+      c = b.server_->ws_accept(r.token, body, headers);
+    } else if (r.ws == 2) {
+      c = b.server_->ws_send(r.token, uint8_t(r.status & 0xff), (r.status >> 8) != 0, body);
+    } else if (r.ws == 3) {
+      c = b.server_->ws_close(r.token, r.status, body);
+    } else if (r.file) {
       size_t nul = body.find('\0');
       c = b.server_->complete_file(r.token, r.status, headers, body.substr(0, nul),
                                    body.substr(nul + 1));
@@ -237,6 +298,7 @@ void Bridge::on_ready(void* self) {
       b.counters_.responses_applied.inc();
   }
   if (b.interp_wants_space_.exchange(false)) b.pushed_ = true;  // let it retry
+  if (b.engine_resume_.exchange(false)) b.server_->ws_resume();
 }
 
 void Bridge::apply_stream(const ResponseRecord& r, std::string_view headers,
@@ -328,7 +390,17 @@ void Bridge::begin_drain() {
 
 bool Bridge::pop_request(RequestItem* out) {
   RequestRecord r;
-  if (!requests_.pop(&r)) return false;
+  if (!requests_.pop(&r)) {
+    // Drained: a WebSocket the engine stopped reading for want of room may go on.
+    if (engine_wants_room_.exchange(false)) {
+      engine_resume_.store(true);
+      if (!engine_signalled_.exchange(true)) port::wake_signal(engine_fd_);
+    }
+    return false;
+  }
+  out->kind = r.kind;
+  out->ws_flags = r.ws_flags;
+  out->ws_code = r.ws_code;
   const char* p = req_payload_.at(r.pos);
   out->token = r.token;
   out->route_id = r.route_id;
@@ -371,6 +443,43 @@ Push Bridge::respond(uint32_t token, uint16_t status, std::string_view headers,
   if (body.size() > server_->max_completion_body()) return Push::TooLarge;
   ResponseRecord r{0, token, uint32_t(headers.size()), uint32_t(body.size()), status, false};
   return push(r, headers, body, {}, {});
+}
+
+Push Bridge::ws_accept(uint32_t token, std::string_view protocol, std::string_view headers) {
+  ResponseRecord r{0, token, uint32_t(headers.size()), uint32_t(protocol.size()), 101, false};
+  r.ws = 1;
+  return push(r, headers, protocol, {}, {});
+}
+
+WsPush Bridge::ws_send(uint32_t token, uint8_t op, bool fin, std::string_view data) {
+  if (data.size() > server_->ws_max_frame()) return WsPush::TooLarge;
+  switch (server_->ws_reserve(token, data.size())) {
+    case Server::Reserve::Gone:
+      return WsPush::Gone;
+    case Server::Reserve::Full:
+      return WsPush::Full;
+    default:
+      break;
+  }
+  ResponseRecord r{0, token, 0, uint32_t(data.size()), uint16_t(op | (fin ? 0x100 : 0)), false};
+  r.ws = 2;
+  Push p = push(r, {}, data, {}, {});
+  if (p == Push::Ok) return WsPush::Ok;
+  server_->ws_unreserve(token, data.size());
+  return p == Push::Full ? WsPush::Full : WsPush::TooLarge;
+}
+
+void Bridge::ws_consumed(uint32_t token, size_t bytes) {
+  if (server_->ws_consumed(token, bytes)) {
+    engine_resume_.store(true);
+    if (!engine_signalled_.exchange(true)) port::wake_signal(engine_fd_);
+  }
+}
+
+Push Bridge::ws_close(uint32_t token, uint16_t code, std::string_view reason) {
+  ResponseRecord r{0, token, 0, uint32_t(reason.size()), code, false};
+  r.ws = 3;
+  return push(r, {}, reason, {}, {});
 }
 
 Push Bridge::respond_file(uint32_t token, uint16_t status, std::string_view headers,

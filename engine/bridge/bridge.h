@@ -59,11 +59,25 @@ struct RequestItem {
   //   'i' int64 (8 bytes, native order) | 'f' double (8 bytes), then the text as 's' has it |
   //   's' / 'p' (str / path) uint32 length (native order) then the bytes.
   std::string_view params;
+  // What the record is (WebSocket, issue 12): a request (kRequest; a WebSocket route's upgrade
+  // request too), or an event of the WebSocket `token` names: kWsData (`body`: a piece of a
+  // message, `ws_flags`: Server::WsFlag bits), kWsClosed (`ws_code`, `body`: the reason),
+  // kWsWritable (its send queue has room again).
+  uint8_t kind;
+  uint8_t ws_flags;
+  uint16_t ws_code;
   uint64_t pos_;  // payload block, for release()
   uint32_t len_;
 };
 
 enum class Push : uint8_t { Ok, Full, TooLarge };
+
+// RequestItem::kind
+enum RecordKind : uint8_t { kRequest = 0, kWsData = 1, kWsClosed = 2, kWsWritable = 3 };
+// What ws_send gave: queued, the connection's send queue (or the ring) is full (wait for
+// kWsWritable or the next wake-up), the WebSocket has gone, the frame is larger than
+// ws_max_frame().
+enum class WsPush : uint8_t { Ok, Full, Gone, TooLarge };
 
 // Ring records.  A request record names its payload block: path, query, headers, body and
 // params back to back, with the lengths here.
@@ -75,6 +89,8 @@ struct RequestRecord {
   uint32_t client_ip;
   uint16_t client_port;
   uint8_t method, http_minor, num_params;
+  uint8_t kind, ws_flags;  // RecordKind; for kWsData the Server::WsFlag bits
+  uint16_t ws_code;        // kWsClosed: the close code
 };
 
 struct ResponseRecord {
@@ -87,6 +103,9 @@ struct ResponseRecord {
   uint8_t stream = 0;   // StreamOp
   uint32_t arg = 0;     // Start: ping interval (ms); Data: the credit it uses
   int64_t length = -1;  // Start: Content-Length, or -1 (chunked / until close)
+  // 0: an HTTP response; WebSocket: 1 accept (headers, body = the subprotocol), 2 a data frame
+  // (status = opcode | fin << 8), 3 close (status = code, body = reason).
+  uint8_t ws = 0;
 };
 
 enum StreamOp : uint8_t { kNotStream, kStreamStart, kStreamData, kStreamEnd, kStreamAbort };
@@ -103,8 +122,9 @@ inline constexpr long kStreamGone = -2;  // not a token of this pool
 // Counters of each side, each written by one thread only.
 struct BridgeCounters {
   Counter requests_queued, queue_full_503, cancels_queued, cancels_dropped, engine_wakeups;
-  Counter responses_applied, responses_gone;                                       // engine side
-  Counter writable_events, writable_dropped;                                       // engine side
+  Counter responses_applied, responses_gone;  // engine side
+  Counter writable_events, writable_dropped;  // engine side
+  Counter ws_events_queued, ws_events_full;   // WebSocket records pushed, and refused (ring full)
   Counter requests_popped, responses_queued, responses_full, interpreter_wakeups;  // interp.
 };
 
@@ -116,6 +136,9 @@ class Bridge {
 
   // Registers a route whose requests go to the interpreter with this id.
   AddResult add_route(http::Method method, std::string_view pattern, uint32_t route_id);
+  // Registers a WebSocket route (GET): its upgrade requests go to the interpreter as requests,
+  // answered with ws_accept (or respond, to refuse), then its messages as kWsData records.
+  AddResult add_ws_route(std::string_view pattern, uint32_t route_id);
 
   // --- interpreter side (one thread) ---------------------------------------------------------
   int wake_fd() const { return interp_fd_; }  // readable when there is something to drain
@@ -143,6 +166,16 @@ class Bridge {
   long stream_send(uint32_t token, std::string_view data);
   Push stream_end(uint32_t token, bool abort);
 
+  // WebSocket (interpreter side): accept the upgrade request `token` (`headers`: extra lines
+  // of the 101), send one data frame (op 0 continuation, 1 text, 2 binary; at most
+  // ws_max_frame() bytes), close with code and reason.
+  Push ws_accept(uint32_t token, std::string_view protocol, std::string_view headers);
+  WsPush ws_send(uint32_t token, uint8_t op, bool fin, std::string_view data);
+  Push ws_close(uint32_t token, uint16_t code, std::string_view reason);
+  // The application consumed `bytes` of the WebSocket's received messages (its receive
+  // window); wakes the engine when it had stopped reading for want of window.
+  void ws_consumed(uint32_t token, size_t bytes);
+  size_t ws_max_frame() const { return server_->ws_max_frame(); }
   // The largest headers + body respond() accepts: half the response payload ring, and a body
   // no larger than one of the engine's body buffers (where a large response is copied).
   size_t max_response_bytes() const;
@@ -159,6 +192,10 @@ class Bridge {
  private:
   Bridge() = default;
   static void on_request(const RouteRequest& req, Responder& res, void* self);
+  static void on_ws_request(const RouteRequest& req, Responder& res, void* self);
+  static bool on_ws_event(void* self, uint32_t token, uint8_t kind, uint8_t flags, uint16_t code,
+                          std::string_view data);
+  void enqueue(const RouteRequest& req, Responder& res, bool websocket);
   static void on_ready(void* self);
   static void on_abandon(void* self, uint32_t token);
   static void on_loop_end(void* self);
@@ -189,6 +226,10 @@ class Bridge {
   std::atomic<bool> interp_signalled_{false};
   std::atomic<bool> engine_signalled_{false};
   std::atomic<bool> interp_wants_space_{false};
+  // The engine stopped reading a WebSocket for want of request-ring room: the interpreter
+  // wakes it when it has drained (then Server::ws_resume).
+  std::atomic<bool> engine_wants_room_{false};
+  std::atomic<bool> engine_resume_{false};
   bool pushed_ = false;  // engine side: something was queued during this loop iteration
   void (*wake_hook_)() = nullptr;
   BridgeCounters counters_;

@@ -19,13 +19,14 @@ class Session;
 namespace viper::net {
 
 enum class ConnState : uint8_t {
-  Free,    // slot unused
-  Idle,    // keep-alive, no bytes buffered, no buffers lent
-  Head,    // receiving a request head (also: accepted, nothing received yet)
-  Body,    // head complete, receiving the body
-  Send,    // response bytes waiting for the socket
-  Linger,  // error sent, write side shut; discarding input until EOF so the client reads it
-  Busy,    // waiting for a deferred response (Responder::defer)
+  Free,       // slot unused
+  Idle,       // keep-alive, no bytes buffered, no buffers lent
+  Head,       // receiving a request head (also: accepted, nothing received yet)
+  Body,       // head complete, receiving the body
+  Send,       // response bytes waiting for the socket
+  Linger,     // error sent, write side shut; discarding input until EOF so the client reads it
+  Busy,       // waiting for a deferred response (Responder::defer)
+  WebSocket,  // upgraded (net/ws_conn.cpp): frames both ways until the close handshake
 };
 
 enum ListId : uint8_t {
@@ -37,6 +38,7 @@ enum ListId : uint8_t {
   kListLinger,
   kListBusy,
   kListStream,  // a response streamed from the bridge, its output drained (stream_path.cpp)
+  kListWs,      // WebSockets, by the last byte received: the idle ping (never evicted)
   kNumLists,
   kListNone
 };
@@ -161,8 +163,9 @@ class ConnLists {
   uint32_t size(uint8_t list) const { return size_[list]; }
 
  private:
-  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
-  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t head_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  uint32_t tail_[kNumLists] = {kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil, kNil};
+  static_assert(kNumLists == 9, "initialise every list above");
   uint32_t size_[kNumLists] = {};
 };
 

@@ -75,6 +75,20 @@ size_t format_counters_json(const Counters& c, char* out, size_t cap) {
   field(a, "stream_pings", c.stream_pings.get(), &first);
   field(a, "stream_disconnects", c.stream_disconnects.get(), &first);
   field(a, "stream_aborts", c.stream_aborts.get(), &first);
+  field(a, "ws_upgrades", c.ws_upgrades.get(), &first);
+  field(a, "ws_refused", c.ws_refused.get(), &first);
+  field(a, "ws_open", c.ws_open.get(), &first);
+  field(a, "ws_frames_out", c.ws_frames_out.get(), &first);
+  field(a, "ws_messages_in", c.ws_messages_in.get(), &first);
+  field(a, "ws_messages_out", c.ws_messages_out.get(), &first);
+  field(a, "ws_pings_sent", c.ws_pings_sent.get(), &first);
+  field(a, "ws_pongs_sent", c.ws_pongs_sent.get(), &first);
+  field(a, "ws_closes_in", c.ws_closes_in.get(), &first);
+  field(a, "ws_closes_out", c.ws_closes_out.get(), &first);
+  field(a, "ws_protocol_errors", c.ws_protocol_errors.get(), &first);
+  field(a, "ws_timeouts", c.ws_timeouts.get(), &first);
+  field(a, "ws_read_paused", c.ws_read_paused.get(), &first);
+  field(a, "ws_dropped", c.ws_dropped.get(), &first);
   a.put(",\"status\":{");
   first = true;
   for (size_t i = 0; i < kNumCountedStatuses; i++) {

@@ -22,6 +22,10 @@ void Server::Impl::on_event(Conn& c, uint32_t events) {
     on_readable(c);  // the handshake wants the socket, either way
     return;
   }
+  if (c.state == ConnState::WebSocket) {
+    ws_on_event(c, events);  // net/ws_conn.cpp
+    return;
+  }
   if ((events & net::kHangup) && c.state == ConnState::Busy) {
     close_conn(c);  // the client is gone while its response is being produced
     return;
@@ -37,6 +41,10 @@ void Server::Impl::on_event(Conn& c, uint32_t events) {
 }
 
 void Server::Impl::on_readable(Conn& c) {
+  if (c.state == ConnState::WebSocket) {
+    ws_read(c);  // net/ws_conn.cpp
+    return;
+  }
   if (c.state == ConnState::Linger) {
     char sink[512];
     long n = port::recv_some(c.fd, sink, sizeof sink);

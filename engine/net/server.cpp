@@ -60,6 +60,9 @@ const char* validate_options(const ServerOptions& o) {
       uint64_t(o.stream_buffer_bytes) + 1024 >
           uint64_t(o.limits.max_header_bytes) + o.limits.max_body_bytes + VIPER_IO_BUFFER_BYTES)
     return "stream_buffer_bytes";
+  if (o.ws_max_message_bytes < 125 || o.ws_max_message_bytes > (64u << 20))
+    return "ws_max_message_bytes";
+  if (o.ws_ping_interval_ms < 1 || o.ws_ping_interval_ms > 3600000) return "ws_ping_interval_s";
   return nullptr;
 }
 
@@ -186,6 +189,7 @@ void Server::Impl::free_all(Impl* d) {
   d->log.destroy();
   d->files.destroy();
   d->destroy_tls();
+  d->free_ws();
   d->~Impl();
   mem::release(d);
 }
@@ -321,6 +325,7 @@ void Server::Impl::release_buffers(Conn& c) {
 void Server::Impl::close_conn(Conn& c) {
   if (c.pystream) stream_closed(c);
   if (c.awaiting) abandon(c);
+  if (c.state == ConnState::WebSocket) ws_on_close_conn(c);
   files.end(c);
   release_tls(c);
   uint32_t idx = index_of(c);
@@ -564,6 +569,10 @@ void Server::Impl::expire_timeouts() {
         default:
           break;
       }
+      if (l == net::kListWs) {
+        ws_on_timeout(c);  // pinged (and moved to the tail), or closed
+        continue;
+      }
       if (l == net::kListBusy) {
         // The handler missed its deadline: answer for it; its late response will be dropped.
         abandon(c);
@@ -602,6 +611,8 @@ void Server::Impl::begin_drain() {
       // An event stream never ends by itself: closing it now tells its producer (cancelled),
       // and EventSource clients reconnect to wherever the service comes back.
       close_conn(c);
+    } else if (c.state == ConnState::WebSocket) {
+      ws_going_away(c);
     } else if (c.state == ConnState::Idle || (c.state == ConnState::Head && c.in_len == 0)) {
       // A request may already sit unread in the socket (sent just before the stop): read it
       // and serve it (its response says Connection: close); close only what has nothing.

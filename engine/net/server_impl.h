@@ -15,6 +15,7 @@
 #include "net/file_server.h"
 #include "net/poller.h"
 #include "net/request_token.h"
+#include "net/ws_conn.h"
 #include "tls/tls.h"
 #include "viper/server.h"
 
@@ -89,6 +90,18 @@ struct Server::Impl {
   http::GzipEncoder gzip;    // GZipMiddleware, when opt.gzip_level > 0
   net::AccessLog log;        // lines of this loop iteration (opt.access_log)
   uint16_t last_status = 0;  // of the last response queued (for the access log)
+  // WebSocket (net/ws_conn.cpp): one state and one send-queue word per slot, once enabled.
+  net::WsConn* ws = nullptr;
+  std::atomic<uint32_t>* ws_words = nullptr;
+  // The receive window per slot: bytes handed on and not consumed, the WebSocket's generation
+  // (so a late consumption of a connection that has gone is ignored), and whether the engine
+  // stopped reading for it.
+  std::atomic<uint32_t>* ws_in_bytes = nullptr;
+  std::atomic<uint32_t>* ws_in_gen = nullptr;
+  std::atomic<bool>* ws_in_want = nullptr;
+  uint32_t ws_paused = 0;  // connections not reading because the application's ring was full
+  net::WsPmdPair* ws_pairs = nullptr;  // permessage-deflate streams (net/ws_pmd.cpp)
+  uint32_t ws_num_pairs = 0;
 
   // --- slot and buffer management -------------------------------------------------------
   uint32_t index_of(const Conn& c) const { return uint32_t(&c - slots); }
@@ -170,6 +183,34 @@ struct Server::Impl {
   // --- FileResponse completion (the file itself: FileServer) --------------------------------
   Server::Completion complete_file(uint32_t token, uint16_t status, std::string_view raw_headers,
                                    std::string_view path, std::string_view request_headers);
+
+  // --- WebSocket (net/ws_conn.cpp) --------------------------------------------------------
+  bool ws_check_upgrade(Conn& c);
+  Conn* ws_slot(uint32_t token);
+  void ws_on_event(Conn& c, uint32_t events);
+  void ws_read(Conn& c);
+  void ws_decode(Conn& c);
+  bool ws_deliver_held(Conn& c);
+  bool ws_hand_on(Conn& c, uint8_t flags, std::string_view data);
+  bool ws_flush(Conn& c);
+  void ws_settle(Conn& c);
+  bool ws_control(Conn& c, ws::Opcode op, uint16_t code, std::string_view payload);
+  void ws_fail(Conn& c, uint16_t code);
+  void ws_tell_closed(Conn& c, uint16_t code, std::string_view reason);
+  void ws_on_timeout(Conn& c);
+  void ws_on_close_conn(Conn& c);
+  void ws_going_away(Conn& c);
+  uint32_t ws_token(const Conn& c) const { return tokens.make(index_of(c), c.generation); }
+  size_t ws_queue_cap() const;
+  void free_ws();
+  bool ws_pmd_init();
+  void ws_pmd_free();
+  void ws_pmd_negotiate(Conn& c);
+  bool ws_pmd_take(Conn& c);
+  void ws_pmd_release(Conn& c);
+  bool ws_inflate(Conn& c, std::string_view in, bool first, bool last, ws::Opcode op, uint32_t end);
+  bool ws_deliver_inflated(Conn& c);
+  bool ws_compress(Conn& c, uint8_t op, bool fin, std::string_view payload);
 
   static void free_all(Impl* d);
   size_t location_capacity() const {

@@ -14,6 +14,7 @@
 #include "mem/allocator.h"
 #include "page.h"
 #include "viper/server.h"
+#include "ws_echo.h"
 
 using viper::Responder;
 using viper::RouteRequest;
@@ -202,6 +203,7 @@ struct Args {
   bool quiet = false;
   MountArg mounts[8];
   int num_mounts = 0;
+  const char* ws_echo = nullptr;  // --ws-echo PATH (ws_echo.h)
 };
 
 // The whole file, for the TLS options (a certificate or a key).  Start-up only; kept for the
@@ -251,7 +253,8 @@ void usage() {
       "  [--evict-idle-after-ms N] [--evict-head-after-ms N] [--evict-silent-after-ms N]\n"
       "  [--slot-turn-ms N] [--tls-cert FILE --tls-key FILE [--tls-key-password P]\n"
       "  [--tls-ca FILE --tls-client-auth optional|required] [--tls-h2]]"
-      "  [--admission-timeout-ms N]\n"
+      "  [--admission-timeout-ms N] [--ws-echo PATH [--ws-max-message-bytes N]\n"
+      "  [--ws-ping-interval S]]\n"
       "Times are in seconds (fractions allowed) unless named _ms.  --port 0 picks a free port.");
 }
 
@@ -321,6 +324,12 @@ const char* parse_args(int argc, char** argv, Args& a) {
       ok = parse_seconds(v, &o.header_timeout_ms);
     } else if (k == "--send-timeout") {
       ok = parse_seconds(v, &o.send_timeout_ms);
+    } else if (k == "--ws-echo") {
+      a.ws_echo = v;
+    } else if (k == "--ws-max-message-bytes") {
+      ok = parse_u64(v, UINT64_MAX, &o.ws_max_message_bytes);
+    } else if (k == "--ws-ping-interval") {
+      ok = parse_seconds(v, &o.ws_ping_interval_ms);
     } else if (k == "--max-body-bytes") {
       ok = parse_u64(v, UINT64_MAX, &o.limits.max_body_bytes);
     } else if (k == "--tls-cert") {
@@ -424,6 +433,11 @@ int main(int argc, char** argv) {
       viper::Server::destroy(server);
       return 1;
     }
+  }
+  if (args.ws_echo != nullptr && !demo::install_ws_echo(server, args.ws_echo)) {
+    std::fprintf(stderr, "viper_demo: cannot add the WebSocket echo at %s\n", args.ws_echo);
+    viper::Server::destroy(server);
+    return 1;
   }
   for (int i = 0; i < args.num_mounts; i++) {
     if (const char* why = server->add_static(args.mounts[i].m)) {

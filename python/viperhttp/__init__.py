@@ -27,6 +27,8 @@ from .responses import (FileResponse, HTMLResponse, JSONResponse, PlainTextRespo
                         Response, StreamingResponse)
 from .routers import APIRouter, Router
 from .stats import server_stats
+from .websockets import (ConnectionManager, WebSocket, WebSocketDisconnect, WebSocketException,
+                         WebSocketState)
 
 __version__ = "0.1.0"
 
@@ -36,5 +38,6 @@ __all__ = [
     "Security", "SecurityScopes", "FastAPI", "FileResponse", "HTMLResponse", "HTTPException", "JSONResponse", "PlainTextResponse",
     "RedirectResponse", "Request", "RequestValidationError", "Response", "Router", "StreamingResponse",
     "ViperHTTP",
-    "server_stats", "status",
+    "server_stats", "status", "ConnectionManager", "WebSocket", "WebSocketDisconnect", "WebSocketException",
+    "WebSocketState",
 ]

@@ -74,7 +74,7 @@ class ViperHTTP(RouteDecorators):
         """Registers ``endpoint`` for ``path`` and ``methods`` (default ``["GET"]``)."""
         methods = methods or ["GET"]
         for m in methods:
-            if m.upper() not in _HTTP_METHODS:
+            if m.upper() not in _HTTP_METHODS and m != "WEBSOCKET":
                 raise ValueError("unsupported HTTP method {!r}".format(m))
         if not path.startswith("/"):
             raise ValueError("route path must start with '/': {!r}".format(path))

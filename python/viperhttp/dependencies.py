@@ -99,7 +99,7 @@ _CODES = {QUERY: _QUERY, HEADER: _HEADER, COOKIE: _COOKIE, FORM: _FORM}
 _QUERY_STRING = const(4)  # requests.QUERY: the raw query in the engine's request tuple
 _PARAMS = const(7)  # requests.PARAMS: the path values in the engine's request tuple
 _SOURCE_ORDER = {PATH: 0, QUERY: 1, HEADER: 2, COOKIE: 3, BODY: 4, FORM: 4}
-SPECIALS = ("request", "response", "background_tasks")
+SPECIALS = ("request", "response", "background_tasks", "websocket")
 
 
 def _code_flags(fn):
@@ -617,12 +617,13 @@ def _bind_others(others, values, item, request, ctx, errors, kwargs):
     for entry in others:
         name, source, key, index, kind, spec, default, required, loc = entry
         if source == _SPECIAL:
-            if key == "request":
-                kwargs[name] = request
-            elif type(key) is str:
-                kwargs[name] = ctx.special(key)
-            else:
+            if type(key) is not str:
                 kwargs[name] = key  # a value known at registration (SecurityScopes)
+            elif key == "request" or key == "websocket":
+                # A WebSocket route's request object is its WebSocket (viperhttp.websockets).
+                kwargs[name] = request
+            else:
+                kwargs[name] = ctx.special(key)
             continue
         if source == _QUERY:  # the parsed pairs, kept in the last slot: no QueryParams
             pairs = values[-1]

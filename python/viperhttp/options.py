@@ -11,8 +11,6 @@ from .logs import LEVELS
 
 # Options handled in Python: name -> default.
 PYTHON_DEFAULTS = {
-    "ws_max_message_bytes": 4096,
-    "ws_ping_interval_s": 30.0,
     "log_level": "info",
     "access_log": True,
 }
@@ -95,11 +93,6 @@ def validate_options(host, port, options, table=None):
         engine["host"] = "127.0.0.1"
     if not _is_ipv4(engine["host"]):
         raise ValueError("host")
-    if not (_is_int(py["ws_max_message_bytes"]) and py["ws_max_message_bytes"] >= 125):
-        raise ValueError("ws_max_message_bytes")
-    v = py["ws_ping_interval_s"]
-    if not (_is_number(v) and 0 < v <= 3600):
-        raise ValueError("ws_ping_interval_s")
     _check_ssl(engine)
     if py["log_level"] not in LEVELS:
         raise ValueError("log_level")

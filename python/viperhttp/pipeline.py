@@ -30,6 +30,7 @@ from .middleware import chain
 from .requests import METHOD, PATH, Request
 from .responses import Response
 from .routing import JSON_HEADERS
+from . import websockets as _websockets
 
 # Constants folded into the bytecode on MicroPython (this path runs for every request): the
 # engine's request tuple (requests.TOKEN, ROUTE_ID) and the counters (stats.SYNC, ...).
@@ -67,6 +68,7 @@ class Pipeline:
         self.on_error = on_error  # called with every exception answered 500
         # Python middleware, outermost first (viperhttp.middleware)
         self.middleware = [m.dispatch_func for m in app.user_middleware]
+        self.hub = None  # websockets.Hub, set by the server when the app has WebSocket routes
         # The TestClient sets ``track``: ``active`` then counts requests whose processing
         # (cleanup and background tasks included) has not ended, so that a call returns only
         # when its background tasks are done, as Starlette's TestClient.
@@ -75,7 +77,10 @@ class Pipeline:
 
     def run(self, item):
         route = self.routes[item[_ROUTE_ID]]
-        if self.track:
+        if route.websocket:  # the upgrade request of a WebSocket route (websockets.py)
+            # Not counted in ``active``: a WebSocket stays open across the TestClient's calls.
+            self.start(item[_TOKEN], _websockets.run(self, self.hub, item, route), False, False)
+        elif self.track:
             self.active += 1
             try:
                 self._run(item, route)
@@ -105,10 +110,11 @@ class Pipeline:
         finally:
             self.active -= 1
 
-    def start(self, token, coro, count_fast_path):
+    def start(self, token, coro, count_fast_path, track=True):
         """Runs ``coro`` inline until it finishes or first waits; then it is a task, kept
-        under ``token`` (so that the engine can cancel it)."""
-        done, task = _compat.start_inline(self.tracked(coro))
+        under ``token`` (so that the engine can cancel it).  ``track``: counted in ``active``
+        (TestClient only)."""
+        done, task = _compat.start_inline(self.tracked(coro) if track else coro)
         if done:
             if count_fast_path:
                 self.counts[_FAST_PATH] += 1

@@ -61,7 +61,7 @@ class Router(RouteDecorators):
     def add_api_route(self, path, endpoint, methods=None, **options):
         methods = [m.upper() for m in (methods or ["GET"])]
         for m in methods:
-            if m not in _HTTP_METHODS:
+            if m not in _HTTP_METHODS and m != "WEBSOCKET":
                 raise ValueError("unsupported HTTP method {!r}".format(m))
         full = self.prefix + path
         if not full.startswith("/"):

@@ -17,6 +17,8 @@ _DEFAULT = object()  # response_model not given: the return annotation decides (
 _CONVERTERS = ("str", "int", "float", "path")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 JSON_HEADERS = b"content-type: application/json\r\n"
+# The "method" of a WebSocket route: the engine registers it as a GET that must upgrade.
+WEBSOCKET = "WEBSOCKET"
 
 
 def path_param_names(pattern):
@@ -63,6 +65,20 @@ class RouteDecorators:
     def options(self, path, **options):
         return self.api_route(path, ["OPTIONS"], **options)
 
+    def websocket(self, path, name=None, dependencies=None):
+        """``@app.websocket("/ws")`` on ``async def endpoint(websocket, ...)``: a WebSocket
+        route (viperhttp.websockets).  Parameters and ``Depends`` work as for HTTP routes; the
+        WebSocket is the parameter named ``websocket``."""
+        def decorator(fn):
+            self.add_api_websocket_route(path, fn, name=name, dependencies=dependencies)
+            return fn
+
+        return decorator
+
+    def add_api_websocket_route(self, path, endpoint, name=None, dependencies=None):
+        return self.add_api_route(path, endpoint, [WEBSOCKET], name=name,
+                                  dependencies=dependencies, include_in_schema=False)
+
 
 class Route:
     """One registered path operation: pattern, methods, handler and its plan."""
@@ -99,6 +115,7 @@ class Route:
         self.dependencies = dependencies or []
         self.endpoint_async = _compat.is_coroutine_function(endpoint)
         self.path_names = path_param_names(path)
+        self.websocket = self.methods == [WEBSOCKET]
         self.dependant = Dependant(endpoint, self.path_names, self.dependencies)
         self.plan = Plan(self.dependant)
         self.response_class = response_class

@@ -19,6 +19,7 @@ from .logs import AccessLog, Log
 from .options import ssl_error
 from .outbox import Outbox
 from .pipeline import Pipeline
+from .websockets import Hub
 from .stats import CANCELLED, ERRORS, new_counts
 
 
@@ -47,6 +48,7 @@ class Server:
         self.tasks = {}  # token -> asyncio.Task, for requests whose coroutine suspended
         self.outbox = Outbox(self.engine, self.counts, self.log, self.access_log)
         self.pipeline = Pipeline(app, self.outbox, self.counts, self.tasks, self.log, on_error)
+        self.hub = None
         self.stopped = None
         self._stopping = False
         for route_id, route in enumerate(app.routes):
@@ -60,6 +62,8 @@ class Server:
                         raise
                     self.log("warning", "route {} {} ({}) is shadowed by an earlier route "
                              "for the same path".format(method, route.path, route.name))
+            if route.websocket and self.hub is None:
+                self.hub = self.pipeline.hub = Hub(self.engine, self.outbox)
         for path, files, _ in app.mounts:
             try:
                 self.engine.add_static(files.kind, path, files.source, files.html,
@@ -130,12 +134,16 @@ class Server:
             if outbox.space_waiters:
                 outbox.wake_space_waiters()
             run = self.pipeline.run
+            hub = self.hub
             for item in self.engine.drain():
                 if type(item) is int:
                     if item < 0:  # ~token: a streamed response has credit again
                         outbox.writable(~item)
-                    else:
+                    elif hub is None or not hub.cancelled(item):
                         self._cancel(item)
+                    continue
+                if len(item) == 4:  # a WebSocket event (websockets.Hub)
+                    hub.event(item)
                     continue
                 try:
                     run(item)
@@ -146,6 +154,8 @@ class Server:
         finally:
             if access_log is not None:
                 access_log.end()
+            if self.hub is not None:
+                self.hub.after_drain()
         if not self.engine.running():
             if not self._stopping:  # stopped by a signal handled in C (MicroPython)
                 self._stopping = True

@@ -39,7 +39,7 @@ class BridgeTest : public ::testing::Test {
       // and the responses are a few bytes).
       o.limits.max_body_bytes = 8 * 1024;
       o.body_buffers = 1;
-      bo.request_bytes = 0;  // twice the largest request these limits let through
+      bo.request_bytes = 0;  // twice the largest request the limits let through (Bridge::create)
       bo.response_bytes = 16 * 1024;
     }
     const char* err = nullptr;

@@ -110,7 +110,7 @@ class TokenServer : public ::testing::Test {
     bridge::Options bo;
     if (VIPER_MEMORY_BUDGET_BYTES > 0) {
       o.limits.max_body_bytes = 8 * 1024;
-      bo.request_bytes = 0;  // twice the largest request these limits let through
+      bo.request_bytes = 0;  // twice the largest request the limits let through (Bridge::create)
       bo.response_bytes = 16 * 1024;
     }
     const char* err = nullptr;

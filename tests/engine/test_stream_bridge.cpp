@@ -48,7 +48,7 @@ class StreamTest : public ::testing::Test {
     if (VIPER_MEMORY_BUDGET_BYTES > 0) {
       o.limits.max_body_bytes = 12 * 1024;
       o.body_buffers = 1;
-      bo.request_bytes = 0;  // twice the largest request these limits let through
+      bo.request_bytes = 0;  // twice the largest request the limits let through (Bridge::create)
       bo.response_bytes = 16 * 1024;
     }
     const char* err = nullptr;

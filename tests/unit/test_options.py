@@ -19,6 +19,8 @@ TABLE = {
     "ssl_keyfile_password": ("str", "", 1, 127, "ServerOptions::tls.key_password"),
     "ssl_cadata": ("bytes", b"", 1, 1 << 20, "ServerOptions::tls.ca_certs"),
     "ssl_cert_reqs": ("int", 0, 0, 2, "ServerOptions::tls.client_auth"),
+    "ws_max_message_bytes": ("int", 4096, 125, 64 << 20, "ServerOptions::ws_max_message_bytes"),
+    "ws_ping_interval_s": ("seconds", 30.0, 0.0, 3600.0, "ServerOptions::ws_ping_interval_ms"),
 }
 
 
@@ -36,8 +38,7 @@ def bad(name, **options):
 def test_defaults_stay_the_engines():
     engine, py = check()
     assert engine == {"host": "127.0.0.1", "port": 0}  # nothing hard-coded here
-    assert py == {"ws_max_message_bytes": 4096, "ws_ping_interval_s": 30.0,
-                  "log_level": "info", "access_log": True}
+    assert py == {"log_level": "info", "access_log": True}
 
 
 def test_ranges_at_the_limit_and_one_past():
@@ -77,8 +78,15 @@ def test_python_options():
     assert check(access_log=False)[1]["access_log"] is False
     bad("access_log", access_log=1)
     bad("log_level", log_level="verbose")
+
+
+
+def test_websocket_options_are_the_engines():
+    assert check(ws_max_message_bytes=125)[0]["ws_max_message_bytes"] == 125
+    assert check(ws_ping_interval_s=3600)[0]["ws_ping_interval_s"] == 3600
     bad("ws_max_message_bytes", ws_max_message_bytes=124)
     bad("ws_ping_interval_s", ws_ping_interval_s=0)
+    bad("ws_ping_interval_s", ws_ping_interval_s=3601)
 
 
 def test_unknown_and_server_set_options():

@@ -16,6 +16,16 @@
 #include "viper/counter.h"
 #include "viper/types.h"
 
+// The default of ServerOptions::ws_compression (engine/ws/extensions.h has the same rule for
+// the codec's own default).
+#ifndef VIPER_WS_DEFAULT_COMPRESSION_OPTION
+#if defined(VIPER_PROFILE_ESP32)
+#define VIPER_WS_DEFAULT_COMPRESSION_OPTION false
+#else
+#define VIPER_WS_DEFAULT_COMPRESSION_OPTION true
+#endif
+#endif
+
 namespace viper {
 
 // HTTPS (issue 16).  Certificates and keys as PEM (a chain: leaf first) or DER.  The views are
@@ -90,6 +100,18 @@ struct ServerOptions {
   // round trips for a large body), else it gets the I/O buffer's window.
   uint32_t stream_buffer_bytes = 0;
   TlsOptions tls;
+  // WebSocket routes (issue 12, docs/websockets): the largest message accepted (over all its
+  // fragments; one more byte closes with 1009), and the idle ping: a WebSocket silent this
+  // long is pinged by the engine, and closed (1006 for the application) if it stays silent
+  // as long again.
+  uint64_t ws_max_message_bytes = 4096;
+  uint32_t ws_ping_interval_ms = 30000;
+  // permessage-deflate (RFC 7692): offered to clients that ask while one of
+  // ws_compression_streams stream pairs (zlib deflate + inflate, allocated at start: about
+  // 308 KB each on a PC, 32 KB in the esp32 profile) is free; on by default on a PC, off in the
+  // esp32 profile (VIPER_WS_DEFAULT_COMPRESSION).
+  bool ws_compression = VIPER_WS_DEFAULT_COMPRESSION_OPTION;
+  uint32_t ws_compression_streams = 4;
 };
 
 // Checks every option against the engine's caps.  Returns nullptr when valid, else the name of
@@ -138,6 +160,14 @@ struct Counters {
   // whose client left before the end, streams the producer aborted (an exception mid-stream).
   Counter streams_started, streams_open, stream_bytes, stream_pings, stream_disconnects,
       stream_aborts;
+  // WebSocket (net/ws_conn.cpp): upgrades accepted, refused by the engine (400/426), open now;
+  // frames sent and messages each way; pings the engine sent (idle) and pongs it answered; close
+  // frames received and sent; connections failed for a protocol error (1002/1007/1009), closed
+  // for silence after an idle ping; inbound reads paused because the interpreter's ring was
+  // full; messages dropped because the WebSocket was closing or gone.
+  Counter ws_upgrades, ws_refused, ws_open, ws_frames_out, ws_messages_in, ws_messages_out,
+      ws_pings_sent, ws_pongs_sent, ws_closes_in, ws_closes_out, ws_protocol_errors, ws_timeouts,
+      ws_read_paused, ws_dropped;
 };
 
 // Writes the counters as one JSON object into `out`; returns the length (0 if no room).
@@ -240,6 +270,38 @@ class Server {
   // The chunk framing one stream_data costs beyond its bytes (hex size and two CRLFs).
   static constexpr uint32_t kStreamChunkOverhead = 12;
   uint32_t max_connections() const;
+  // --- WebSocket routes (net/ws_conn.cpp) ---------------------------------------------------
+  // Sets up the per-slot WebSocket state (before listen(); the first WebSocket route does it).
+  bool enable_websockets();
+  // Engine thread: the application accepted the upgrade of the deferred request `token`
+  // (Responder::upgrade): 101 with `protocol` (a token offered by the client, or empty) and
+  // `raw_headers` (validated lines), then the slot speaks WebSocket under the same token.
+  Completion ws_accept(uint32_t token, std::string_view protocol, std::string_view raw_headers);
+  // Engine thread: one data frame (op 0 continuation, 1 text, 2 binary; `fin` ends the
+  // message), reserved first with ws_reserve by the producer.
+  Completion ws_send(uint32_t token, uint8_t op, bool fin, std::string_view payload);
+  // Engine thread: the application closes (a close frame with code and reason, then the close
+  // handshake).  Gone when the connection has gone already.
+  Completion ws_close(uint32_t token, uint16_t code, std::string_view reason);
+  // Engine thread: resumes reading WebSockets paused while the on_ws_event hook had no room.
+  void ws_resume();
+  // Any thread: reserves room for a frame of `payload` bytes in the connection's bounded send
+  // queue (its output buffer): Ok, Full (nothing reserved; on_ws_event(WsWritable) follows
+  // when room is made), or Gone (not an open WebSocket).  ws_unreserve gives it back when the
+  // frame could not be queued after all.
+  // Any thread: the application has consumed `bytes` of the WebSocket's received data (whole
+  // messages it read).  The engine hands on at most ws_max_message_bytes + one I/O buffer that
+  // the application has not consumed, then stops reading the connection; true when it had
+  // stopped and may go on now (the producer wakes the engine, which calls ws_resume).
+  bool ws_consumed(uint32_t token, size_t bytes);
+  enum class Reserve : uint8_t { Ok, Full, Gone };
+  Reserve ws_reserve(uint32_t token, size_t payload);
+  void ws_unreserve(uint32_t token, size_t payload);
+  // The largest frame payload ws_reserve accepts (larger messages go out as fragments).
+  size_t ws_max_frame() const;
+  // Engine memory an open WebSocket holds beyond its slot when no message is in flight (its
+  // protocol state and send-queue word; no buffer).
+  static size_t bytes_per_idle_websocket();
 
   // Adds a static mount (before listen()).  nullptr on success, else what is wrong ("source:
   // ...", "prefix", "too many mounts", "route conflict").
@@ -257,7 +319,17 @@ class Server {
     // A stream's output drained to the socket: `bytes` of credit come back to its producer.
     void (*on_stream_credit)(void* user, uint32_t token, uint32_t bytes) = nullptr;
     void* user = nullptr;
+    // WebSocket events (kind: WsEvent), for the token of the upgraded request: a piece of a
+    // message (`flags`: WsFlag bits, `data`: the bytes), the connection's end (`code`, `data`:
+    // the reason), room again in the send queue.  A piece returns false when it cannot be
+    // taken now: the engine stops reading that connection until ws_resume().
+    bool (*on_ws_event)(void* user, uint32_t token, uint8_t kind, uint8_t flags, uint16_t code,
+                        std::string_view data) = nullptr;
   };
+  enum WsEvent : uint8_t { WsData = 1, WsClosed = 2, WsWritable = 3 };
+  // WsData flags: the message's opcode in the low bits (1 text, 2 binary), its first and last
+  // piece.
+  enum WsFlag : uint8_t { WsText = 1, WsBinary = 2, WsFirst = 0x10, WsLast = 0x20 };
   bool set_hooks(const Hooks& hooks);
   // The largest body complete() accepts: what one body buffer holds.
   size_t max_completion_body() const;
@@ -299,6 +371,11 @@ class Responder {
   // Tokens are below 2^30 (net/request_token.h, docs/native-api.md): a small int on a 32-bit
   // MicroPython, so handing one to Python costs no allocation.
   bool defer(uint32_t* token);
+  // A WebSocket route: checks the upgrade (a plain GET gets 404 as FastAPI answers it; a bad
+  // upgrade 400, a version other than 13 426) and, when it is one, defers like defer(): the
+  // application answers with Server::ws_accept, or refuses with Server::complete (403).
+  // Returns false when the engine answered.
+  bool upgrade(uint32_t* token);
   // Largest body `send` is guaranteed to accept.
   size_t copy_capacity() const;
   bool responded() const { return responded_; }

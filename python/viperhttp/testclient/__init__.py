@@ -252,6 +252,28 @@ class TestClient:
         return _StreamContext(self, method.upper(), url, content, data, files, json, params,
                               headers, cookies, timeout)
 
+    def websocket_connect(self, url, subprotocols=None, headers=None, cookies=None,
+                          params=None, timeout=None):
+        """Opens a WebSocket to ``url`` on the test server (a context manager:
+        ``with client.websocket_connect("/ws") as websocket:``); see
+        ``viperhttp.testclient.websocket.WebSocketTestSession``."""
+        from .websocket import WebSocketTestSession
+        thread = self._state.ensure_started()
+        target = self._merge_url(url, params)
+        sent = []
+        for k, v in (headers.items() if hasattr(headers, "items") else (headers or [])):
+            sent.append((k, v))
+        jar = {}
+        for k, v in self.cookies.items():
+            jar[k] = v
+        if cookies:
+            for k, v in (cookies.items() if hasattr(cookies, "items") else cookies):
+                jar[k] = v
+        if jar:
+            sent.append(("cookie", "; ".join("{}={}".format(k, v) for k, v in jar.items())))
+        return WebSocketTestSession(thread.port, target.target, target.netloc, sent,
+                                    subprotocols, timeout if timeout is not None else self.timeout)
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _merge_url(self, url, params):
