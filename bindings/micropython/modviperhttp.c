@@ -80,9 +80,9 @@ static void vh_set_option(vh_engine *e, mp_obj_t key, mp_obj_t value) {
         size_t n;
         const char *s = mp_obj_str_get_data(value, &n);
         st = vh_set_str(e, name, s, n);
-    } else if (kind == VH_OPT_BYTES && (mp_obj_is_str(value) ||
-                                        mp_obj_is_type(value, &mp_type_bytes) ||
-                                        mp_obj_is_type(value, &mp_type_bytearray))) {
+    } else if (kind == VH_OPT_BYTES &&
+               (mp_obj_is_str(value) || mp_obj_is_type(value, &mp_type_bytes) ||
+                mp_obj_is_type(value, &mp_type_bytearray))) {
         mp_buffer_info_t buf;
         mp_get_buffer_raise(value, &buf, MP_BUFFER_READ);
         st = vh_set_str(e, name, (const char *)buf.buf, buf.len);
@@ -299,8 +299,8 @@ static mp_obj_t vh_engine_drain(mp_obj_t self_in) {
     uint32_t token;
     while (vh_pop_cancel(e, &token)) {
         // A writable event (a stream has credit again) is ~token, a negative int.
-        mp_int_t v = (token & VH_WRITABLE_FLAG) ? ~(mp_int_t)(token & ~VH_WRITABLE_FLAG)
-                                                : (mp_int_t)token;
+        mp_int_t v =
+            (token & VH_WRITABLE_FLAG) ? ~(mp_int_t)(token & ~VH_WRITABLE_FLAG) : (mp_int_t)token;
         mp_obj_list_append(out, MP_OBJ_NEW_SMALL_INT(v));
     }
     return out;
@@ -386,8 +386,8 @@ static mp_obj_t vh_engine_ws_accept(size_t n_args, const mp_obj_t *args) {
     mp_get_buffer_raise(args[2], &protocol, MP_BUFFER_READ);
     mp_get_buffer_raise(args[3], &headers, MP_BUFFER_READ);
     uint32_t token = vh_token(args[1]);
-    int r = vh_ws_accept(vh_get(args[0]), token, protocol.buf, protocol.len, headers.buf,
-                         headers.len);
+    int r =
+        vh_ws_accept(vh_get(args[0]), token, protocol.buf, protocol.len, headers.buf, headers.len);
     return MP_OBJ_NEW_SMALL_INT(r);
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(vh_engine_ws_accept_obj, 4, 4, vh_engine_ws_accept);

@@ -187,9 +187,8 @@ static_assert(VH_WRITABLE_FLAG == viper::bridge::kWritableFlag, "kept in step");
 
 int vh_stream_start(vh_engine *e, uint32_t token, unsigned status, const char *headers,
                     size_t headers_len, uint32_t ping_ms, int64_t content_length) {
-    return int(e->h.bridge()->stream_start(token, uint16_t(status),
-                                           std::string_view(headers, headers_len), ping_ms,
-                                           content_length));
+    return int(e->h.bridge()->stream_start(
+        token, uint16_t(status), std::string_view(headers, headers_len), ping_ms, content_length));
 }
 
 long vh_stream_send(vh_engine *e, uint32_t token, const char *data, size_t len) {

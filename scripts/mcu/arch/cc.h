@@ -13,7 +13,13 @@
 #define LWIP_TIMEVAL_PRIVATE 0
 #define LWIP_ERRNO_STDINCLUDE 1 /* errno.h of newlib, as on ESP-IDF */
 typedef int sys_prot_t;
-#define LWIP_PLATFORM_DIAG(x) do { printf x; } while (0)
-#define LWIP_PLATFORM_ASSERT(x) do { abort(); } while (0)
+#define LWIP_PLATFORM_DIAG(x) \
+  do {                        \
+    printf x;                 \
+  } while (0)
+#define LWIP_PLATFORM_ASSERT(x) \
+  do {                          \
+    abort();                    \
+  } while (0)
 
 #endif

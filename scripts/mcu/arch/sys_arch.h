@@ -7,7 +7,10 @@ typedef void* sys_mutex_t;
 typedef void* sys_mbox_t;
 typedef void* sys_thread_t;
 #define sys_sem_valid(s) ((s) != NULL && *(s) != NULL)
-#define sys_sem_set_invalid(s) do { *(s) = NULL; } while (0)
+#define sys_sem_set_invalid(s) \
+  do {                         \
+    *(s) = NULL;               \
+  } while (0)
 #define sys_mutex_valid(m) sys_sem_valid(m)
 #define sys_mutex_set_invalid(m) sys_sem_set_invalid(m)
 #define sys_mbox_valid(m) sys_sem_valid(m)

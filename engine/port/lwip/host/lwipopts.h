@@ -17,13 +17,13 @@
 #define LWIP_TCPIP_CORE_LOCKING_INPUT 0
 #define LWIP_NETCONN_SEM_PER_THREAD 1
 #define LWIP_NETCONN_FULLDUPLEX 1
-#define TCPIP_MBOX_SIZE 32            /* CONFIG_LWIP_TCPIP_RECVMBOX_SIZE */
-#define DEFAULT_TCP_RECVMBOX_SIZE 6   /* CONFIG_LWIP_TCP_RECVMBOX_SIZE */
-#define DEFAULT_UDP_RECVMBOX_SIZE 6   /* CONFIG_LWIP_UDP_RECVMBOX_SIZE */
+#define TCPIP_MBOX_SIZE 32          /* CONFIG_LWIP_TCPIP_RECVMBOX_SIZE */
+#define DEFAULT_TCP_RECVMBOX_SIZE 6 /* CONFIG_LWIP_TCP_RECVMBOX_SIZE */
+#define DEFAULT_UDP_RECVMBOX_SIZE 6 /* CONFIG_LWIP_UDP_RECVMBOX_SIZE */
 /* The accept queue is where clients wait while every engine slot is taken (docs/http.md "A full
  * connection pool"); SYNs beyond it are dropped and retried by TCP's backoff.  ESP-IDF's
  * default is 6; the board (boards/VIPERHTTP_S3/sdkconfig.board) raises it to 16. */
-#define DEFAULT_ACCEPTMBOX_SIZE 16    /* CONFIG_LWIP_TCP_ACCEPTMBOX_SIZE */
+#define DEFAULT_ACCEPTMBOX_SIZE 16 /* CONFIG_LWIP_TCP_ACCEPTMBOX_SIZE */
 #define DEFAULT_RAW_RECVMBOX_SIZE 6
 #define DEFAULT_THREAD_STACKSIZE 8192
 #define TCPIP_THREAD_STACKSIZE 8192
@@ -41,8 +41,8 @@
 /* Sockets: the board's CONFIG_LWIP_MAX_SOCKETS=16, numbered just below FD_SETSIZE as on
  * ESP-IDF (there FD_SETSIZE is 64; here the C library's 1024). */
 #define MEMP_NUM_NETCONN 16
-#define MEMP_NUM_TCP_PCB 32           /* CONFIG_LWIP_MAX_ACTIVE_TCP: slots + accept queue + TIME_WAIT */
-#define MEMP_NUM_TCP_PCB_LISTEN 4     /* CONFIG_LWIP_MAX_LISTENING_TCP */
+#define MEMP_NUM_TCP_PCB 32       /* CONFIG_LWIP_MAX_ACTIVE_TCP: slots + accept queue + TIME_WAIT */
+#define MEMP_NUM_TCP_PCB_LISTEN 4 /* CONFIG_LWIP_MAX_LISTENING_TCP */
 #define MEMP_NUM_UDP_PCB 16
 #define LWIP_SOCKET 1
 #define LWIP_NETCONN 1
@@ -55,19 +55,19 @@
 #define LWIP_SO_RCVTIMEO 1
 #define LWIP_SO_RCVBUF 1
 #define LWIP_SO_LINGER 0
-#define SO_REUSE 1                    /* CONFIG_LWIP_SO_REUSE=y */
+#define SO_REUSE 1 /* CONFIG_LWIP_SO_REUSE=y */
 #define LWIP_TCP_KEEPALIVE 1
 #define LWIP_TIMEVAL_PRIVATE 0
 
 /* TCP: ESP-IDF's defaults (the board raises the buffers to 11520; the defaults are the
  * harder case). */
 #define LWIP_TCP 1
-#define TCP_MSS 1440                  /* CONFIG_LWIP_TCP_MSS */
-#define TCP_SND_BUF 5760              /* CONFIG_LWIP_TCP_SND_BUF_DEFAULT */
-#define TCP_WND 5760                  /* CONFIG_LWIP_TCP_WND_DEFAULT */
+#define TCP_MSS 1440     /* CONFIG_LWIP_TCP_MSS */
+#define TCP_SND_BUF 5760 /* CONFIG_LWIP_TCP_SND_BUF_DEFAULT */
+#define TCP_WND 5760     /* CONFIG_LWIP_TCP_WND_DEFAULT */
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
-#define TCP_LISTEN_BACKLOG 1          /* as ESP-IDF's lwipopts.h */
-#define TCP_OVERSIZE TCP_MSS          /* CONFIG_LWIP_TCP_OVERSIZE_MSS */
+#define TCP_LISTEN_BACKLOG 1 /* as ESP-IDF's lwipopts.h */
+#define TCP_OVERSIZE TCP_MSS /* CONFIG_LWIP_TCP_OVERSIZE_MSS */
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_WND_SCALE 0
 #define TCP_MAXRTX 12
