@@ -23,16 +23,9 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 PY=/usr/bin/python3
 DEMO=$ROOT/build/release/examples/demo/viper_demo
 LOADGEN=$ROOT/build/release/bench/viper_loadgen
-TMP=$(mktemp -d /tmp/viper-pool.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup pool
 
 echo "== building the release demo, the extension and viper_loadgen"
 cmake --preset release >/dev/null
@@ -41,7 +34,6 @@ cmake --build --preset release -j2 --target viper_demo viper_loadgen _viperhttp 
 command -v wrk >/dev/null || { echo "wrk missing: scripts/install-deps.sh bench"; exit 1; }
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD)"
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
   local port=$1 i
   for ((i = 0; i < 100; i++)); do

@@ -30,16 +30,9 @@ PY=/usr/bin/python3
 CERT=$ROOT/tests/engine/tls/ec-cert.pem
 KEY=$ROOT/tests/engine/tls/ec-key.pem
 CIPHER=ECDHE-ECDSA-AES128-GCM-SHA256
-TMP=$(mktemp -d /tmp/viper-tls.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup tls
 die() {
   echo "bench tls: error: $*" >&2
   exit 1
@@ -58,7 +51,6 @@ cmake --build --preset esp32 -j2 --target viper_tls_memory >"$TMP/build-esp32.lo
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); commit $(git rev-parse --short HEAD)"
 echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'); $(openssl version); $(wrk -v 2>&1 | head -1)"
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_https() {
   local url=$1 i
   for ((i = 0; i < 200; i++)); do

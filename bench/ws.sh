@@ -22,16 +22,9 @@ PY=/usr/bin/python3
 DEMO=$ROOT/build/release/examples/demo/viper_demo
 LOAD=$ROOT/build/release/bench/viper_ws_load
 MPY=$ROOT/build/micropython/micropython
-TMP=$(mktemp -d /tmp/viper-ws.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+bench_setup ws
 
 echo "== building the release demo, the extension and viper_ws_load"
 cmake --preset release >/dev/null
@@ -39,7 +32,6 @@ cmake --build --preset release -j2 --target viper_demo viper_ws_load _viperhttp 
   { tail -30 "$TMP/build.log"; exit 1; }
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 wait_port() {
   local port=$1

@@ -291,6 +291,10 @@ def shell_uses(path, root):
                 value = None
             assigns.setdefault(a["Name"]["Value"], set()).add(value)
     single = {k: next(iter(v)) for k, v in assigns.items() if len(v) == 1 and None not in v}
+    for node in walk(tree):  # functions of the repository's scripts it sources
+        if node.get("Type") == "CallExpr" and len(node.get("Args") or []) == 2 and \
+                word_text(node["Args"][0]) in ("source", "."):
+            functions |= sourced_functions(node["Args"][1], root)
     uses = []
     for node in walk(tree):
         if node.get("Type") != "CallExpr" or not node.get("Args"):
@@ -299,6 +303,24 @@ def shell_uses(path, root):
         line = node["Args"][0]["Pos"]["Line"]
         uses += command_uses(words, functions, "%s:%d" % (rel, line))
     return uses
+
+
+def sourced_functions(word, root):
+    """The functions a sourced script defines, when the word names a file of the repository by
+    its literal tail ("$ROOT/bench/lib.sh", "bench/lib.sh")."""
+    parts = [w.get("Value", "") for w in word.get("Parts", []) if w.get("Type") == "Lit"]
+    for q in word.get("Parts", []):
+        if q.get("Type") == "DblQuoted":
+            parts += [w.get("Value", "") for w in q.get("Parts", []) if w.get("Type") == "Lit"]
+    tail = "".join(parts).lstrip("/")
+    path = root / tail
+    if not tail or not path.is_file():
+        return set()
+    p = subprocess.run([shutil.which("shfmt"), "--to-json", "--filename", str(path)],
+                       input=path.read_bytes(), capture_output=True)
+    if p.returncode != 0:
+        return set()
+    return {n["Name"]["Value"] for n in walk(json.loads(p.stdout)) if n.get("Type") == "FuncDecl"}
 
 
 def walk(node):

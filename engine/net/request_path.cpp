@@ -111,13 +111,7 @@ void Server::Impl::drive(Conn& c) {
     if (c.close_after) {
       // Unread input would make close() send RST and lose the response: linger instead.
       if (c.linger || c.in_len > 0) {
-        if (c.tls != nullptr) c.tls->close_notify();
-        port::shutdown_write(c.fd);
-        release_buffers(c);
-        c.state = ConnState::Linger;
-        c.in_len = 0;
-        set_interest(c, net::kReadable);
-        set_list(c, net::kListLinger);
+        linger(c);
       } else {
         close_conn(c);
       }
@@ -137,16 +131,7 @@ void Server::Impl::settle(Conn& c) {
     if (c.pystream && c.in != nullptr && c.in_len == 0) {
       // A stream may last for hours: it holds its output buffer, not an empty input buffer
       // (one is lent again if the client sends anything, or to see its EOF).
-      if (c.big) {
-        bodies.give(c.in);
-        counters.body_buffers_in_use.dec();
-      } else {
-        io.give(c.in);
-        counters.io_buffers_in_use.dec();
-      }
-      c.in = nullptr;
-      c.in_cap = 0;
-      c.big = false;
+      release_in(c);
     }
     uint8_t want = pending_out                              ? uint8_t(net::kWritable)
                    : c.in == nullptr || c.in_len < c.in_cap ? uint8_t(net::kReadable)

@@ -289,19 +289,35 @@ bool Server::Impl::lend_out(Conn& c) {
   return true;
 }
 
-void Server::Impl::release_buffers(Conn& c) {
-  if (c.in != nullptr) {
-    if (c.big) {
-      bodies.give(c.in);
-      counters.body_buffers_in_use.dec();
-    } else {
-      io.give(c.in);
-      counters.io_buffers_in_use.dec();
-    }
-    c.in = nullptr;
-    c.in_len = c.in_cap = 0;
-    c.big = false;
+// Gives the input buffer back (to the body pool when it is a large one).
+void Server::Impl::release_in(Conn& c) {
+  if (c.in == nullptr) return;
+  if (c.big) {
+    bodies.give(c.in);
+    counters.body_buffers_in_use.dec();
+  } else {
+    io.give(c.in);
+    counters.io_buffers_in_use.dec();
   }
+  c.in = nullptr;
+  c.in_len = c.in_cap = 0;
+  c.big = false;
+}
+
+// Closes our side after the last bytes and reads what the client still sends until it closes:
+// closing with unread input would send RST and lose the response (or the close frame).
+void Server::Impl::linger(Conn& c) {
+  if (c.tls != nullptr) c.tls->close_notify();
+  port::shutdown_write(c.fd);
+  release_buffers(c);
+  c.state = ConnState::Linger;
+  c.in_len = 0;
+  set_interest(c, net::kReadable);
+  set_list(c, net::kListLinger);
+}
+
+void Server::Impl::release_buffers(Conn& c) {
+  release_in(c);
   if (c.out_big) {
     bodies.give(const_cast<char*>(c.extra_body));
     counters.body_buffers_in_use.dec();

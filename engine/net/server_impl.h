@@ -113,6 +113,8 @@ struct Server::Impl {
   bool lend_in(Conn& c);
   bool lend_out(Conn& c);
   void release_buffers(Conn& c);
+  void release_in(Conn& c);
+  void linger(Conn& c);
   void close_conn(Conn& c);
   const char* init_tls();
   void destroy_tls();

@@ -132,12 +132,7 @@ void Server::Impl::refuse_plain_http(Conn& c) {
   tls_free[tls_free_top++] = s;
   c.tls = nullptr;
   counters.tls_sessions_in_use.dec();
-  port::shutdown_write(c.fd);
-  c.state = ConnState::Linger;  // read what it sent away, so the close does not reset it
-  c.in_len = 0;
-  release_buffers(c);
-  set_interest(c, net::kReadable);
-  set_list(c, net::kListLinger);
+  linger(c);  // read what it sent away, so the close does not reset it
 }
 
 // Decrypted bytes can wait inside mbedTLS (a record larger than the room in the buffer) while

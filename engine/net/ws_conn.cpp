@@ -463,31 +463,14 @@ void Server::Impl::ws_settle(Conn& c) {
     // The close handshake is over (or the connection failed): the server closes first
     // (RFC 6455 §7.1.1), lingering so that unread input does not reset the close frame.
     ws_on_close_conn(c);
-    if (c.tls != nullptr) c.tls->close_notify();
-    port::shutdown_write(c.fd);
-    release_buffers(c);
-    c.state = ConnState::Linger;
-    c.in_len = 0;
-    set_interest(c, net::kReadable);
-    set_list(c, net::kListLinger);
+    linger(c);
     return;
   }
   uint8_t want = uint8_t((w.paused ? 0u : uint32_t(net::kReadable)) |
                          (c.out_len != 0 ? uint32_t(net::kWritable) : 0u));
   set_interest(c, want);
   // An idle WebSocket holds no buffer.
-  if (c.in != nullptr && c.in_len == 0 && !w.holding) {
-    if (c.big) {
-      bodies.give(c.in);
-      counters.body_buffers_in_use.dec();
-    } else {
-      io.give(c.in);
-      counters.io_buffers_in_use.dec();
-    }
-    c.in = nullptr;
-    c.in_cap = 0;
-    c.big = false;
-  }
+  if (c.in != nullptr && c.in_len == 0 && !w.holding) release_in(c);
   if (c.out != nullptr && c.out_len == 0) {
     io.give(c.out);
     counters.io_buffers_in_use.dec();

@@ -167,6 +167,18 @@ def test_tool_that_is_not_installed(tmp_path):
     assert "tool 'no-such-tool-xyz' (run at tests/run.sh:2) is not installed" in out
 
 
+def test_functions_of_a_sourced_script_are_not_tools(tmp_path):
+    # bench/pool.sh and the others source bench/lib.sh; what it defines is no tool to install,
+    # and a tool run inside it still counts.
+    root = fake_repo(tmp_path, {
+        "tests/lib.sh": "helper_xyz() { no-such-tool-xyz --version; }\n",
+        "tests/run.sh": "#!/bin/bash\nROOT=$PWD\nsource \"$ROOT/tests/lib.sh\"\nhelper_xyz\n"})
+    rc, out = guard_repo(root, "--no-trace")
+    assert rc == 1, out
+    assert "tool 'helper_xyz'" not in out
+    assert "tool 'no-such-tool-xyz' (run at tests/lib.sh:1) is not installed" in out
+
+
 def test_base_system_tools_need_no_listing(tmp_path):
     root = fake_repo(tmp_path, {"tests/run.sh": """\
         #!/bin/bash
